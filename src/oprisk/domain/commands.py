@@ -1,0 +1,134 @@
+"""Commands: what a user or loader asks the loss-event aggregate to do (imperative names).
+
+Commands are validated with pydantic on construction (types, dates, amounts); the domain rules
+that need the event's current state live in :func:`oprisk.domain.loss_event.decide`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from oprisk.domain.events import ImpactKind, RecoveryKind
+from oprisk.domain.money import currency_code, to_decimal
+
+
+class Command(BaseModel):
+    """Base of every command: the loss event it targets and who asks."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    event_id: str
+    actor: str
+
+    @field_validator("event_id", "actor")
+    @classmethod
+    def _not_blank(cls, v: str, info: Any) -> str:
+        if not str(v).strip():
+            raise ValueError(f"{info.field_name} must not be blank")
+        return str(v).strip()
+
+
+class ReportLossEvent(Command):
+    title: str
+    description: str = ""
+    event_type: str
+    cause: str | None = None  # default from the event type (taxonomy.DEFAULT_CAUSES)
+    business_line: str
+    legal_entity: str = ""
+    lei: str | None = None
+    org_unit: str = ""
+    occurred_on: date | None = None
+    discovered_on: date
+    currency: str
+    near_miss: bool = False
+    gain: bool = False
+    credit_boundary: bool = False
+    market_boundary: bool = False
+    legal: bool = False
+    source: str | None = None
+    external_id: str | None = None
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, v: str) -> str:
+        return currency_code(v)
+
+
+class AmendLossEvent(Command):
+    changes: dict[str, Any]
+    reason: str = ""
+
+
+class ReclassifyLossEvent(Command):
+    event_type: str | None = None
+    cause: str | None = None
+    business_line: str | None = None
+    reason: str = ""
+
+
+class _Line(Command):
+    line_id: str | None = None  # generated from the stream version when omitted
+    amount: Decimal
+    currency: str
+    accounted_on: date
+    note: str = ""
+
+    @field_validator("amount", mode="before")
+    @classmethod
+    def _amount(cls, v: Any) -> Decimal:
+        d = to_decimal(v, "amount")
+        if d == 0:
+            raise ValueError("amount must be positive")
+        return d
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, v: str) -> str:
+        return currency_code(v)
+
+
+class RecordImpact(_Line):
+    kind: ImpactKind = "loss"
+
+
+class RecordRecovery(_Line):
+    kind: RecoveryKind = "other"
+    received: bool = True
+    allow_excess: bool = False  # recoveries above the gross loss need this explicit flag
+
+
+class LinkLossEvent(Command):
+    root_event_id: str | None
+
+
+class SubmitLossEvent(Command):
+    pass
+
+
+class ApproveLossEvent(Command):
+    pass
+
+
+class RejectLossEvent(Command):
+    reason: str
+
+
+class CloseLossEvent(Command):
+    reason: str = ""
+
+
+class ReopenLossEvent(Command):
+    reason: str
+
+
+class WithdrawLossEvent(Command):
+    reason: str
+
+
+class ExcludeLossEvent(Command):
+    approval_reference: str
+    approved_on: date
+    reason: str

@@ -1,0 +1,403 @@
+"""The ``LossEvent`` aggregate: ``decide(command, state) → facts`` and ``evolve(state, fact)``.
+
+``decide`` holds every invariant (design.md §3) and raises a typed error naming the rule;
+``evolve`` is a pure fold used both to rebuild an event from its stream and by the read models,
+so what the database shows is what a replay of the log gives.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal
+
+from oprisk.domain import commands as c
+from oprisk.domain import events as e
+from oprisk.domain.taxonomy import business_line, cause, default_cause, event_type
+from oprisk.errors import (
+    DomainError,
+    EventAlreadyExistsError,
+    EventClosedError,
+    EventNotFoundError,
+    EventWithdrawnError,
+    FourEyesError,
+    InvalidDateOrderError,
+    InvalidLinkError,
+    InvalidMoneyError,
+    NothingToChangeError,
+    RecoveryExceedsLossError,
+    WorkflowError,
+    invalid,
+)
+
+Status = Literal["open", "submitted", "approved", "rejected", "closed", "withdrawn"]
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One ledger line as the aggregate remembers it (enough to make re-sent lines idempotent)."""
+
+    kind: str
+    amount: Decimal
+    currency: str
+    accounted_on: date
+    received: bool = True
+
+
+@dataclass(frozen=True)
+class LossEventState:
+    """The current state of one loss event, as a fold of its facts."""
+
+    event_id: str
+    version: int = 0
+    title: str = ""
+    description: str = ""
+    event_type: str = ""
+    cause: str = ""
+    business_line: str = ""
+    legal_entity: str = ""
+    lei: str | None = None
+    org_unit: str = ""
+    occurred_on: date | None = None
+    discovered_on: date | None = None
+    first_accounted_on: date | None = None
+    currency: str = ""
+    near_miss: bool = False
+    gain: bool = False
+    credit_boundary: bool = False
+    market_boundary: bool = False
+    legal: bool = False
+    source: str | None = None
+    external_id: str | None = None
+    reported_by: str = ""
+    submitted_by: str | None = None
+    approved_by: str | None = None
+    status: Status = "open"
+    root_event_id: str | None = None
+    excluded: bool = False
+    exclusion_reference: str | None = None
+    gross_loss: Decimal = ZERO
+    provisions: Decimal = ZERO
+    recoveries_insurance: Decimal = ZERO
+    recoveries_other: Decimal = ZERO
+    recoveries_receivable: Decimal = ZERO
+    lines: Mapping[str, Line] = field(default_factory=dict)
+
+    @property
+    def exists(self) -> bool:
+        return self.version > 0
+
+    @property
+    def net_loss(self) -> Decimal:
+        """Gross loss less recoveries received in cash (receivables do not count: SAMA §9.2.1)."""
+        return self.gross_loss - self.recoveries_insurance - self.recoveries_other
+
+    @property
+    def recoveries(self) -> Decimal:
+        return self.recoveries_insurance + self.recoveries_other + self.recoveries_receivable
+
+
+def initial(event_id: str) -> LossEventState:
+    return LossEventState(event_id=event_id)
+
+
+# --- decide -----------------------------------------------------------------------------------
+
+
+def _check_dates(occurred: date | None, discovered: date | None) -> None:
+    if occurred and discovered and discovered < occurred:
+        raise InvalidDateOrderError(
+            invalid("discovered_on", discovered.isoformat(), f"must not be before occurred_on {occurred.isoformat()}")
+        )
+
+
+def _classify(et: str, bl: str, ca: str | None, cause_overrides: Mapping[str, str] | None) -> tuple[str, str, str]:
+    et_code = event_type(et).code
+    bl_code = business_line(bl).code
+    ca_code = cause(ca).code if ca else default_cause(et_code, cause_overrides)
+    return et_code, bl_code, ca_code
+
+
+def _require(state: LossEventState, cmd: c.Command) -> None:
+    if not state.exists:
+        raise EventNotFoundError(f"loss event {cmd.event_id!r} has not been reported")
+    if state.status == "withdrawn":
+        raise EventWithdrawnError(
+            f"loss event {cmd.event_id!r} was withdrawn: {type(cmd).__name__} is not allowed"
+        )
+
+
+def decide(
+    cmd: c.Command, state: LossEventState, *, cause_overrides: Mapping[str, str] | None = None
+) -> list[e.Fact]:
+    """Turn a command into the facts it produces, or raise the rule it breaks."""
+    if isinstance(cmd, c.ReportLossEvent):
+        if state.exists:
+            raise EventAlreadyExistsError(f"loss event {cmd.event_id!r} already exists")
+        _check_dates(cmd.occurred_on, cmd.discovered_on)
+        et, bl, ca = _classify(cmd.event_type, cmd.business_line, cmd.cause, cause_overrides)
+        if not cmd.title.strip():
+            raise DomainError(invalid("title", cmd.title, "must not be blank"))
+        return [
+            e.LossEventReported(
+                event_id=cmd.event_id, title=cmd.title, description=cmd.description,
+                event_type=et, cause=ca, business_line=bl, legal_entity=cmd.legal_entity,
+                lei=cmd.lei, org_unit=cmd.org_unit, occurred_on=cmd.occurred_on,
+                discovered_on=cmd.discovered_on, currency=cmd.currency, near_miss=cmd.near_miss,
+                gain=cmd.gain, credit_boundary=cmd.credit_boundary,
+                market_boundary=cmd.market_boundary, legal=cmd.legal, source=cmd.source,
+                external_id=cmd.external_id, reported_by=cmd.actor,
+            )
+        ]
+    _require(state, cmd)
+    handler = _HANDLERS.get(type(cmd))
+    if handler is None:
+        raise DomainError(f"unknown command {type(cmd).__name__}")
+    return handler(cmd, state, cause_overrides)
+
+
+def _amend(cmd: c.AmendLossEvent, s: LossEventState, _: Any) -> list[e.Fact]:
+    unknown = sorted(set(cmd.changes) - set(e.AMENDABLE))
+    if unknown:
+        raise DomainError(
+            invalid("changes", unknown, "amendable fields are " + ", ".join(e.AMENDABLE)
+                    + " (classification changes go through reclassify)")
+        )
+    probe = e.LossEventAmended(changes=cmd.changes, reason=cmd.reason)  # normalise types via JSON
+    changes = {k: v for k, v in _typed_changes(probe.payload()["changes"]).items() if getattr(s, k) != v}
+    if not changes:
+        raise NothingToChangeError(f"amendment of {cmd.event_id!r} changes nothing")
+    _check_dates(changes.get("occurred_on", s.occurred_on), changes.get("discovered_on", s.discovered_on))
+    return [e.LossEventAmended(changes=changes, reason=cmd.reason)]
+
+
+_DATE_FIELDS = {"occurred_on", "discovered_on"}
+_BOOL_FIELDS = {"near_miss", "gain", "credit_boundary", "market_boundary", "legal"}
+
+
+def _typed_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Amendment values as the state holds them (dates from ISO text, booleans strict)."""
+    out: dict[str, Any] = {}
+    for k, v in changes.items():
+        if k in _DATE_FIELDS and v is not None:
+            v = v if isinstance(v, date) else date.fromisoformat(str(v))
+        elif k in _BOOL_FIELDS:
+            if not isinstance(v, bool):
+                raise DomainError(invalid(k, v, "must be true or false"))
+        elif k != "lei" and v is None:
+            v = ""
+        out[k] = v
+    return out
+
+
+def _reclassify(cmd: c.ReclassifyLossEvent, s: LossEventState, overrides: Any) -> list[e.Fact]:
+    et = event_type(cmd.event_type).code if cmd.event_type else s.event_type
+    bl = business_line(cmd.business_line).code if cmd.business_line else s.business_line
+    if cmd.cause:
+        ca = cause(cmd.cause).code
+    elif et != s.event_type and s.cause == default_cause(s.event_type, overrides):
+        ca = default_cause(et, overrides)  # the cause followed the old default: follow the new one
+    else:
+        ca = s.cause
+    if (et, bl, ca) == (s.event_type, s.business_line, s.cause):
+        raise NothingToChangeError(f"reclassification of {cmd.event_id!r} changes nothing")
+    return [
+        e.LossEventReclassified(
+            event_type=et, cause=ca, business_line=bl, previous_event_type=s.event_type,
+            previous_cause=s.cause, previous_business_line=s.business_line, reason=cmd.reason,
+        )
+    ]
+
+
+def _line_checks(cmd: c._Line, s: LossEventState) -> str | None:
+    """Common ledger-line rules; returns None when the same line was already recorded."""
+    if s.status == "closed":
+        raise EventClosedError(f"loss event {cmd.event_id!r} is closed: reopen it before recording lines")
+    if cmd.currency != s.currency:
+        raise InvalidMoneyError(
+            invalid("currency", cmd.currency, f"must be the event's currency {s.currency}; convert the amount first")
+        )
+    if s.occurred_on and cmd.accounted_on < s.occurred_on:
+        raise InvalidDateOrderError(
+            invalid("accounted_on", cmd.accounted_on.isoformat(),
+                    f"must not be before occurred_on {s.occurred_on.isoformat()}")
+        )
+    line_id = cmd.line_id or f"L{s.version + 1}"
+    return line_id
+
+
+def _same_line(s: LossEventState, line_id: str, new: Line) -> bool:
+    old = s.lines.get(line_id)
+    if old is None:
+        return False
+    if old != new:
+        raise DomainError(
+            invalid("line_id", line_id, "was already recorded with different content; record a new line for a change")
+        )
+    return True
+
+
+def _impact(cmd: c.RecordImpact, s: LossEventState, _: Any) -> list[e.Fact]:
+    line_id = _line_checks(cmd, s)
+    assert line_id
+    if _same_line(s, line_id, Line(cmd.kind, cmd.amount, cmd.currency, cmd.accounted_on)):
+        return []
+    if cmd.kind == "provision_release" and cmd.amount > s.provisions:
+        raise DomainError(
+            invalid("amount", str(cmd.amount), f"a provision release must not exceed the provisions outstanding ({s.provisions})")
+        )
+    if cmd.kind in ("reversal", "provision_release") and cmd.amount > s.gross_loss:
+        raise DomainError(
+            invalid("amount", str(cmd.amount), f"must not take the gross loss ({s.gross_loss}) below zero")
+        )
+    return [
+        e.ImpactRecorded(line_id=line_id, kind=cmd.kind, amount=cmd.amount, currency=cmd.currency,
+                         accounted_on=cmd.accounted_on, note=cmd.note)
+    ]
+
+
+def _recovery(cmd: c.RecordRecovery, s: LossEventState, _: Any) -> list[e.Fact]:
+    line_id = _line_checks(cmd, s)
+    assert line_id
+    if _same_line(s, line_id, Line(cmd.kind, cmd.amount, cmd.currency, cmd.accounted_on, cmd.received)):
+        return []
+    if s.recoveries + cmd.amount > s.gross_loss and not cmd.allow_excess:
+        raise RecoveryExceedsLossError(
+            invalid("amount", str(cmd.amount),
+                    f"recoveries would reach {s.recoveries + cmd.amount}, above the gross loss {s.gross_loss}; "
+                    "pass allow_excess=True if that is right")
+        )
+    return [
+        e.RecoveryRecorded(line_id=line_id, kind=cmd.kind, amount=cmd.amount, currency=cmd.currency,
+                           accounted_on=cmd.accounted_on, received=cmd.received, note=cmd.note)
+    ]
+
+
+def _link(cmd: c.LinkLossEvent, s: LossEventState, _: Any) -> list[e.Fact]:
+    if cmd.root_event_id == cmd.event_id:
+        raise InvalidLinkError(invalid("root_event_id", cmd.root_event_id, "must not be the event itself"))
+    if cmd.root_event_id == s.root_event_id:
+        raise NothingToChangeError(f"loss event {cmd.event_id!r} is already linked to {cmd.root_event_id!r}")
+    return [e.LossEventLinked(root_event_id=cmd.root_event_id)]
+
+
+def _submit(cmd: c.SubmitLossEvent, s: LossEventState, _: Any) -> list[e.Fact]:
+    if s.status not in ("open", "rejected"):
+        raise WorkflowError(f"loss event {cmd.event_id!r} is {s.status}: only open or rejected events can be submitted")
+    return [e.LossEventSubmitted(submitted_by=cmd.actor)]
+
+
+def _four_eyes(cmd: c.Command, s: LossEventState, verb: str) -> None:
+    if s.status != "submitted":
+        raise WorkflowError(f"loss event {cmd.event_id!r} is {s.status}: only submitted events can be {verb}")
+    if cmd.actor in (s.reported_by, s.submitted_by):
+        raise FourEyesError(
+            invalid("actor", cmd.actor, f"the reporter or submitter of {cmd.event_id!r} cannot be its approver (four eyes)")
+        )
+
+
+def _approve(cmd: c.ApproveLossEvent, s: LossEventState, _: Any) -> list[e.Fact]:
+    _four_eyes(cmd, s, "approved")
+    return [e.LossEventApproved(approved_by=cmd.actor)]
+
+
+def _reject(cmd: c.RejectLossEvent, s: LossEventState, _: Any) -> list[e.Fact]:
+    _four_eyes(cmd, s, "rejected")
+    return [e.LossEventRejected(rejected_by=cmd.actor, reason=cmd.reason)]
+
+
+def _close(cmd: c.CloseLossEvent, s: LossEventState, _: Any) -> list[e.Fact]:
+    if s.status == "closed":
+        raise WorkflowError(f"loss event {cmd.event_id!r} is already closed")
+    return [e.LossEventClosed(reason=cmd.reason)]
+
+
+def _reopen(cmd: c.ReopenLossEvent, s: LossEventState, _: Any) -> list[e.Fact]:
+    if s.status != "closed":
+        raise WorkflowError(f"loss event {cmd.event_id!r} is {s.status}: only closed events can be reopened")
+    return [e.LossEventReopened(reason=cmd.reason)]
+
+
+def _withdraw(cmd: c.WithdrawLossEvent, s: LossEventState, _: Any) -> list[e.Fact]:
+    if not cmd.reason.strip():
+        raise DomainError(invalid("reason", cmd.reason, "a withdrawal needs a reason (duplicate, error …)"))
+    return [e.LossEventWithdrawn(reason=cmd.reason)]
+
+
+def _exclude(cmd: c.ExcludeLossEvent, s: LossEventState, _: Any) -> list[e.Fact]:
+    if s.excluded:
+        raise NothingToChangeError(f"loss event {cmd.event_id!r} is already excluded ({s.exclusion_reference})")
+    if not cmd.approval_reference.strip():
+        raise DomainError(invalid("approval_reference", cmd.approval_reference, "an exclusion needs the supervisor's approval reference"))
+    return [e.LossEventExcluded(approval_reference=cmd.approval_reference, approved_on=cmd.approved_on, reason=cmd.reason)]
+
+
+_HANDLERS: dict[type, Any] = {
+    c.AmendLossEvent: _amend, c.ReclassifyLossEvent: _reclassify, c.RecordImpact: _impact,
+    c.RecordRecovery: _recovery, c.LinkLossEvent: _link, c.SubmitLossEvent: _submit,
+    c.ApproveLossEvent: _approve, c.RejectLossEvent: _reject, c.CloseLossEvent: _close,
+    c.ReopenLossEvent: _reopen, c.WithdrawLossEvent: _withdraw, c.ExcludeLossEvent: _exclude,
+}
+
+
+# --- evolve -----------------------------------------------------------------------------------
+
+
+def evolve(s: LossEventState, f: e.Fact) -> LossEventState:
+    """Apply one fact to the state (pure)."""
+    v = s.version + 1
+    if isinstance(f, e.LossEventReported):
+        data = f.model_dump(by_alias=True)
+        fields = {k: data[k] for k in data if k in _STATE_FIELDS}
+        return replace(s, version=v, **fields)
+    if isinstance(f, e.LossEventAmended):
+        return replace(s, version=v, **_typed_changes(f.changes))
+    if isinstance(f, e.LossEventReclassified):
+        return replace(s, version=v, event_type=f.event_type_code, cause=f.cause, business_line=f.business_line)
+    if isinstance(f, e.ImpactRecorded):
+        sign = e.IMPACT_SIGN[f.kind]
+        prov = s.provisions + (f.amount if f.kind == "provision" else -f.amount if f.kind == "provision_release" else ZERO)
+        first = min(s.first_accounted_on, f.accounted_on) if s.first_accounted_on else f.accounted_on
+        lines = {**s.lines, f.line_id: Line(f.kind, f.amount, f.currency, f.accounted_on)}
+        return replace(s, version=v, gross_loss=s.gross_loss + sign * f.amount, provisions=prov,
+                       first_accounted_on=first, lines=lines)
+    if isinstance(f, e.RecoveryRecorded):
+        lines = {**s.lines, f.line_id: Line(f.kind, f.amount, f.currency, f.accounted_on, f.received)}
+        if not f.received:
+            return replace(s, version=v, recoveries_receivable=s.recoveries_receivable + f.amount, lines=lines)
+        if f.kind == "insurance":
+            return replace(s, version=v, recoveries_insurance=s.recoveries_insurance + f.amount, lines=lines)
+        return replace(s, version=v, recoveries_other=s.recoveries_other + f.amount, lines=lines)
+    if isinstance(f, e.LossEventLinked):
+        return replace(s, version=v, root_event_id=f.root_event_id)
+    if isinstance(f, e.LossEventSubmitted):
+        return replace(s, version=v, status="submitted", submitted_by=f.submitted_by)
+    if isinstance(f, e.LossEventApproved):
+        return replace(s, version=v, status="approved", approved_by=f.approved_by)
+    if isinstance(f, e.LossEventRejected):
+        return replace(s, version=v, status="rejected")
+    if isinstance(f, e.LossEventClosed):
+        return replace(s, version=v, status="closed")
+    if isinstance(f, e.LossEventReopened):
+        return replace(s, version=v, status="open")
+    if isinstance(f, e.LossEventWithdrawn):
+        return replace(s, version=v, status="withdrawn")
+    if isinstance(f, e.LossEventExcluded):
+        return replace(s, version=v, excluded=True, exclusion_reference=f.approval_reference)
+    raise DomainError(f"loss-event stream cannot apply fact {f.event_type!r}")
+
+
+_STATE_FIELDS = {f.name for f in dataclasses.fields(LossEventState)}
+
+
+def replay(event_id: str, facts: Iterable[e.Fact]) -> LossEventState:
+    """Fold a stream's facts into its state."""
+    s = initial(event_id)
+    for f in facts:
+        s = evolve(s, f)
+    return s
+

@@ -1,0 +1,73 @@
+"""Money: an exact ``Decimal`` amount with an ISO 4217 currency code."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any, NamedTuple
+
+from oprisk.errors import InvalidMoneyError, invalid
+
+# ISO 4217 active codes (list one, 2024 edition), plus XAU/XAG for precious-metal desks.
+ISO_4217 = frozenset(
+    """AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD BTN
+    BWP BYN BZD CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUC CUP CVE CZK DJF DKK DOP DZD EGP ERN
+    ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD
+    JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU
+    MUR MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD
+    RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY
+    TTD TWD TZS UAH UGX USD USN UYI UYU UYW UZS VED VES VND VUV WST XAF XAG XAU XCD XCG XOF XPF YER
+    ZAR ZMW ZWG ZWL""".split()
+)
+
+
+def currency_code(value: Any, field: str = "currency") -> str:
+    """Validate and normalise an ISO 4217 code (``"eur"`` → ``"EUR"``)."""
+    code = str(value).strip().upper() if value is not None else ""
+    if code not in ISO_4217:
+        raise InvalidMoneyError(invalid(field, value, "must be an ISO 4217 currency code such as EUR"))
+    return code
+
+
+def to_decimal(value: Any, field: str = "amount", *, allow_negative: bool = False) -> Decimal:
+    """Convert to an exact, finite ``Decimal``; floats go through ``str`` so 0.1 stays 0.1."""
+    if isinstance(value, bool):
+        raise InvalidMoneyError(invalid(field, value, "must be a number"))
+    try:
+        d = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise InvalidMoneyError(invalid(field, value, "must be a number")) from None
+    if not d.is_finite():
+        raise InvalidMoneyError(invalid(field, value, "must be finite"))
+    if d < 0 and not allow_negative:
+        raise InvalidMoneyError(invalid(field, value, "must not be negative"))
+    return d + Decimal(0)  # normalises -0
+
+
+class Money(NamedTuple):
+    """An amount in a currency. Arithmetic refuses to mix currencies."""
+
+    amount: Decimal
+    currency: str
+
+    @classmethod
+    def of(cls, amount: Any, currency: str, *, allow_negative: bool = False) -> Money:
+        return cls(to_decimal(amount, allow_negative=allow_negative), currency_code(currency))
+
+    def _same(self, other: Money) -> None:
+        if self.currency != other.currency:
+            raise InvalidMoneyError(
+                f"cannot combine {self.currency} and {other.currency} amounts without an FX rate"
+            )
+
+    def __add__(self, other: object) -> Money:  # type: ignore[override]
+        if not isinstance(other, Money):
+            return NotImplemented
+        self._same(other)
+        return Money(self.amount + other.amount, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.amount - other.amount, self.currency)
+
+    def __str__(self) -> str:
+        return f"{self.amount:,.2f} {self.currency}"

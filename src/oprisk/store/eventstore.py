@@ -1,0 +1,260 @@
+"""The append-only event store on SQLAlchemy Core (design.md §2).
+
+* a global, gap-free ``position``: every append locks the single ``log_head`` row, so writers are
+  serialised and positions become visible in commit order (a reader tailing the log never skips a
+  late commit);
+* a per-stream ``version`` with expected-version appends (``ConcurrencyError`` on a clash);
+* idempotency keys: a re-sent append returns the facts already stored instead of duplicating them;
+* a per-stream hash chain ``hash = sha256(prev_hash ‖ canonical JSON of the event)``;
+* upcasting on read; backend errors translated into :mod:`oprisk.errors`.
+
+The store works inside a connection whose transaction the caller owns, so read models can be
+updated in the same transaction as the append (:mod:`oprisk.projections`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import exc as sa_exc
+
+from oprisk.errors import ConcurrencyError, SchemaError, StoreError
+from oprisk.store.schema import events, log_head
+from oprisk.store.upcasting import Upcasters, default_upcasters
+
+GENESIS = "0" * 64
+ANY = -1  # expected_version: append whatever the stream's version is
+NO_STREAM = 0  # expected_version: the stream must not exist yet
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """A fact to append: its stable name, schema version, JSON payload and metadata."""
+
+    event_type: str
+    payload: dict[str, Any]
+    schema_version: int = 1
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Append:
+    """One stream's part of a batch."""
+
+    stream_id: str
+    stream_type: str
+    events: Sequence[NewEvent]
+    expected_version: int = ANY
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    """A fact as stored: envelope and payload (upcast to the current schema on read)."""
+
+    position: int
+    stream_id: str
+    stream_type: str
+    version: int
+    event_type: str
+    schema_version: int
+    payload: dict[str, Any]
+    meta: dict[str, Any]
+    recorded_at: datetime
+    prev_hash: str
+    hash: str
+
+
+def canonical(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def chain_hash(prev_hash: str, e: RecordedEvent | dict[str, Any]) -> str:
+    """The hash of one event given its predecessor's hash in the stream."""
+    d = e if isinstance(e, dict) else e.__dict__
+    body = {
+        "position": d["position"], "stream_id": d["stream_id"], "stream_type": d["stream_type"],
+        "version": d["version"], "event_type": d["event_type"], "schema_version": d["schema_version"],
+        "payload": d["payload"], "meta": d["meta"], "recorded_at": utc(d["recorded_at"]).isoformat(),
+    }
+    return hashlib.sha256((prev_hash + canonical(body)).encode()).hexdigest()
+
+
+def utc(t: datetime) -> datetime:
+    """Stored timestamps are UTC; SQLite hands them back naive."""
+    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@contextmanager
+def translated() -> Iterator[None]:
+    """Turn driver errors into oprisk errors (design.md §2: they never escape the store)."""
+    try:
+        yield
+    except sa_exc.IntegrityError as err:
+        text = str(err.orig).lower()
+        if "stream_version" in text or "stream_id" in text:
+            raise ConcurrencyError(f"another writer appended to the stream first: {err.orig}") from err
+        raise StoreError(f"integrity error: {err.orig}") from err
+    except (sa_exc.OperationalError, sa_exc.ProgrammingError) as err:
+        text = str(err.orig).lower()
+        if "no such table" in text or ("relation" in text and "does not exist" in text):
+            raise SchemaError("the database has no oprisk schema: run `oprisk db upgrade`") from err
+        raise StoreError(f"database error: {err.orig}") from err
+    except sa_exc.DBAPIError as err:
+        raise StoreError(f"database error: {err.orig}") from err
+
+
+class EventStore:
+    """Append and read facts. Stateless apart from its clock and upcasters."""
+
+    def __init__(self, clock: Callable[[], datetime] = _now, upcasters: Upcasters | None = None) -> None:
+        self.clock = clock
+        self.upcasters = upcasters or default_upcasters()
+
+    # --- writing ------------------------------------------------------------------------------
+
+    def append(self, conn: Connection, stream_id: str, stream_type: str, new: Sequence[NewEvent],
+               expected_version: int = ANY, idempotency_key: str | None = None) -> list[RecordedEvent]:
+        """Append facts to one stream; see :meth:`append_batch`."""
+        return self.append_batch(conn, [Append(stream_id, stream_type, new, expected_version, idempotency_key)])
+
+    def append_batch(self, conn: Connection, appends: Sequence[Append]) -> list[RecordedEvent]:
+        """Append to several streams in the caller's transaction, with one insert for all.
+
+        Raises ``ConcurrencyError`` when a stream's version differs from the expected one; an
+        append whose idempotency key is already stored is skipped (its stored facts are returned).
+        """
+        with translated():
+            head, last_time = self._lock_head(conn)
+            appends = self._drop_replayed(conn, appends)
+            if not appends:
+                return []
+            tips = self._tips(conn, {a.stream_id for a in appends})
+            now = max(utc(self.clock()), last_time) if last_time else utc(self.clock())
+            rows: list[dict[str, Any]] = []
+            pos = head
+            for a in appends:
+                version, prev = tips.get(a.stream_id, (0, GENESIS))
+                if a.expected_version != ANY and a.expected_version != version:
+                    raise ConcurrencyError(
+                        f"stream {a.stream_id!r} is at version {version}, expected {a.expected_version}"
+                    )
+                for i, ev in enumerate(a.events):
+                    pos += 1
+                    version += 1
+                    row = {
+                        "position": pos, "stream_id": a.stream_id, "stream_type": a.stream_type,
+                        "version": version, "event_type": ev.event_type,
+                        "schema_version": ev.schema_version, "payload": ev.payload, "meta": ev.meta,
+                        "idempotency_key": f"{a.idempotency_key}#{i}" if a.idempotency_key else None,
+                        "recorded_at": now, "prev_hash": prev,
+                    }
+                    row["hash"] = prev = chain_hash(prev, row)
+                    rows.append(row)
+                tips[a.stream_id] = (version, prev)
+            if rows:
+                conn.execute(insert(events), rows)
+                conn.execute(update(log_head).where(log_head.c.id == 1).values(position=pos, recorded_at=now))
+            return [self._recorded(r, upcast=False) for r in rows]
+
+    def _lock_head(self, conn: Connection) -> tuple[int, datetime | None]:
+        q = select(log_head.c.position, log_head.c.recorded_at).where(log_head.c.id == 1)
+        if conn.dialect.name == "postgresql":
+            q = q.with_for_update()
+        row = conn.execute(q).first()
+        if row is None:
+            raise SchemaError("the event log has no head row: run `oprisk db upgrade`")
+        return int(row.position), utc(row.recorded_at) if row.recorded_at else None
+
+    def _drop_replayed(self, conn: Connection, appends: Sequence[Append]) -> list[Append]:
+        keyed = [f"{a.idempotency_key}#0" for a in appends if a.idempotency_key and a.events]
+        seen: set[str] = set()
+        for chunk in _chunks(keyed, 500):
+            seen.update(conn.execute(select(events.c.idempotency_key).where(events.c.idempotency_key.in_(chunk))).scalars())
+        return [a for a in appends if a.events and not (a.idempotency_key and f"{a.idempotency_key}#0" in seen)]
+
+    def _tips(self, conn: Connection, stream_ids: set[str]) -> dict[str, tuple[int, str]]:
+        tips: dict[str, tuple[int, str]] = {}
+        for chunk in _chunks(sorted(stream_ids), 500):
+            q = (select(events.c.stream_id, func.max(events.c.version).label("v"))
+                 .where(events.c.stream_id.in_(chunk)).group_by(events.c.stream_id)).subquery()
+            rows = conn.execute(
+                select(events.c.stream_id, events.c.version, events.c.hash).join(
+                    q, (events.c.stream_id == q.c.stream_id) & (events.c.version == q.c.v))
+            )
+            tips.update({r.stream_id: (r.version, r.hash) for r in rows})
+        return tips
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def head(self, conn: Connection) -> int:
+        with translated():
+            return int(conn.execute(select(log_head.c.position).where(log_head.c.id == 1)).scalar_one())
+
+    def position_at(self, conn: Connection, when: datetime) -> int:
+        """The last position recorded at or before ``when`` (0 if none)."""
+        with translated():
+            q = select(func.max(events.c.position)).where(events.c.recorded_at <= utc(when))
+            return int(conn.execute(q).scalar() or 0)
+
+    def time_of(self, conn: Connection, position: int) -> datetime | None:
+        with translated():
+            t = conn.execute(select(events.c.recorded_at).where(events.c.position == position)).scalar()
+            return utc(t) if t else None
+
+    def read_stream(self, conn: Connection, stream_id: str, up_to: int | None = None) -> list[RecordedEvent]:
+        q = select(events).where(events.c.stream_id == stream_id)
+        if up_to is not None:
+            q = q.where(events.c.position <= up_to)
+        with translated():
+            return [self._recorded(r._mapping) for r in conn.execute(q.order_by(events.c.version))]
+
+    def read_streams(self, conn: Connection, stream_ids: Iterable[str]) -> dict[str, list[RecordedEvent]]:
+        out: dict[str, list[RecordedEvent]] = {}
+        with translated():
+            for chunk in _chunks(sorted(set(stream_ids)), 500):
+                q = select(events).where(events.c.stream_id.in_(chunk)).order_by(events.c.position)
+                for r in conn.execute(q):
+                    out.setdefault(r.stream_id, []).append(self._recorded(r._mapping))
+        return out
+
+    def read_all(self, conn: Connection, after: int = 0, up_to: int | None = None,
+                 batch_size: int = 5000, upcast: bool = True) -> Iterator[RecordedEvent]:
+        """Every fact in position order, read in pages."""
+        while True:
+            q = select(events).where(events.c.position > after)
+            if up_to is not None:
+                q = q.where(events.c.position <= up_to)
+            with translated():
+                rows = conn.execute(q.order_by(events.c.position).limit(batch_size)).all()
+            if not rows:
+                return
+            for r in rows:
+                yield self._recorded(r._mapping, upcast=upcast)
+            after = rows[-1].position
+
+    def _recorded(self, r: Any, upcast: bool = True) -> RecordedEvent:
+        event_type, version, payload = r["event_type"], r["schema_version"], r["payload"]
+        if upcast:
+            version, payload = self.upcasters.upcast(event_type, version, payload)
+        return RecordedEvent(
+            position=r["position"], stream_id=r["stream_id"], stream_type=r["stream_type"],
+            version=r["version"], event_type=event_type, schema_version=version, payload=payload,
+            meta=r["meta"], recorded_at=utc(r["recorded_at"]), prev_hash=r["prev_hash"], hash=r["hash"],
+        )
+
+
+def _chunks(items: Sequence[str], n: int) -> Iterator[Sequence[str]]:
+    for i in range(0, len(items), n):
+        yield items[i : i + n]
