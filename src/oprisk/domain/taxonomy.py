@@ -14,7 +14,7 @@ the list of valid values (:class:`~oprisk.errors.UnknownTaxonomyError`).
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
@@ -162,7 +162,7 @@ class Taxonomy:
                     bucket.append(cat)
         object.__setattr__(self, "_index", index)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Category]:
         return iter(self.categories)
 
     def __len__(self) -> int:
