@@ -1,0 +1,65 @@
+"""Operational-risk capital: Basel II BIA / TSA / ASA and the Basel III standardised approach.
+
+Pure functions on pandas / plain mappings returning frozen, self-explaining results (every
+intermediate figure, ``summary()``, ``to_dict()``). The LDA lives in :mod:`oprisk.capital.lda`
+and is not imported here.
+"""
+
+from .basic import (
+    ASAResult,
+    BIAResult,
+    BIAYear,
+    LineCharge,
+    LoansIndicator,
+    TSAResult,
+    YearCharge,
+    asa,
+    bia,
+    tsa,
+)
+from .indicator import (
+    BI_ITEMS,
+    BICBucket,
+    BICResult,
+    BIYear,
+    BusinessIndicatorResult,
+    bic,
+    business_indicator,
+)
+from .losses import AnnualLoss, EventLine, LossComponentResult, Posting, loss_component
+from .profiles import PROFILES, Profile, get_profile
+from .results import CapitalResult
+from .standardised import ILMResult, SAResult, ilm, sa
+
+__all__ = [
+    "BI_ITEMS",
+    "PROFILES",
+    "ASAResult",
+    "AnnualLoss",
+    "BIAResult",
+    "BIAYear",
+    "BICBucket",
+    "BICResult",
+    "BIYear",
+    "BusinessIndicatorResult",
+    "CapitalResult",
+    "EventLine",
+    "ILMResult",
+    "LineCharge",
+    "LoansIndicator",
+    "LossComponentResult",
+    "Posting",
+    "Profile",
+    "SAResult",
+    "TSAResult",
+    "YearCharge",
+    "asa",
+    "bia",
+    "bic",
+    "business_indicator",
+    "get_profile",
+    "ilm",
+    "loss_component",
+    "sa",
+    "tsa",
+]
