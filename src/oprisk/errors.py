@@ -138,6 +138,44 @@ class InconsistentJudgementError(CapitalError):
     """A pairwise comparison matrix whose consistency ratio is above the limit."""
 
 
+# --- assessment (AHP) --------------------------------------------------------------------------
+
+class AssessmentError(CapitalError):
+    """Inputs to a control-effectiveness assessment (AHP) are malformed."""
+
+
+class MatrixShapeError(AssessmentError):
+    """A comparison matrix that is not square, or whose labels are duplicated, unknown or miscounted."""
+
+
+class NonPositiveJudgementError(AssessmentError):
+    """A pairwise judgement that is zero, negative, non-finite or not a number."""
+
+
+class NonReciprocalError(AssessmentError):
+    """A matrix whose diagonal is not 1 or where a_ji is not 1/a_ij within the tolerance."""
+
+
+class OffScaleJudgementError(AssessmentError):
+    """A judgement that is not on the declared scale (Saaty's 1–9 and reciprocals by default)."""
+
+
+class MissingJudgementError(AssessmentError):
+    """A pair of elements for which no judgement was given."""
+
+
+class HierarchyError(AssessmentError):
+    """An indicator hierarchy with duplicate ids, or judgements that do not match its nodes."""
+
+
+class InvalidScoreError(AssessmentError):
+    """A unit's indicator score that is missing, unknown, non-finite or off its declared scale."""
+
+
+class JudgementFileError(AssessmentError, IngestionError):
+    """A judgement file (TOML or CSV) or template whose content cannot be used."""
+
+
 # --- configuration ----------------------------------------------------------------------------
 
 

@@ -28,6 +28,7 @@ from oprisk.store.schema import READ_MODELS, financial_items, fx_rates, ledger_l
 LOSS_EVENT = "loss_event"
 FX = "fx_rate"
 FINANCIALS = "financials"
+PROJECTED = frozenset({LOSS_EVENT, FX, FINANCIALS})
 
 
 @dataclass
@@ -82,6 +83,8 @@ def build_rows(recorded: Iterable[RecordedEvent], states: MutableMapping[str, Lo
     rows = Rows()
     open_rows: dict[str, dict[str, Any]] = {}
     for r in recorded:
+        if r.stream_type not in PROJECTED or r.event_type not in e.REGISTRY:
+            continue  # streams the read models do not cover (tests, extensions)
         f = e.fact_from(r.event_type, r.payload)
         if r.stream_type == LOSS_EVENT:
             before = states.get(r.stream_id) or initial(r.stream_id)
