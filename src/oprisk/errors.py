@@ -134,6 +134,10 @@ class InsufficientDataError(CapitalError):
     """Too few losses, or data that cannot identify the model (all equal, all below threshold)."""
 
 
+class CorrelationMatrixError(CapitalError):
+    """A correlation matrix that is not square, symmetric, unit-diagonal and positive semi-definite."""
+
+
 class InconsistentJudgementError(CapitalError):
     """A pairwise comparison matrix whose consistency ratio is above the limit."""
 
