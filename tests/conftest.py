@@ -69,7 +69,9 @@ class PostgresServer:
             self.template = f"oprisk_tmpl_{uuid.uuid4().hex[:12]}"
             with self.admin.connect() as c:
                 c.execute(text(f'CREATE DATABASE "{self.template}"'))
-            engine = make_engine(self.url.set(database=self.template).render_as_string(hide_password=False))
+            engine = make_engine(
+                self.url.set(database=self.template).render_as_string(hide_password=False)
+            )
             migrate.upgrade(engine)
             engine.dispose()
         return self.template

@@ -18,8 +18,14 @@ from oprisk.errors import (
 
 
 def report(db, eid="E1", **kw):
-    fields = dict(title="Wire fraud", event_type="ET2.1", business_line="BL4", occurred_on=date(2024, 1, 5),
-                  discovered_on=date(2024, 1, 20), currency="EUR")
+    fields = dict(
+        title="Wire fraud",
+        event_type="ET2.1",
+        business_line="BL4",
+        occurred_on=date(2024, 1, 5),
+        discovered_on=date(2024, 1, 20),
+        currency="EUR",
+    )
     fields.update(kw)
     return db.report(eid, actor="ann", **fields)
 
@@ -28,7 +34,9 @@ def test_commands_return_the_facts_they_appended(db):
     recs = report(db)
     assert [r.event_type for r in recs] == ["loss_event.reported"]
     assert recs[0].meta["actor"] == "ann"
-    recs = db.record_impact("E1", actor="ann", amount="250000", currency="EUR", accounted_on=date(2024, 2, 1))
+    recs = db.record_impact(
+        "E1", actor="ann", amount="250000", currency="EUR", accounted_on=date(2024, 2, 1)
+    )
     assert recs[0].payload["amount"] == "250000"
 
 
@@ -37,13 +45,25 @@ def test_two_clocks_reported_reclassified_second_impact(db, clock):
     t1, t2, t3 = (datetime(2025, m, 1, 12, tzinfo=UTC) for m in (3, 6, 9))
     clock.jump(t1)
     report(db)
-    db.record_impact("E1", actor="ann", amount="100000", currency="EUR", accounted_on=date(2024, 12, 31))
+    db.record_impact(
+        "E1", actor="ann", amount="100000", currency="EUR", accounted_on=date(2024, 12, 31)
+    )
     clock.jump(t2)
     db.reclassify("E1", actor="bob", event_type="ET1.2", reason="an employee was involved")
     clock.jump(t3)
-    db.record_impact("E1", actor="ann", amount="40000", currency="EUR", accounted_on=date(2025, 8, 31), kind="cost")
+    db.record_impact(
+        "E1",
+        actor="ann",
+        amount="40000",
+        currency="EUR",
+        accounted_on=date(2025, 8, 31),
+        kind="cost",
+    )
 
-    at = {t: db.losses(as_of=t).set_index("event_id").loc["E1"] for t in (t1.replace(hour=13), t2.replace(hour=13), t3.replace(hour=13))}
+    at = {
+        t: db.losses(as_of=t).set_index("event_id").loc["E1"]
+        for t in (t1.replace(hour=13), t2.replace(hour=13), t3.replace(hour=13))
+    }
     v1, v2, v3 = at.values()
     assert (v1.event_type, v1.gross_loss) == ("ET2.1", 100000.0)
     assert (v2.event_type, v2.cause, v2.gross_loss) == ("ET1.2", "people", 100000.0)
@@ -71,7 +91,9 @@ def test_rejected_command_appends_nothing(db):
     db.record_impact("E1", actor="ann", amount="100", currency="EUR", accounted_on=date(2024, 2, 1))
     head = db.position()
     with pytest.raises(RecoveryExceedsLossError):
-        db.record_recovery("E1", actor="ann", amount="500", currency="EUR", accounted_on=date(2024, 3, 1))
+        db.record_recovery(
+            "E1", actor="ann", amount="500", currency="EUR", accounted_on=date(2024, 3, 1)
+        )
     db.submit("E1", actor="ann")
     with pytest.raises(FourEyesError):
         db.approve("E1", actor="ann")
@@ -82,10 +104,24 @@ def test_rejected_command_appends_nothing(db):
 def test_batch_is_atomic_unless_errors_are_collected(db):
     from oprisk.domain import commands as c
 
-    good = c.ReportLossEvent(event_id="A", actor="l", title="t", event_type="ET7", business_line="BL3",
-                             discovered_on=date(2024, 1, 1), currency="EUR")
-    bad = c.ReportLossEvent(event_id="B", actor="l", title="t", event_type="ET9", business_line="BL3",
-                            discovered_on=date(2024, 1, 1), currency="EUR")
+    good = c.ReportLossEvent(
+        event_id="A",
+        actor="l",
+        title="t",
+        event_type="ET7",
+        business_line="BL3",
+        discovered_on=date(2024, 1, 1),
+        currency="EUR",
+    )
+    bad = c.ReportLossEvent(
+        event_id="B",
+        actor="l",
+        title="t",
+        event_type="ET9",
+        business_line="BL3",
+        discovered_on=date(2024, 1, 1),
+        currency="EUR",
+    )
     with pytest.raises(Exception, match="ET9"):
         db.execute([good, bad])
     assert db.position() == 0
@@ -100,20 +136,29 @@ def test_stale_state_loses_the_race(db):
     from oprisk.store.eventstore import Append, NewEvent
 
     with db.writing() as conn:  # another writer appends to E1 behind our back
-        db.store.append_batch(conn, [Append("E1", "loss_event", [NewEvent("loss_event.closed", {"reason": ""})], 1)])
+        db.store.append_batch(
+            conn, [Append("E1", "loss_event", [NewEvent("loss_event.closed", {"reason": ""})], 1)]
+        )
     with pytest.raises(ConcurrencyError), db.writing() as conn:
-        db.store.append_batch(conn, [Append("E1", "loss_event", [NewEvent("loss_event.reopened", {"reason": "x"})], 1)])
+        db.store.append_batch(
+            conn,
+            [Append("E1", "loss_event", [NewEvent("loss_event.reopened", {"reason": "x"})], 1)],
+        )
     assert isinstance(c.CloseLossEvent(event_id="E1", actor="x"), c.Command)
 
 
 def test_fx_conversion_uses_rates_known_at_the_cutoff(db):
     report(db, currency="USD")
-    db.record_impact("E1", actor="ann", amount="1000", currency="USD", accounted_on=date(2024, 6, 30))
+    db.record_impact(
+        "E1", actor="ann", amount="1000", currency="USD", accounted_on=date(2024, 6, 30)
+    )
     assert pd.isna(db.losses().loc[0, "gross_loss_reporting"])
     db.record_fx_rate("USD", date(2024, 6, 28), "0.90", actor="fx")
     cut = db.position()
     db.record_fx_rate("USD", date(2024, 6, 30), "0.95", actor="fx")
-    db.record_fx_rate("USD", date(2024, 7, 1), "2.00", actor="fx")  # after the accounting date: not used
+    db.record_fx_rate(
+        "USD", date(2024, 7, 1), "2.00", actor="fx"
+    )  # after the accounting date: not used
     assert db.losses(as_of=cut).loc[0, "gross_loss_reporting"] == pytest.approx(900.0)
     assert db.losses().loc[0, "gross_loss_reporting"] == pytest.approx(950.0)
     exact = db.losses(exact=True)
@@ -133,7 +178,11 @@ def test_history_lists_each_fact_with_its_actor(db):
     db.record_impact("E1", actor="ann", amount="10", currency="EUR", accounted_on=date(2024, 2, 1))
     db.reclassify("E1", actor="bob", business_line="BL3")
     h = db.history("E1")
-    assert list(h.fact) == ["loss_event.reported", "loss_event.impact_recorded", "loss_event.reclassified"]
+    assert list(h.fact) == [
+        "loss_event.reported",
+        "loss_event.impact_recorded",
+        "loss_event.reclassified",
+    ]
     assert list(h.actor) == ["ann", "ann", "bob"]
     assert list(h.valid_to_position.iloc[:2]) == [2, 3] and pd.isna(h.valid_to_position.iloc[2])
     with pytest.raises(EventNotFoundError):
@@ -151,15 +200,27 @@ def test_links_group_losses_under_one_root(db):
         db.link("C2", "C1", actor="ann")
     with pytest.raises(InvalidLinkError, match="root of a group"):
         db.link("R", "C2", actor="ann")
-    assert db.losses().set_index("event_id").root_event_id.fillna("-").to_dict() == {"C1": "R", "C2": "-", "R": "-"}
+    assert db.losses().set_index("event_id").root_event_id.fillna("-").to_dict() == {
+        "C1": "R",
+        "C2": "-",
+        "R": "-",
+    }
 
 
 def test_rebuild_gives_identical_tables_and_verify_is_clean(db):
     report(db)
     db.record_impact("E1", actor="ann", amount="10", currency="EUR", accounted_on=date(2024, 2, 1))
     db.record_fx_rate("USD", date(2024, 1, 1), "0.9", actor="fx")
-    db.record_financials({"legal_entity": "Bank AG", "year": 2024, "item": "gross_income", "business_line": "BL3",
-                          "amount": "-12.5"}, actor="fin")
+    db.record_financials(
+        {
+            "legal_entity": "Bank AG",
+            "year": 2024,
+            "item": "gross_income",
+            "business_line": "BL3",
+            "amount": "-12.5",
+        },
+        actor="fin",
+    )
     before = db.losses(), db.history("E1").drop(columns=["payload"]), db.financials()
     db.rebuild()
     after = db.losses(), db.history("E1").drop(columns=["payload"]), db.financials()
@@ -169,9 +230,13 @@ def test_rebuild_gives_identical_tables_and_verify_is_clean(db):
 
 
 def test_financial_revisions_latest_wins_as_of(db):
-    db.record_financials({"legal_entity": "B", "year": 2024, "item": "gross_income", "amount": "100"}, actor="f")
+    db.record_financials(
+        {"legal_entity": "B", "year": 2024, "item": "gross_income", "amount": "100"}, actor="f"
+    )
     cut = db.position()
-    db.record_financials({"legal_entity": "B", "year": 2024, "item": "gross_income", "amount": "120"}, actor="f")
+    db.record_financials(
+        {"legal_entity": "B", "year": 2024, "item": "gross_income", "amount": "120"}, actor="f"
+    )
     assert db.financials(as_of=cut).amount.tolist() == [Decimal("100")]
     assert db.financials().amount.tolist() == [Decimal("120")]
 

@@ -111,9 +111,17 @@ def upgrade() -> None:
         sa.Column("net_loss", Amount(), nullable=False),
         sa.PrimaryKeyConstraint("event_id", "version", name="pk_loss_event_versions"),
     )
-    op.create_index("ix_loss_event_versions_valid_from_position", "loss_event_versions", ["valid_from_position"])
-    op.create_index("ix_loss_event_versions_valid_to_position", "loss_event_versions", ["valid_to_position"])
-    op.create_index("ix_loss_event_versions_source_external_id", "loss_event_versions", ["source", "external_id"])
+    op.create_index(
+        "ix_loss_event_versions_valid_from_position", "loss_event_versions", ["valid_from_position"]
+    )
+    op.create_index(
+        "ix_loss_event_versions_valid_to_position", "loss_event_versions", ["valid_to_position"]
+    )
+    op.create_index(
+        "ix_loss_event_versions_source_external_id",
+        "loss_event_versions",
+        ["source", "external_id"],
+    )
 
     op.create_table(
         "ledger_lines",
@@ -159,7 +167,11 @@ def upgrade() -> None:
         sa.Column("recorded_at", TS, nullable=False),
         sa.PrimaryKeyConstraint("position", name="pk_financial_items"),
     )
-    op.create_index("ix_financial_items_key", "financial_items", ["legal_entity", "year", "item", "business_line"])
+    op.create_index(
+        "ix_financial_items_key",
+        "financial_items",
+        ["legal_entity", "year", "item", "business_line"],
+    )
 
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
@@ -175,5 +187,12 @@ def downgrade() -> None:
         op.execute("DROP TRIGGER IF EXISTS events_no_truncate ON events")
         op.execute("DROP TRIGGER IF EXISTS events_no_update ON events")
         op.execute("DROP FUNCTION IF EXISTS oprisk_events_append_only()")
-    for table in ("financial_items", "fx_rates", "ledger_lines", "loss_event_versions", "log_head", "events"):
+    for table in (
+        "financial_items",
+        "fx_rates",
+        "ledger_lines",
+        "loss_event_versions",
+        "log_head",
+        "events",
+    ):
         op.drop_table(table)

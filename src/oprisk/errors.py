@@ -144,6 +144,7 @@ class InconsistentJudgementError(CapitalError):
 
 # --- assessment (AHP) --------------------------------------------------------------------------
 
+
 class AssessmentError(CapitalError):
     """Inputs to a control-effectiveness assessment (AHP) are malformed."""
 

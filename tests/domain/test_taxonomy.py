@@ -28,9 +28,17 @@ def test_counts_match_basel_annexes():
 @pytest.mark.parametrize(
     ("value", "code"),
     [
-        ("ET2", "ET2"), ("et 2.1", "ET2.1"), ("External Fraud", "ET2"), ("外部欺诈", "ET2"),
-        ("外部欺詐", "ET2"), ("内部欺诈事件", "ET1"), ("  execution, delivery & process management ", "ET7"),
-        ("业务中断和系统失灵", "ET6"), ("信息科技系统事件", "ET6"), ("ＥＴ４", "ET4"), ("系统安全性", "ET2.2"),
+        ("ET2", "ET2"),
+        ("et 2.1", "ET2.1"),
+        ("External Fraud", "ET2"),
+        ("外部欺诈", "ET2"),
+        ("外部欺詐", "ET2"),
+        ("内部欺诈事件", "ET1"),
+        ("  execution, delivery & process management ", "ET7"),
+        ("业务中断和系统失灵", "ET6"),
+        ("信息科技系统事件", "ET6"),
+        ("ＥＴ４", "ET4"),
+        ("系统安全性", "ET2.2"),
     ],
 )
 def test_event_type_lookup(value, code):
@@ -39,8 +47,16 @@ def test_event_type_lookup(value, code):
 
 @pytest.mark.parametrize(
     ("value", "code"),
-    [("BL3", "BL3"), ("retail banking", "BL3"), ("零售银行", "BL3"), ("零售銀行", "BL3"),
-     ("商业银行", "BL4"), ("Trading & Sales", "BL2"), ("bl 33", "BL33"), ("支付和结算", "BL5")],
+    [
+        ("BL3", "BL3"),
+        ("retail banking", "BL3"),
+        ("零售银行", "BL3"),
+        ("零售銀行", "BL3"),
+        ("商业银行", "BL4"),
+        ("Trading & Sales", "BL2"),
+        ("bl 33", "BL33"),
+        ("支付和结算", "BL5"),
+    ],
 )
 def test_business_line_lookup(value, code):
     assert business_line(value).code == code
@@ -62,11 +78,25 @@ def test_unknown_label_lists_valid_values():
     with pytest.raises(UnknownTaxonomyError) as err:
         event_type("Alien invasion")
     msg = str(err.value)
-    assert "'Alien invasion'" in msg and "'event_type'" in msg and "ET7 (Execution" in msg and "内部欺诈事件" in msg
+    assert (
+        "'Alien invasion'" in msg
+        and "'event_type'" in msg
+        and "ET7 (Execution" in msg
+        and "内部欺诈事件" in msg
+    )
 
 
-@pytest.mark.parametrize(("value", "code"), [("人员", "people"), ("流程", "process"), ("系统", "systems"),
-                                             ("外部事件", "external"), ("PEOPLE", "people"), ("内部程序", "process")])
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ("人员", "people"),
+        ("流程", "process"),
+        ("系统", "systems"),
+        ("外部事件", "external"),
+        ("PEOPLE", "people"),
+        ("内部程序", "process"),
+    ],
+)
 def test_cause_lookup(value, code):
     assert cause(value).code == code
 
@@ -80,8 +110,19 @@ def test_default_cause_mapping_and_override():
 
 def test_betas_are_basel_ii():
     betas = tsa_betas()
-    assert [str(betas[k]) for k in sorted(betas)] == ["0.18", "0.18", "0.12", "0.15", "0.18", "0.15", "0.12", "0.12"]
+    assert [str(betas[k]) for k in sorted(betas)] == [
+        "0.18",
+        "0.18",
+        "0.12",
+        "0.15",
+        "0.18",
+        "0.15",
+        "0.12",
+        "0.12",
+    ]
 
 
 def test_normalise_folds_width_case_punctuation():
-    assert normalise("Ｅxecution,  Delivery & Process") == normalise("execution delivery and process")
+    assert normalise("Ｅxecution,  Delivery & Process") == normalise(
+        "execution delivery and process"
+    )

@@ -3,8 +3,6 @@
 import multiprocessing as mp
 import time
 
-import pytest
-
 from oprisk.errors import ConcurrencyError
 from oprisk.store.eventstore import NO_STREAM, NewEvent
 
@@ -24,7 +22,9 @@ def _contend(url: str, writer: int, rounds: int, start: float, out: mp.Queue) ->
             version = len(db.store.read_stream(conn, "shared"))
         try:
             with db.writing() as conn:
-                db.store.append(conn, "shared", "test", [NewEvent("test.won", {"writer": writer})], version)
+                db.store.append(
+                    conn, "shared", "test", [NewEvent("test.won", {"writer": writer})], version
+                )
             wins.append(version + 1)
         except ConcurrencyError:
             losses += 1
@@ -40,7 +40,12 @@ def _append_own(url: str, writer: int, n: int, start: float, out: mp.Queue) -> N
         time.sleep(0.001)
     for i in range(n):
         with db.writing() as conn:
-            db.store.append(conn, f"w{writer}", "test", [NewEvent("test.n", {"i": i}), NewEvent("test.n", {"i": i})])
+            db.store.append(
+                conn,
+                f"w{writer}",
+                "test",
+                [NewEvent("test.n", {"i": i}), NewEvent("test.n", {"i": i})],
+            )
     db.close()
     out.put(writer)
 
@@ -90,7 +95,9 @@ def test_one_winner_per_version_and_losers_get_concurrency_error(db_url, db):
     with db.reading() as conn:
         stream = db.store.read_stream(conn, "shared")
     assert [r.version for r in stream] == list(range(1, len(won) + 2))
-    assert sorted(r.payload["writer"] for r in stream[1:]) == sorted(w for w, wins, _ in results for _ in wins)
+    assert sorted(r.payload["writer"] for r in stream[1:]) == sorted(
+        w for w, wins, _ in results for _ in wins
+    )
     assert db.verify().ok
 
 

@@ -20,9 +20,20 @@ def _hang_mid_transaction(url: str, ready: mp.Queue) -> None:
 
     db = connect(url)
     with db.writing() as conn:
-        new = [NewEvent("loss_event.impact_recorded",
-                        {"line_id": f"K{i}", "kind": "loss", "amount": "5", "currency": "EUR",
-                         "accounted_on": "2024-05-01", "note": ""}) for i in range(50)]
+        new = [
+            NewEvent(
+                "loss_event.impact_recorded",
+                {
+                    "line_id": f"K{i}",
+                    "kind": "loss",
+                    "amount": "5",
+                    "currency": "EUR",
+                    "accounted_on": "2024-05-01",
+                    "note": "",
+                },
+            )
+            for i in range(50)
+        ]
         before = states_from(db.store.read_streams(conn, ["E1"]))
         recorded = db.store.append_batch(conn, [Append("E1", "loss_event", new, 2)])
         db.projector.apply(conn, recorded, before)
@@ -31,11 +42,26 @@ def _hang_mid_transaction(url: str, ready: mp.Queue) -> None:
 
 
 def seed(db):
-    db.execute([
-        c.ReportLossEvent(event_id="E1", actor="a", title="t", event_type="ET7", business_line="BL3",
-                          discovered_on=date(2024, 4, 1), currency="EUR"),
-        c.RecordImpact(event_id="E1", actor="a", amount="100", currency="EUR", accounted_on=date(2024, 4, 2)),
-    ])
+    db.execute(
+        [
+            c.ReportLossEvent(
+                event_id="E1",
+                actor="a",
+                title="t",
+                event_type="ET7",
+                business_line="BL3",
+                discovered_on=date(2024, 4, 1),
+                currency="EUR",
+            ),
+            c.RecordImpact(
+                event_id="E1",
+                actor="a",
+                amount="100",
+                currency="EUR",
+                accounted_on=date(2024, 4, 2),
+            ),
+        ]
+    )
 
 
 def test_writer_killed_mid_transaction_leaves_no_partial_facts(db_url, db):
@@ -69,8 +95,16 @@ def test_payload_changed_behind_the_stores_back_is_reported(db_url, db):
     db.record_impact("E1", actor="a", amount="7", currency="EUR", accounted_on=date(2024, 4, 3))
     with db.engine.begin() as conn:
         _disable_append_only(conn, db.dialect)
-        payload = json.dumps({"line_id": "L2", "kind": "loss", "amount": "1", "currency": "EUR",
-                              "accounted_on": "2024-04-02", "note": ""})
+        payload = json.dumps(
+            {
+                "line_id": "L2",
+                "kind": "loss",
+                "amount": "1",
+                "currency": "EUR",
+                "accounted_on": "2024-04-02",
+                "note": "",
+            }
+        )
         cast = "CAST(:p AS JSONB)" if db.dialect == "postgresql" else ":p"
         conn.execute(text(f"UPDATE events SET payload = {cast} WHERE position = 2"), {"p": payload})
     report = db.verify()

@@ -1,5 +1,6 @@
 """Event-store contract, written once and run on SQLite and PostgreSQL."""
 
+import itertools
 from datetime import UTC, datetime
 
 import pytest
@@ -30,7 +31,10 @@ def test_append_and_read_back(db):
     with db.reading() as conn:
         back = db.store.read_stream(conn, "s-1")
         assert db.store.head(conn) == 2
-    assert [r.payload for r in back] == [{"n": 1, "amount": "12.50", "text": "损失"}, {"n": 2, "amount": "12.50", "text": "损失"}]
+    assert [r.payload for r in back] == [
+        {"n": 1, "amount": "12.50", "text": "损失"},
+        {"n": 2, "amount": "12.50", "text": "损失"},
+    ]
     assert back == recs
 
 
@@ -59,7 +63,9 @@ def test_expected_version_clash_raises_and_appends_nothing(db):
 def test_a_failed_batch_appends_nothing(db):
     append(db, "s", "test", [ev()], NO_STREAM)
     with pytest.raises(ConcurrencyError), db.writing() as conn:
-        db.store.append_batch(conn, [Append("t", "test", [ev()], NO_STREAM), Append("s", "test", [ev()], NO_STREAM)])
+        db.store.append_batch(
+            conn, [Append("t", "test", [ev()], NO_STREAM), Append("s", "test", [ev()], NO_STREAM)]
+        )
     with db.reading() as conn:
         assert db.store.head(conn) == 1
         assert db.store.read_stream(conn, "t") == []
@@ -76,7 +82,7 @@ def test_idempotency_key_makes_a_resend_a_no_op(db):
 def test_hash_chain_links_each_fact_to_the_previous(db):
     recs = append(db, "s", "test", [ev(1), ev(2), ev(3)])
     assert recs[0].prev_hash == "0" * 64
-    for prev, cur in zip(recs, recs[1:], strict=False):
+    for prev, cur in itertools.pairwise(recs):
         assert cur.prev_hash == prev.hash
         assert cur.hash == chain_hash(prev.hash, cur)
 
@@ -140,6 +146,10 @@ def test_postgres_refuses_truncate(pg_db):
 def test_payload_is_jsonb_on_postgres(pg_db):
     db = pg_db
     with db.reading() as conn:
-        t = conn.execute(text("select data_type from information_schema.columns "
-                              "where table_name='events' and column_name='payload'")).scalar_one()
+        t = conn.execute(
+            text(
+                "select data_type from information_schema.columns "
+                "where table_name='events' and column_name='payload'"
+            )
+        ).scalar_one()
     assert t == "jsonb"

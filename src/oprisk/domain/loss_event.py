@@ -111,11 +111,17 @@ def initial(event_id: str) -> LossEventState:
 def _check_dates(occurred: date | None, discovered: date | None) -> None:
     if occurred and discovered and discovered < occurred:
         raise InvalidDateOrderError(
-            invalid("discovered_on", discovered.isoformat(), f"must not be before occurred_on {occurred.isoformat()}")
+            invalid(
+                "discovered_on",
+                discovered.isoformat(),
+                f"must not be before occurred_on {occurred.isoformat()}",
+            )
         )
 
 
-def _classify(et: str, bl: str, ca: str | None, cause_overrides: Mapping[str, str] | None) -> tuple[str, str, str]:
+def _classify(
+    et: str, bl: str, ca: str | None, cause_overrides: Mapping[str, str] | None
+) -> tuple[str, str, str]:
     et_code = event_type(et).code
     bl_code = business_line(bl).code
     ca_code = cause(ca).code if ca else default_cause(et_code, cause_overrides)
@@ -144,13 +150,26 @@ def decide(
             raise DomainError(invalid("title", cmd.title, "must not be blank"))
         return [
             e.LossEventReported(
-                event_id=cmd.event_id, title=cmd.title, description=cmd.description,
-                event_type=et, cause=ca, business_line=bl, legal_entity=cmd.legal_entity,
-                lei=cmd.lei, org_unit=cmd.org_unit, occurred_on=cmd.occurred_on,
-                discovered_on=cmd.discovered_on, currency=cmd.currency, near_miss=cmd.near_miss,
-                gain=cmd.gain, credit_boundary=cmd.credit_boundary,
-                market_boundary=cmd.market_boundary, legal=cmd.legal, source=cmd.source,
-                external_id=cmd.external_id, reported_by=cmd.actor,
+                event_id=cmd.event_id,
+                title=cmd.title,
+                description=cmd.description,
+                event_type=et,
+                cause=ca,
+                business_line=bl,
+                legal_entity=cmd.legal_entity,
+                lei=cmd.lei,
+                org_unit=cmd.org_unit,
+                occurred_on=cmd.occurred_on,
+                discovered_on=cmd.discovered_on,
+                currency=cmd.currency,
+                near_miss=cmd.near_miss,
+                gain=cmd.gain,
+                credit_boundary=cmd.credit_boundary,
+                market_boundary=cmd.market_boundary,
+                legal=cmd.legal,
+                source=cmd.source,
+                external_id=cmd.external_id,
+                reported_by=cmd.actor,
             )
         ]
     _require(state, cmd)
@@ -164,14 +183,23 @@ def _amend(cmd: c.AmendLossEvent, s: LossEventState, _: Any) -> list[e.Fact]:
     unknown = sorted(set(cmd.changes) - set(e.AMENDABLE))
     if unknown:
         raise DomainError(
-            invalid("changes", unknown, "amendable fields are " + ", ".join(e.AMENDABLE)
-                    + " (classification changes go through reclassify)")
+            invalid(
+                "changes",
+                unknown,
+                "amendable fields are "
+                + ", ".join(e.AMENDABLE)
+                + " (classification changes go through reclassify)",
+            )
         )
     probe = e.LossEventAmended(changes=cmd.changes, reason=cmd.reason)  # normalise types via JSON
-    changes = {k: v for k, v in _typed_changes(probe.payload()["changes"]).items() if getattr(s, k) != v}
+    changes = {
+        k: v for k, v in _typed_changes(probe.payload()["changes"]).items() if getattr(s, k) != v
+    }
     if not changes:
         raise NothingToChangeError(f"amendment of {cmd.event_id!r} changes nothing")
-    _check_dates(changes.get("occurred_on", s.occurred_on), changes.get("discovered_on", s.discovered_on))
+    _check_dates(
+        changes.get("occurred_on", s.occurred_on), changes.get("discovered_on", s.discovered_on)
+    )
     return [e.LossEventAmended(changes=changes, reason=cmd.reason)]
 
 
@@ -207,8 +235,13 @@ def _reclassify(cmd: c.ReclassifyLossEvent, s: LossEventState, overrides: Any) -
         raise NothingToChangeError(f"reclassification of {cmd.event_id!r} changes nothing")
     return [
         e.LossEventReclassified(
-            event_type=et, cause=ca, business_line=bl, previous_event_type=s.event_type,
-            previous_cause=s.cause, previous_business_line=s.business_line, reason=cmd.reason,
+            event_type=et,
+            cause=ca,
+            business_line=bl,
+            previous_event_type=s.event_type,
+            previous_cause=s.cause,
+            previous_business_line=s.business_line,
+            reason=cmd.reason,
         )
     ]
 
@@ -216,15 +249,24 @@ def _reclassify(cmd: c.ReclassifyLossEvent, s: LossEventState, overrides: Any) -
 def _line_checks(cmd: c._Line, s: LossEventState) -> str | None:
     """Common ledger-line rules; returns None when the same line was already recorded."""
     if s.status == "closed":
-        raise EventClosedError(f"loss event {cmd.event_id!r} is closed: reopen it before recording lines")
+        raise EventClosedError(
+            f"loss event {cmd.event_id!r} is closed: reopen it before recording lines"
+        )
     if cmd.currency != s.currency:
         raise InvalidMoneyError(
-            invalid("currency", cmd.currency, f"must be the event's currency {s.currency}; convert the amount first")
+            invalid(
+                "currency",
+                cmd.currency,
+                f"must be the event's currency {s.currency}; convert the amount first",
+            )
         )
     if s.occurred_on and cmd.accounted_on < s.occurred_on:
         raise InvalidDateOrderError(
-            invalid("accounted_on", cmd.accounted_on.isoformat(),
-                    f"must not be before occurred_on {s.occurred_on.isoformat()}")
+            invalid(
+                "accounted_on",
+                cmd.accounted_on.isoformat(),
+                f"must not be before occurred_on {s.occurred_on.isoformat()}",
+            )
         )
     line_id = cmd.line_id or f"L{s.version + 1}"
     return line_id
@@ -236,7 +278,11 @@ def _same_line(s: LossEventState, line_id: str, new: Line) -> bool:
         return False
     if old != new:
         raise DomainError(
-            invalid("line_id", line_id, "was already recorded with different content; record a new line for a change")
+            invalid(
+                "line_id",
+                line_id,
+                "was already recorded with different content; record a new line for a change",
+            )
         )
     return True
 
@@ -248,55 +294,93 @@ def _impact(cmd: c.RecordImpact, s: LossEventState, _: Any) -> list[e.Fact]:
         return []
     if cmd.kind == "provision_release" and cmd.amount > s.provisions:
         raise DomainError(
-            invalid("amount", str(cmd.amount), f"a provision release must not exceed the provisions outstanding ({s.provisions})")
+            invalid(
+                "amount",
+                str(cmd.amount),
+                f"a provision release must not exceed the provisions outstanding ({s.provisions})",
+            )
         )
     if cmd.kind in ("reversal", "provision_release") and cmd.amount > s.gross_loss:
         raise DomainError(
-            invalid("amount", str(cmd.amount), f"must not take the gross loss ({s.gross_loss}) below zero")
+            invalid(
+                "amount",
+                str(cmd.amount),
+                f"must not take the gross loss ({s.gross_loss}) below zero",
+            )
         )
     return [
-        e.ImpactRecorded(line_id=line_id, kind=cmd.kind, amount=cmd.amount, currency=cmd.currency,
-                         accounted_on=cmd.accounted_on, note=cmd.note)
+        e.ImpactRecorded(
+            line_id=line_id,
+            kind=cmd.kind,
+            amount=cmd.amount,
+            currency=cmd.currency,
+            accounted_on=cmd.accounted_on,
+            note=cmd.note,
+        )
     ]
 
 
 def _recovery(cmd: c.RecordRecovery, s: LossEventState, _: Any) -> list[e.Fact]:
     line_id = _line_checks(cmd, s)
     assert line_id
-    if _same_line(s, line_id, Line(cmd.kind, cmd.amount, cmd.currency, cmd.accounted_on, cmd.received)):
+    if _same_line(
+        s, line_id, Line(cmd.kind, cmd.amount, cmd.currency, cmd.accounted_on, cmd.received)
+    ):
         return []
     if s.recoveries + cmd.amount > s.gross_loss and not cmd.allow_excess:
         raise RecoveryExceedsLossError(
-            invalid("amount", str(cmd.amount),
-                    f"recoveries would reach {s.recoveries + cmd.amount}, above the gross loss {s.gross_loss}; "
-                    "pass allow_excess=True if that is right")
+            invalid(
+                "amount",
+                str(cmd.amount),
+                f"recoveries would reach {s.recoveries + cmd.amount}, above the gross loss {s.gross_loss}; "
+                "pass allow_excess=True if that is right",
+            )
         )
     return [
-        e.RecoveryRecorded(line_id=line_id, kind=cmd.kind, amount=cmd.amount, currency=cmd.currency,
-                           accounted_on=cmd.accounted_on, received=cmd.received, note=cmd.note)
+        e.RecoveryRecorded(
+            line_id=line_id,
+            kind=cmd.kind,
+            amount=cmd.amount,
+            currency=cmd.currency,
+            accounted_on=cmd.accounted_on,
+            received=cmd.received,
+            note=cmd.note,
+        )
     ]
 
 
 def _link(cmd: c.LinkLossEvent, s: LossEventState, _: Any) -> list[e.Fact]:
     if cmd.root_event_id == cmd.event_id:
-        raise InvalidLinkError(invalid("root_event_id", cmd.root_event_id, "must not be the event itself"))
+        raise InvalidLinkError(
+            invalid("root_event_id", cmd.root_event_id, "must not be the event itself")
+        )
     if cmd.root_event_id == s.root_event_id:
-        raise NothingToChangeError(f"loss event {cmd.event_id!r} is already linked to {cmd.root_event_id!r}")
+        raise NothingToChangeError(
+            f"loss event {cmd.event_id!r} is already linked to {cmd.root_event_id!r}"
+        )
     return [e.LossEventLinked(root_event_id=cmd.root_event_id)]
 
 
 def _submit(cmd: c.SubmitLossEvent, s: LossEventState, _: Any) -> list[e.Fact]:
     if s.status not in ("open", "rejected"):
-        raise WorkflowError(f"loss event {cmd.event_id!r} is {s.status}: only open or rejected events can be submitted")
+        raise WorkflowError(
+            f"loss event {cmd.event_id!r} is {s.status}: only open or rejected events can be submitted"
+        )
     return [e.LossEventSubmitted(submitted_by=cmd.actor)]
 
 
 def _four_eyes(cmd: c.Command, s: LossEventState, verb: str) -> None:
     if s.status != "submitted":
-        raise WorkflowError(f"loss event {cmd.event_id!r} is {s.status}: only submitted events can be {verb}")
+        raise WorkflowError(
+            f"loss event {cmd.event_id!r} is {s.status}: only submitted events can be {verb}"
+        )
     if cmd.actor in (s.reported_by, s.submitted_by):
         raise FourEyesError(
-            invalid("actor", cmd.actor, f"the reporter or submitter of {cmd.event_id!r} cannot be its approver (four eyes)")
+            invalid(
+                "actor",
+                cmd.actor,
+                f"the reporter or submitter of {cmd.event_id!r} cannot be its approver (four eyes)",
+            )
         )
 
 
@@ -318,29 +402,55 @@ def _close(cmd: c.CloseLossEvent, s: LossEventState, _: Any) -> list[e.Fact]:
 
 def _reopen(cmd: c.ReopenLossEvent, s: LossEventState, _: Any) -> list[e.Fact]:
     if s.status != "closed":
-        raise WorkflowError(f"loss event {cmd.event_id!r} is {s.status}: only closed events can be reopened")
+        raise WorkflowError(
+            f"loss event {cmd.event_id!r} is {s.status}: only closed events can be reopened"
+        )
     return [e.LossEventReopened(reason=cmd.reason)]
 
 
 def _withdraw(cmd: c.WithdrawLossEvent, s: LossEventState, _: Any) -> list[e.Fact]:
     if not cmd.reason.strip():
-        raise DomainError(invalid("reason", cmd.reason, "a withdrawal needs a reason (duplicate, error …)"))
+        raise DomainError(
+            invalid("reason", cmd.reason, "a withdrawal needs a reason (duplicate, error …)")
+        )
     return [e.LossEventWithdrawn(reason=cmd.reason)]
 
 
 def _exclude(cmd: c.ExcludeLossEvent, s: LossEventState, _: Any) -> list[e.Fact]:
     if s.excluded:
-        raise NothingToChangeError(f"loss event {cmd.event_id!r} is already excluded ({s.exclusion_reference})")
+        raise NothingToChangeError(
+            f"loss event {cmd.event_id!r} is already excluded ({s.exclusion_reference})"
+        )
     if not cmd.approval_reference.strip():
-        raise DomainError(invalid("approval_reference", cmd.approval_reference, "an exclusion needs the supervisor's approval reference"))
-    return [e.LossEventExcluded(approval_reference=cmd.approval_reference, approved_on=cmd.approved_on, reason=cmd.reason)]
+        raise DomainError(
+            invalid(
+                "approval_reference",
+                cmd.approval_reference,
+                "an exclusion needs the supervisor's approval reference",
+            )
+        )
+    return [
+        e.LossEventExcluded(
+            approval_reference=cmd.approval_reference,
+            approved_on=cmd.approved_on,
+            reason=cmd.reason,
+        )
+    ]
 
 
 _HANDLERS: dict[type, Any] = {
-    c.AmendLossEvent: _amend, c.ReclassifyLossEvent: _reclassify, c.RecordImpact: _impact,
-    c.RecordRecovery: _recovery, c.LinkLossEvent: _link, c.SubmitLossEvent: _submit,
-    c.ApproveLossEvent: _approve, c.RejectLossEvent: _reject, c.CloseLossEvent: _close,
-    c.ReopenLossEvent: _reopen, c.WithdrawLossEvent: _withdraw, c.ExcludeLossEvent: _exclude,
+    c.AmendLossEvent: _amend,
+    c.ReclassifyLossEvent: _reclassify,
+    c.RecordImpact: _impact,
+    c.RecordRecovery: _recovery,
+    c.LinkLossEvent: _link,
+    c.SubmitLossEvent: _submit,
+    c.ApproveLossEvent: _approve,
+    c.RejectLossEvent: _reject,
+    c.CloseLossEvent: _close,
+    c.ReopenLossEvent: _reopen,
+    c.WithdrawLossEvent: _withdraw,
+    c.ExcludeLossEvent: _exclude,
 }
 
 
@@ -357,20 +467,43 @@ def evolve(s: LossEventState, f: e.Fact) -> LossEventState:
     if isinstance(f, e.LossEventAmended):
         return replace(s, version=v, **_typed_changes(f.changes))
     if isinstance(f, e.LossEventReclassified):
-        return replace(s, version=v, event_type=f.event_type_code, cause=f.cause, business_line=f.business_line)
+        return replace(
+            s, version=v, event_type=f.event_type_code, cause=f.cause, business_line=f.business_line
+        )
     if isinstance(f, e.ImpactRecorded):
         sign = e.IMPACT_SIGN[f.kind]
-        prov = s.provisions + (f.amount if f.kind == "provision" else -f.amount if f.kind == "provision_release" else ZERO)
-        first = min(s.first_accounted_on, f.accounted_on) if s.first_accounted_on else f.accounted_on
+        prov = s.provisions + (
+            f.amount
+            if f.kind == "provision"
+            else -f.amount
+            if f.kind == "provision_release"
+            else ZERO
+        )
+        first = (
+            min(s.first_accounted_on, f.accounted_on) if s.first_accounted_on else f.accounted_on
+        )
         lines = {**s.lines, f.line_id: Line(f.kind, f.amount, f.currency, f.accounted_on)}
-        return replace(s, version=v, gross_loss=s.gross_loss + sign * f.amount, provisions=prov,
-                       first_accounted_on=first, lines=lines)
+        return replace(
+            s,
+            version=v,
+            gross_loss=s.gross_loss + sign * f.amount,
+            provisions=prov,
+            first_accounted_on=first,
+            lines=lines,
+        )
     if isinstance(f, e.RecoveryRecorded):
-        lines = {**s.lines, f.line_id: Line(f.kind, f.amount, f.currency, f.accounted_on, f.received)}
+        lines = {
+            **s.lines,
+            f.line_id: Line(f.kind, f.amount, f.currency, f.accounted_on, f.received),
+        }
         if not f.received:
-            return replace(s, version=v, recoveries_receivable=s.recoveries_receivable + f.amount, lines=lines)
+            return replace(
+                s, version=v, recoveries_receivable=s.recoveries_receivable + f.amount, lines=lines
+            )
         if f.kind == "insurance":
-            return replace(s, version=v, recoveries_insurance=s.recoveries_insurance + f.amount, lines=lines)
+            return replace(
+                s, version=v, recoveries_insurance=s.recoveries_insurance + f.amount, lines=lines
+            )
         return replace(s, version=v, recoveries_other=s.recoveries_other + f.amount, lines=lines)
     if isinstance(f, e.LossEventLinked):
         return replace(s, version=v, root_event_id=f.root_event_id)
@@ -400,4 +533,3 @@ def replay(event_id: str, facts: Iterable[e.Fact]) -> LossEventState:
     for f in facts:
         s = evolve(s, f)
     return s
-

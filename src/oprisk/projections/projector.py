@@ -23,7 +23,13 @@ from oprisk.domain import events as e
 from oprisk.domain.loss_event import LossEventState, evolve, initial
 from oprisk.domain.taxonomy import business_line, event_type
 from oprisk.store.eventstore import RecordedEvent
-from oprisk.store.schema import READ_MODELS, financial_items, fx_rates, ledger_lines, loss_event_versions
+from oprisk.store.schema import (
+    READ_MODELS,
+    financial_items,
+    fx_rates,
+    ledger_lines,
+    loss_event_versions,
+)
 
 LOSS_EVENT = "loss_event"
 FX = "fx_rate"
@@ -44,22 +50,45 @@ class Rows:
 
 def version_row(s: LossEventState, r: RecordedEvent) -> dict[str, Any]:
     return {
-        "event_id": s.event_id, "version": s.version, "valid_from_position": r.position,
-        "valid_to_position": None, "valid_from_time": r.recorded_at, "valid_to_time": None,
-        "fact": r.event_type, "title": s.title, "description": s.description,
-        "event_type": s.event_type, "event_type_l1": event_type(s.event_type).l1,
-        "cause": s.cause, "business_line": s.business_line,
-        "business_line_l1": business_line(s.business_line).l1, "legal_entity": s.legal_entity,
-        "lei": s.lei, "org_unit": s.org_unit, "occurred_on": s.occurred_on,
-        "discovered_on": s.discovered_on, "first_accounted_on": s.first_accounted_on,
-        "currency": s.currency, "near_miss": s.near_miss, "gain": s.gain,
-        "credit_boundary": s.credit_boundary, "market_boundary": s.market_boundary,
-        "legal": s.legal, "source": s.source, "external_id": s.external_id,
-        "reported_by": s.reported_by, "approved_by": s.approved_by, "status": s.status,
-        "root_event_id": s.root_event_id, "excluded": s.excluded,
-        "exclusion_reference": s.exclusion_reference, "gross_loss": s.gross_loss,
-        "recoveries_insurance": s.recoveries_insurance, "recoveries_other": s.recoveries_other,
-        "recoveries_receivable": s.recoveries_receivable, "net_loss": s.net_loss,
+        "event_id": s.event_id,
+        "version": s.version,
+        "valid_from_position": r.position,
+        "valid_to_position": None,
+        "valid_from_time": r.recorded_at,
+        "valid_to_time": None,
+        "fact": r.event_type,
+        "title": s.title,
+        "description": s.description,
+        "event_type": s.event_type,
+        "event_type_l1": event_type(s.event_type).l1,
+        "cause": s.cause,
+        "business_line": s.business_line,
+        "business_line_l1": business_line(s.business_line).l1,
+        "legal_entity": s.legal_entity,
+        "lei": s.lei,
+        "org_unit": s.org_unit,
+        "occurred_on": s.occurred_on,
+        "discovered_on": s.discovered_on,
+        "first_accounted_on": s.first_accounted_on,
+        "currency": s.currency,
+        "near_miss": s.near_miss,
+        "gain": s.gain,
+        "credit_boundary": s.credit_boundary,
+        "market_boundary": s.market_boundary,
+        "legal": s.legal,
+        "source": s.source,
+        "external_id": s.external_id,
+        "reported_by": s.reported_by,
+        "approved_by": s.approved_by,
+        "status": s.status,
+        "root_event_id": s.root_event_id,
+        "excluded": s.excluded,
+        "exclusion_reference": s.exclusion_reference,
+        "gross_loss": s.gross_loss,
+        "recoveries_insurance": s.recoveries_insurance,
+        "recoveries_other": s.recoveries_other,
+        "recoveries_receivable": s.recoveries_receivable,
+        "net_loss": s.net_loss,
     }
 
 
@@ -71,14 +100,25 @@ def ledger_row(f: e.ImpactRecorded | e.RecoveryRecorded, r: RecordedEvent) -> di
         line_type, gross, received = "recovery", Decimal(0), f.received
         net = -f.amount if f.received else Decimal(0)
     return {
-        "position": r.position, "event_id": r.stream_id, "version": r.version, "line_id": f.line_id,
-        "line_type": line_type, "kind": f.kind, "amount": f.amount, "gross_effect": gross,
-        "net_effect": net, "currency": f.currency, "accounted_on": f.accounted_on,
-        "received": received, "recorded_at": r.recorded_at,
+        "position": r.position,
+        "event_id": r.stream_id,
+        "version": r.version,
+        "line_id": f.line_id,
+        "line_type": line_type,
+        "kind": f.kind,
+        "amount": f.amount,
+        "gross_effect": gross,
+        "net_effect": net,
+        "currency": f.currency,
+        "accounted_on": f.accounted_on,
+        "received": received,
+        "recorded_at": r.recorded_at,
     }
 
 
-def build_rows(recorded: Iterable[RecordedEvent], states: MutableMapping[str, LossEventState]) -> Rows:
+def build_rows(
+    recorded: Iterable[RecordedEvent], states: MutableMapping[str, LossEventState]
+) -> Rows:
     """Fold facts into rows; ``states`` holds each stream's state before the run and is updated."""
     rows = Rows()
     open_rows: dict[str, dict[str, Any]] = {}
@@ -94,21 +134,38 @@ def build_rows(recorded: Iterable[RecordedEvent], states: MutableMapping[str, Lo
             if prev is not None:
                 prev["valid_to_position"], prev["valid_to_time"] = r.position, r.recorded_at
             elif before.exists:
-                rows.close.append({"k_event_id": r.stream_id, "k_pos": r.position, "k_time": r.recorded_at})
+                rows.close.append(
+                    {"k_event_id": r.stream_id, "k_pos": r.position, "k_time": r.recorded_at}
+                )
             row = version_row(after, r)
             rows.versions.append(row)
             open_rows[r.stream_id] = row
             if isinstance(f, e.ImpactRecorded | e.RecoveryRecorded):
                 rows.ledger.append(ledger_row(f, r))
         elif isinstance(f, e.FxRateRecorded):
-            rows.fx.append({"position": r.position, "currency": f.currency, "quote": f.quote,
-                            "rate_date": f.rate_date, "rate": f.rate, "recorded_at": r.recorded_at})
+            rows.fx.append(
+                {
+                    "position": r.position,
+                    "currency": f.currency,
+                    "quote": f.quote,
+                    "rate_date": f.rate_date,
+                    "rate": f.rate,
+                    "recorded_at": r.recorded_at,
+                }
+            )
         elif isinstance(f, e.FinancialItemRecorded):
-            rows.financials.append({
-                "position": r.position, "legal_entity": f.legal_entity, "year": f.year, "item": f.item,
-                "business_line": f.business_line or "", "amount": f.amount, "currency": f.currency,
-                "recorded_at": r.recorded_at,
-            })
+            rows.financials.append(
+                {
+                    "position": r.position,
+                    "legal_entity": f.legal_entity,
+                    "year": f.year,
+                    "item": f.item,
+                    "business_line": f.business_line or "",
+                    "amount": f.amount,
+                    "currency": f.currency,
+                    "recorded_at": r.recorded_at,
+                }
+            )
     return rows
 
 
@@ -123,8 +180,12 @@ _CLOSE = (
 def write_rows(conn: Connection, rows: Rows) -> None:
     if rows.close:
         conn.execute(_CLOSE, rows.close)
-    for table, data in ((loss_event_versions, rows.versions), (ledger_lines, rows.ledger),
-                        (fx_rates, rows.fx), (financial_items, rows.financials)):
+    for table, data in (
+        (loss_event_versions, rows.versions),
+        (ledger_lines, rows.ledger),
+        (fx_rates, rows.fx),
+        (financial_items, rows.financials),
+    ):
         if data:
             conn.execute(insert(table), data)
 
@@ -132,8 +193,12 @@ def write_rows(conn: Connection, rows: Rows) -> None:
 class Projector:
     """Keeps the read models in step with the log, inside the append's transaction."""
 
-    def apply(self, conn: Connection, recorded: list[RecordedEvent],
-              states: MutableMapping[str, LossEventState]) -> None:
+    def apply(
+        self,
+        conn: Connection,
+        recorded: list[RecordedEvent],
+        states: MutableMapping[str, LossEventState],
+    ) -> None:
         write_rows(conn, build_rows(recorded, states))
 
     def clear(self, conn: Connection) -> None:

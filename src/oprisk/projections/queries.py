@@ -23,18 +23,28 @@ V = loss_event_versions
 L = ledger_lines
 
 _CATEGORICAL = {
-    "event_type": EVENT_TYPES.codes(), "event_type_l1": EVENT_TYPES.codes(1),
-    "business_line": BUSINESS_LINES.codes(), "business_line_l1": BUSINESS_LINES.codes(1),
+    "event_type": EVENT_TYPES.codes(),
+    "event_type_l1": EVENT_TYPES.codes(1),
+    "business_line": BUSINESS_LINES.codes(),
+    "business_line_l1": BUSINESS_LINES.codes(1),
     "cause": CAUSES.codes(),
 }
 _LABELS = {"event_type_l1": EVENT_TYPES, "business_line_l1": BUSINESS_LINES, "cause": CAUSES}
-AMOUNTS = ["gross_loss", "recoveries_insurance", "recoveries_other", "recoveries_receivable", "net_loss"]
+AMOUNTS = [
+    "gross_loss",
+    "recoveries_insurance",
+    "recoveries_other",
+    "recoveries_receivable",
+    "net_loss",
+]
 
 
 def valid_at(position: int) -> Any:
     """The version rows valid at a position."""
-    return and_(V.c.valid_from_position <= position,
-                or_(V.c.valid_to_position.is_(None), V.c.valid_to_position > position))
+    return and_(
+        V.c.valid_from_position <= position,
+        or_(V.c.valid_to_position.is_(None), V.c.valid_to_position > position),
+    )
 
 
 def versions_at(conn: Connection, position: int, head: int) -> pd.DataFrame:
@@ -57,9 +67,15 @@ def fx_at(conn: Connection, position: int) -> pd.DataFrame:
 
 
 def financials_at(conn: Connection, position: int) -> pd.DataFrame:
-    q = select(financial_items).where(financial_items.c.position <= position).order_by(financial_items.c.position)
+    q = (
+        select(financial_items)
+        .where(financial_items.c.position <= position)
+        .order_by(financial_items.c.position)
+    )
     df = _frame(conn, q)
-    return df.drop_duplicates(["legal_entity", "year", "item", "business_line"], keep="last").reset_index(drop=True)
+    return df.drop_duplicates(
+        ["legal_entity", "year", "item", "business_line"], keep="last"
+    ).reset_index(drop=True)
 
 
 def _frame(conn: Connection, q: Any) -> pd.DataFrame:
@@ -79,8 +95,15 @@ def rate_lookup(fx: pd.DataFrame, currency: str, quote: str, on: date) -> Decima
     return None
 
 
-def convert(amounts: pd.DataFrame, fx: pd.DataFrame, quote: str, *, amount_cols: list[str],
-            currency_col: str = "currency", date_col: str = "accounted_on") -> pd.DataFrame:
+def convert(
+    amounts: pd.DataFrame,
+    fx: pd.DataFrame,
+    quote: str,
+    *,
+    amount_cols: list[str],
+    currency_col: str = "currency",
+    date_col: str = "accounted_on",
+) -> pd.DataFrame:
     """Add ``<col>_<quote>`` float columns converting each row at its date's rate (NaN if unknown)."""
     out = amounts.copy()
     rates: dict[tuple[str, date], Decimal | None] = {}

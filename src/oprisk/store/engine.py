@@ -29,7 +29,9 @@ def make_engine(url: str | None = None) -> Engine:
     try:
         u = make_url(url)
     except Exception as err:
-        raise ConfigurationError(f"invalid value {url!r} for 'url': not a database URL ({err})") from None
+        raise ConfigurationError(
+            f"invalid value {url!r} for 'url': not a database URL ({err})"
+        ) from None
     if u.get_backend_name() == "sqlite":
         return _sqlite(url)
     if u.get_backend_name() == "postgresql":

@@ -80,9 +80,15 @@ def chain_hash(prev_hash: str, e: RecordedEvent | dict[str, Any]) -> str:
     """The hash of one event given its predecessor's hash in the stream."""
     d = e if isinstance(e, dict) else e.__dict__
     body = {
-        "position": d["position"], "stream_id": d["stream_id"], "stream_type": d["stream_type"],
-        "version": d["version"], "event_type": d["event_type"], "schema_version": d["schema_version"],
-        "payload": d["payload"], "meta": d["meta"], "recorded_at": utc(d["recorded_at"]).isoformat(),
+        "position": d["position"],
+        "stream_id": d["stream_id"],
+        "stream_type": d["stream_type"],
+        "version": d["version"],
+        "event_type": d["event_type"],
+        "schema_version": d["schema_version"],
+        "payload": d["payload"],
+        "meta": d["meta"],
+        "recorded_at": utc(d["recorded_at"]).isoformat(),
     }
     return hashlib.sha256((prev_hash + canonical(body)).encode()).hexdigest()
 
@@ -104,7 +110,9 @@ def translated() -> Iterator[None]:
     except sa_exc.IntegrityError as err:
         text = str(err.orig).lower()
         if "stream_version" in text or "stream_id" in text:
-            raise ConcurrencyError(f"another writer appended to the stream first: {err.orig}") from err
+            raise ConcurrencyError(
+                f"another writer appended to the stream first: {err.orig}"
+            ) from err
         raise StoreError(f"integrity error: {err.orig}") from err
     except (sa_exc.OperationalError, sa_exc.ProgrammingError) as err:
         text = str(err.orig).lower()
@@ -118,16 +126,27 @@ def translated() -> Iterator[None]:
 class EventStore:
     """Append and read facts. Stateless apart from its clock and upcasters."""
 
-    def __init__(self, clock: Callable[[], datetime] = _now, upcasters: Upcasters | None = None) -> None:
+    def __init__(
+        self, clock: Callable[[], datetime] = _now, upcasters: Upcasters | None = None
+    ) -> None:
         self.clock = clock
         self.upcasters = upcasters or default_upcasters()
 
     # --- writing ------------------------------------------------------------------------------
 
-    def append(self, conn: Connection, stream_id: str, stream_type: str, new: Sequence[NewEvent],
-               expected_version: int = ANY, idempotency_key: str | None = None) -> list[RecordedEvent]:
+    def append(
+        self,
+        conn: Connection,
+        stream_id: str,
+        stream_type: str,
+        new: Sequence[NewEvent],
+        expected_version: int = ANY,
+        idempotency_key: str | None = None,
+    ) -> list[RecordedEvent]:
         """Append facts to one stream; see :meth:`append_batch`."""
-        return self.append_batch(conn, [Append(stream_id, stream_type, new, expected_version, idempotency_key)])
+        return self.append_batch(
+            conn, [Append(stream_id, stream_type, new, expected_version, idempotency_key)]
+        )
 
     def append_batch(self, conn: Connection, appends: Sequence[Append]) -> list[RecordedEvent]:
         """Append to several streams in the caller's transaction, with one insert for all.
@@ -154,18 +173,28 @@ class EventStore:
                     pos += 1
                     version += 1
                     row = {
-                        "position": pos, "stream_id": a.stream_id, "stream_type": a.stream_type,
-                        "version": version, "event_type": ev.event_type,
-                        "schema_version": ev.schema_version, "payload": ev.payload, "meta": ev.meta,
-                        "idempotency_key": f"{a.idempotency_key}#{i}" if a.idempotency_key else None,
-                        "recorded_at": now, "prev_hash": prev,
+                        "position": pos,
+                        "stream_id": a.stream_id,
+                        "stream_type": a.stream_type,
+                        "version": version,
+                        "event_type": ev.event_type,
+                        "schema_version": ev.schema_version,
+                        "payload": ev.payload,
+                        "meta": ev.meta,
+                        "idempotency_key": f"{a.idempotency_key}#{i}"
+                        if a.idempotency_key
+                        else None,
+                        "recorded_at": now,
+                        "prev_hash": prev,
                     }
                     row["hash"] = prev = chain_hash(prev, row)
                     rows.append(row)
                 tips[a.stream_id] = (version, prev)
             if rows:
                 conn.execute(insert(events), rows)
-                conn.execute(update(log_head).where(log_head.c.id == 1).values(position=pos, recorded_at=now))
+                conn.execute(
+                    update(log_head).where(log_head.c.id == 1).values(position=pos, recorded_at=now)
+                )
             return [self._recorded(r, upcast=False) for r in rows]
 
     def _lock_head(self, conn: Connection) -> tuple[int, datetime | None]:
@@ -181,17 +210,29 @@ class EventStore:
         keyed = [f"{a.idempotency_key}#0" for a in appends if a.idempotency_key and a.events]
         seen: set[str] = set()
         for chunk in _chunks(keyed, 500):
-            seen.update(conn.execute(select(events.c.idempotency_key).where(events.c.idempotency_key.in_(chunk))).scalars())
-        return [a for a in appends if a.events and not (a.idempotency_key and f"{a.idempotency_key}#0" in seen)]
+            seen.update(
+                conn.execute(
+                    select(events.c.idempotency_key).where(events.c.idempotency_key.in_(chunk))
+                ).scalars()
+            )
+        return [
+            a
+            for a in appends
+            if a.events and not (a.idempotency_key and f"{a.idempotency_key}#0" in seen)
+        ]
 
     def _tips(self, conn: Connection, stream_ids: set[str]) -> dict[str, tuple[int, str]]:
         tips: dict[str, tuple[int, str]] = {}
         for chunk in _chunks(sorted(stream_ids), 500):
-            q = (select(events.c.stream_id, func.max(events.c.version).label("v"))
-                 .where(events.c.stream_id.in_(chunk)).group_by(events.c.stream_id)).subquery()
+            q = (
+                select(events.c.stream_id, func.max(events.c.version).label("v"))
+                .where(events.c.stream_id.in_(chunk))
+                .group_by(events.c.stream_id)
+            ).subquery()
             rows = conn.execute(
                 select(events.c.stream_id, events.c.version, events.c.hash).join(
-                    q, (events.c.stream_id == q.c.stream_id) & (events.c.version == q.c.v))
+                    q, (events.c.stream_id == q.c.stream_id) & (events.c.version == q.c.v)
+                )
             )
             tips.update({r.stream_id: (r.version, r.hash) for r in rows})
         return tips
@@ -200,7 +241,9 @@ class EventStore:
 
     def head(self, conn: Connection) -> int:
         with translated():
-            return int(conn.execute(select(log_head.c.position).where(log_head.c.id == 1)).scalar_one())
+            return int(
+                conn.execute(select(log_head.c.position).where(log_head.c.id == 1)).scalar_one()
+            )
 
     def position_at(self, conn: Connection, when: datetime) -> int:
         """The last position recorded at or before ``when`` (0 if none)."""
@@ -210,17 +253,23 @@ class EventStore:
 
     def time_of(self, conn: Connection, position: int) -> datetime | None:
         with translated():
-            t = conn.execute(select(events.c.recorded_at).where(events.c.position == position)).scalar()
+            t = conn.execute(
+                select(events.c.recorded_at).where(events.c.position == position)
+            ).scalar()
             return utc(t) if t else None
 
-    def read_stream(self, conn: Connection, stream_id: str, up_to: int | None = None) -> list[RecordedEvent]:
+    def read_stream(
+        self, conn: Connection, stream_id: str, up_to: int | None = None
+    ) -> list[RecordedEvent]:
         q = select(events).where(events.c.stream_id == stream_id)
         if up_to is not None:
             q = q.where(events.c.position <= up_to)
         with translated():
             return [self._recorded(r._mapping) for r in conn.execute(q.order_by(events.c.version))]
 
-    def read_streams(self, conn: Connection, stream_ids: Iterable[str]) -> dict[str, list[RecordedEvent]]:
+    def read_streams(
+        self, conn: Connection, stream_ids: Iterable[str]
+    ) -> dict[str, list[RecordedEvent]]:
         out: dict[str, list[RecordedEvent]] = {}
         with translated():
             for chunk in _chunks(sorted(set(stream_ids)), 500):
@@ -229,8 +278,14 @@ class EventStore:
                     out.setdefault(r.stream_id, []).append(self._recorded(r._mapping))
         return out
 
-    def read_all(self, conn: Connection, after: int = 0, up_to: int | None = None,
-                 batch_size: int = 5000, upcast: bool = True) -> Iterator[RecordedEvent]:
+    def read_all(
+        self,
+        conn: Connection,
+        after: int = 0,
+        up_to: int | None = None,
+        batch_size: int = 5000,
+        upcast: bool = True,
+    ) -> Iterator[RecordedEvent]:
         """Every fact in position order, read in pages."""
         while True:
             q = select(events).where(events.c.position > after)
@@ -249,9 +304,17 @@ class EventStore:
         if upcast:
             version, payload = self.upcasters.upcast(event_type, version, payload)
         return RecordedEvent(
-            position=r["position"], stream_id=r["stream_id"], stream_type=r["stream_type"],
-            version=r["version"], event_type=event_type, schema_version=version, payload=payload,
-            meta=r["meta"], recorded_at=utc(r["recorded_at"]), prev_hash=r["prev_hash"], hash=r["hash"],
+            position=r["position"],
+            stream_id=r["stream_id"],
+            stream_type=r["stream_type"],
+            version=r["version"],
+            event_type=event_type,
+            schema_version=version,
+            payload=payload,
+            meta=r["meta"],
+            recorded_at=utc(r["recorded_at"]),
+            prev_hash=r["prev_hash"],
+            hash=r["hash"],
         )
 
 

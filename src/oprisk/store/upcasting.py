@@ -20,7 +20,9 @@ class Upcasters:
         self._fns: dict[tuple[str, int], Callable[[Payload], Payload]] = {}
         self._current: dict[str, int] = {}
 
-    def register(self, event_type: str, from_version: int, fn: Callable[[Payload], Payload]) -> None:
+    def register(
+        self, event_type: str, from_version: int, fn: Callable[[Payload], Payload]
+    ) -> None:
         self._fns[(event_type, from_version)] = fn
 
     def expect(self, event_type: str, version: int) -> None:
