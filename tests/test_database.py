@@ -241,17 +241,10 @@ def test_financial_revisions_latest_wins_as_of(db):
     assert db.financials().amount.tolist() == [Decimal("120")]
 
 
-@pytest.mark.postgres
-def test_postgres_schema_behind_is_refused(pg_server, request):
-    from conftest import _need_pg
-
-    server = _need_pg(pg_server)
-    url = server.create(migrated=False)
-    try:
-        with pytest.raises(SchemaError, match="oprisk db upgrade"):
-            connect(url)
-    finally:
-        server.drop(url)
+@pytest.mark.parametrize("empty_db_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
+def test_postgres_schema_behind_is_refused(empty_db_url):
+    with pytest.raises(SchemaError, match="oprisk db upgrade"):
+        connect(empty_db_url)
 
 
 def test_embedded_database_is_migrated_on_connect(tmp_path):

@@ -242,3 +242,11 @@ def test_amend_only_descriptive_fields():
         ),
     )
     assert s.title == "ATM skimming" and s.legal
+
+
+def test_nul_characters_are_refused_on_both_databases():
+    """PostgreSQL cannot store U+0000 in text or JSONB; the domain refuses it for every backend."""
+    with pytest.raises(ValueError, match="NUL"):
+        c.AmendLossEvent(event_id="E1", actor="ann", changes={"title": "a\x00b"})
+    with pytest.raises(ValueError, match="NUL"):
+        report(title="\x00")

@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from oprisk.domain.events import ImpactKind, RecoveryKind
 from oprisk.domain.money import currency_code, to_decimal
@@ -29,6 +29,16 @@ class Command(BaseModel):
         if not str(v).strip():
             raise ValueError(f"{info.field_name} must not be blank")
         return str(v).strip()
+
+    @model_validator(mode="after")
+    def _no_nul(self) -> Command:
+        # PostgreSQL text and JSONB cannot hold U+0000; refuse it everywhere, on both databases
+        for name, value in self:
+            values = value.values() if isinstance(value, dict) else [value]
+            for v in values:
+                if isinstance(v, str) and "\x00" in v:
+                    raise ValueError(f"invalid value {v!r} for {name!r}: must not contain the NUL character")
+        return self
 
 
 class ReportLossEvent(Command):

@@ -8,21 +8,28 @@ in ISO form, so amounts round-trip exactly.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 # Decimals are kept as strings in JSON (exact), never as floats.
-Amount = Annotated[Decimal, PlainSerializer(lambda d: format(d, "f"), return_type=str, when_used="json")]
+Amount = Annotated[
+    Decimal, PlainSerializer(lambda d: format(d, "f"), return_type=str, when_used="json")
+]
 
 ImpactKind = Literal["loss", "provision", "provision_release", "cost", "reversal"]
 RecoveryKind = Literal["insurance", "other"]
 
 #: Impact kinds that increase (+1) or decrease (−1) the gross loss.
 IMPACT_SIGN: dict[str, int] = {
-    "loss": 1, "provision": 1, "cost": 1, "provision_release": -1, "reversal": -1,
+    "loss": 1,
+    "provision": 1,
+    "cost": 1,
+    "provision_release": -1,
+    "reversal": -1,
 }
 
 
@@ -39,12 +46,13 @@ class Fact(BaseModel):
 
 
 REGISTRY: dict[str, type[Fact]] = {}
+F = TypeVar("F", bound=Fact)
 
 
-def fact(name: str, version: int = 1):  # type: ignore[no-untyped-def]
+def fact(name: str, version: int = 1) -> Callable[[type[F]], type[F]]:
     """Register a fact class under its stable name."""
 
-    def register(cls: type[Fact]) -> type[Fact]:
+    def register(cls: type[F]) -> type[F]:
         if name in REGISTRY:
             raise RuntimeError(f"fact name {name!r} registered twice")
         cls.event_type, cls.schema_version = name, version
@@ -85,13 +93,25 @@ class LossEventReported(Fact):
     external_id: str | None = None
     reported_by: str
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, serialize_by_alias=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", populate_by_name=True, serialize_by_alias=True
+    )
 
 
 #: Descriptive fields an amendment may change (classification goes through reclassification).
 AMENDABLE = (
-    "title", "description", "legal_entity", "lei", "org_unit", "occurred_on", "discovered_on",
-    "near_miss", "gain", "credit_boundary", "market_boundary", "legal",
+    "title",
+    "description",
+    "legal_entity",
+    "lei",
+    "org_unit",
+    "occurred_on",
+    "discovered_on",
+    "near_miss",
+    "gain",
+    "credit_boundary",
+    "market_boundary",
+    "legal",
 )
 
 
@@ -111,7 +131,9 @@ class LossEventReclassified(Fact):
     previous_business_line: str
     reason: str = ""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, serialize_by_alias=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", populate_by_name=True, serialize_by_alias=True
+    )
 
 
 @fact("loss_event.impact_recorded")
@@ -192,10 +214,18 @@ class FxRateRecorded(Fact):
 
 
 FinancialItem = Literal[
-    "gross_income", "loans_and_advances",
-    "interest_income", "interest_expense", "interest_earning_assets", "dividend_income",
-    "fee_income", "fee_expense", "other_operating_income", "other_operating_expense",
-    "net_pnl_trading_book", "net_pnl_banking_book",
+    "gross_income",
+    "loans_and_advances",
+    "interest_income",
+    "interest_expense",
+    "interest_earning_assets",
+    "dividend_income",
+    "fee_income",
+    "fee_expense",
+    "other_operating_income",
+    "other_operating_expense",
+    "net_pnl_trading_book",
+    "net_pnl_banking_book",
 ]
 
 
@@ -209,3 +239,6 @@ class FinancialItemRecorded(Fact):
     business_line: str | None = None
     amount: Amount
     currency: str
+
+
+from oprisk.domain import assessments as _assessments  # noqa: E402, F401  (registers assessment.recorded)
