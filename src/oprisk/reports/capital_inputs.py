@@ -1,0 +1,99 @@
+"""The one adapter between the report builders and the capital module.
+
+Every capital figure in C 16.00 and OR1–OR3 comes from :attr:`Database.capital`
+(:mod:`oprisk.services.capital`), called with the export's knowledge cut-off as a log position so
+that the inputs (financials, losses, FX) are read exactly where the C 17 tables read theirs. Swap
+this module to feed the builders from elsewhere; nothing else in :mod:`oprisk.reports` touches the
+capital service.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from oprisk.capital import LossComponentResult, get_profile, loss_component
+from oprisk.errors import ReportError
+
+from .table import Cutoff
+
+if TYPE_CHECKING:
+    from oprisk.api import Database
+    from oprisk.services.capital import CapitalRun
+
+
+@dataclasses.dataclass(frozen=True)
+class CapitalInputs:
+    db: Database
+    cutoff: Cutoff
+    currency: str
+    legal_entity: str | None = None
+
+    def _checked(self, run: CapitalRun[Any]) -> CapitalRun[Any]:
+        if run.cutoff_position != self.cutoff.position:
+            raise ReportError(
+                f"the capital service answered at position {run.cutoff_position}, "
+                f"not at the export's cut-off {self.cutoff.position}"
+            )
+        return run
+
+    def basel2(self, approach: str, year: int, **options: Any) -> CapitalRun[Any]:
+        cap = self.db.capital
+        methods: dict[str, Callable[..., CapitalRun[Any]]] = {
+            "bia": cap.bia,
+            "tsa": cap.tsa,
+            "asa": cap.asa,
+        }
+        fn = methods[approach]
+        return self._checked(
+            fn(
+                year,
+                as_of=self.cutoff.position,
+                legal_entity=self.legal_entity,
+                currency=self.currency,
+                **options,
+            )
+        )
+
+    def sa(self, year: int, *, profile: str, threshold: Decimal, **options: Any) -> CapitalRun[Any]:
+        return self._checked(
+            self.db.capital.sa(
+                year,
+                as_of=self.cutoff.position,
+                profile=profile,
+                threshold=threshold,
+                legal_entity=self.legal_entity,
+                currency=self.currency,
+                **options,
+            )
+        )
+
+    def annual_losses(
+        self, year: int, *, profile: str, threshold: Decimal, with_exclusions: bool = True
+    ) -> LossComponentResult:
+        """Ten years of net losses at ``threshold``; ``with_exclusions=False`` keeps approved
+        exclusions in (OR1 rows 1-2 / 6-7)."""
+        prof = get_profile(profile)
+        rows = self.db.capital.loss_data(
+            year,
+            as_of=self.cutoff.position,
+            legal_entity=self.legal_entity,
+            currency=self.currency,
+            years=prof.loss_years,
+        )
+        if rows.attrs.get("cutoff_position") != self.cutoff.position:
+            raise ReportError("the loss data were not read at the export's cut-off")
+        if not with_exclusions:
+            rows = rows.assign(excluded=False)
+        return loss_component(
+            rows,
+            threshold=threshold,
+            end_year=year,
+            years=prof.loss_years,
+            min_years=prof.min_loss_years,
+            unit=1,
+            allow_any_threshold=True,
+            currency=self.currency,
+        )
