@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, select
@@ -32,18 +32,43 @@ from oprisk.errors import (
     invalid,
 )
 from oprisk.projections import queries as q
-from oprisk.projections.projector import FINANCIALS, FX, LOSS_EVENT, Projector, replay_rows, states_from, write_rows
+from oprisk.projections.projector import (
+    FINANCIALS,
+    FX,
+    LOSS_EVENT,
+    Projector,
+    replay_rows,
+    states_from,
+    write_rows,
+)
 from oprisk.projections.verify import VerifyReport, verify
 from oprisk.store import migrate
 from oprisk.store.engine import make_engine
-from oprisk.store.eventstore import NO_STREAM, Append, EventStore, NewEvent, RecordedEvent, translated, utc
+from oprisk.store.eventstore import (
+    NO_STREAM,
+    Append,
+    EventStore,
+    NewEvent,
+    RecordedEvent,
+    translated,
+    utc,
+)
 from oprisk.store.schema import loss_event_versions
+
+if TYPE_CHECKING:
+    from oprisk.reports import Reports
+    from oprisk.services.capital import CapitalService
 
 AsOf = int | datetime | date | str | None
 
 
-def connect(url: str | None = None, *, reporting_currency: str = "EUR", migrate_embedded: bool = True,
-            clock: Any = None) -> Database:
+def connect(
+    url: str | None = None,
+    *,
+    reporting_currency: str = "EUR",
+    migrate_embedded: bool = True,
+    clock: Any = None,
+) -> Database:
     """Open a database: an embedded SQLite file by default (``OPRISK_DATABASE_URL`` or ./oprisk.db).
 
     An embedded database is migrated automatically; a PostgreSQL schema that is missing or behind
@@ -56,8 +81,14 @@ def connect(url: str | None = None, *, reporting_currency: str = "EUR", migrate_
             migrate.upgrade(engine)
         else:
             engine.dispose()
-            state = "has no oprisk schema" if current is None else f"is at revision {current}, the code needs {head}"
-            raise SchemaError(f"the database {engine.url.render_as_string()} {state}: run `oprisk db upgrade`")
+            state = (
+                "has no oprisk schema"
+                if current is None
+                else f"is at revision {current}, the code needs {head}"
+            )
+            raise SchemaError(
+                f"the database {engine.url.render_as_string()} {state}: run `oprisk db upgrade`"
+            )
     return Database(engine, reporting_currency=reporting_currency, clock=clock)
 
 
@@ -74,8 +105,14 @@ def _collecting(errors: list[Any] | None, index: int, cmd: Any) -> Iterator[None
 class Database:
     """A loss-event database: commands, as-of queries, verification; ``capital`` and ``reports``."""
 
-    def __init__(self, engine: Engine, *, reporting_currency: str = "EUR", clock: Any = None,
-                 cause_overrides: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        reporting_currency: str = "EUR",
+        clock: Any = None,
+        cause_overrides: dict[str, str] | None = None,
+    ) -> None:
         self.engine = engine
         self.reporting_currency = currency_code(reporting_currency, "reporting_currency")
         self.store = EventStore(clock) if clock else EventStore()
@@ -98,10 +135,28 @@ class Database:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    @property
+    def capital(self) -> CapitalService:
+        """Capital (BIA, TSA, ASA, Basel III SA) from this database as known at a cut-off."""
+        from oprisk.services.capital import CapitalService
+
+        return CapitalService(self)
+
+    @property
+    def reports(self) -> Reports:
+        """COREP C 16 / C 17 and Pillar 3 OR1-OR3 tables and exports as known at a cut-off."""
+        from oprisk.reports import Reports
+
+        return Reports(self)
+
     @contextmanager
     def writing(self) -> Iterator[Connection]:
         """A write transaction (``BEGIN IMMEDIATE`` on SQLite); commits on success."""
-        with translated(), self.engine.connect().execution_options(oprisk_write=True) as conn, conn.begin():
+        with (
+            translated(),
+            self.engine.connect().execution_options(oprisk_write=True) as conn,
+            conn.begin(),
+        ):
             yield conn
 
     @contextmanager
@@ -115,8 +170,14 @@ class Database:
 
     # --- commands -----------------------------------------------------------------------------
 
-    def execute(self, commands: c.Command | Iterable[c.Command], *, idempotency_key: str | None = None,
-                errors: list[Any] | None = None, meta: dict[str, Any] | None = None) -> list[RecordedEvent]:
+    def execute(
+        self,
+        commands: c.Command | Iterable[c.Command],
+        *,
+        idempotency_key: str | None = None,
+        errors: list[Any] | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> list[RecordedEvent]:
         """Decide and append commands in one transaction; returns the facts appended.
 
         Without ``errors`` the first rule broken raises and nothing is appended; with a list, each
@@ -127,11 +188,13 @@ class Database:
             return []
         correlation = str(uuid.uuid4())
         with self.writing() as conn:
-            ids = {x.event_id for x in cmds} | {x.root_event_id for x in cmds
-                                                 if isinstance(x, c.LinkLossEvent) and x.root_event_id}
+            ids = {x.event_id for x in cmds} | {
+                x.root_event_id for x in cmds if isinstance(x, c.LinkLossEvent) and x.root_event_id
+            }
             before = states_from(self.store.read_streams(conn, ids))
             working: dict[str, LossEventState] = dict(before)
             pending: dict[str, list[NewEvent]] = {}
+            folded: dict[tuple[str, int], tuple[e.Fact, LossEventState]] = {}
             for i, cmd in enumerate(cmds):
                 with _collecting(errors, i, cmd):
                     state = working.get(cmd.event_id) or initial(cmd.event_id)
@@ -140,40 +203,75 @@ class Database:
                     facts = decide(cmd, state, cause_overrides=self.cause_overrides)
                     for f in facts:
                         state = evolve(state, f)
+                        folded[(cmd.event_id, state.version)] = (f, state)
                     working[cmd.event_id] = state
-                    m = {"actor": cmd.actor, "command": type(cmd).__name__, "correlation_id": correlation,
-                         **(meta or {})}
+                    m = {
+                        "actor": cmd.actor,
+                        "command": type(cmd).__name__,
+                        "correlation_id": correlation,
+                        **(meta or {}),
+                    }
                     pending.setdefault(cmd.event_id, []).extend(
-                        NewEvent(f.event_type, f.payload(), f.schema_version, m) for f in facts)
+                        NewEvent(f.event_type, f.payload(), f.schema_version, m) for f in facts
+                    )
             appends = [
-                Append(sid, LOSS_EVENT, evs, before[sid].version if sid in before else NO_STREAM,
-                       f"{idempotency_key}:{sid}" if idempotency_key else None)
-                for sid, evs in pending.items() if evs
+                Append(
+                    sid,
+                    LOSS_EVENT,
+                    evs,
+                    before[sid].version if sid in before else NO_STREAM,
+                    f"{idempotency_key}:{sid}" if idempotency_key else None,
+                )
+                for sid, evs in pending.items()
+                if evs
             ]
             recorded = self.store.append_batch(conn, appends)
-            self.projector.apply(conn, recorded, before)
+            # a replayed idempotency key appends nothing; the folded states then describe nothing
+            self.projector.apply(conn, recorded, before, folded if recorded else None)
         return recorded
 
-    def _check_link(self, conn: Connection, cmd: c.LinkLossEvent, working: dict[str, LossEventState]) -> None:
+    def _check_link(
+        self, conn: Connection, cmd: c.LinkLossEvent, working: dict[str, LossEventState]
+    ) -> None:
         root_id = cmd.root_event_id
         if root_id is None:
             return
         root = working.get(root_id)
         if root is None or not root.exists:
-            raise InvalidLinkError(invalid("root_event_id", root_id, "must be a reported loss event"))
+            raise InvalidLinkError(
+                invalid("root_event_id", root_id, "must be a reported loss event")
+            )
         if root.root_event_id is not None:
-            raise InvalidLinkError(invalid("root_event_id", root_id, f"is itself linked to {root.root_event_id!r}; link to that root"))
+            raise InvalidLinkError(
+                invalid(
+                    "root_event_id",
+                    root_id,
+                    f"is itself linked to {root.root_event_id!r}; link to that root",
+                )
+            )
         v = loss_event_versions.c
-        children = conn.execute(select(v.event_id).where(v.root_event_id == cmd.event_id, v.valid_to_position.is_(None))).first()
+        children = conn.execute(
+            select(v.event_id).where(v.root_event_id == cmd.event_id, v.valid_to_position.is_(None))
+        ).first()
         if children is not None:
-            raise InvalidLinkError(invalid("event_id", cmd.event_id, "is the root of a group; a root cannot be linked under another event"))
+            raise InvalidLinkError(
+                invalid(
+                    "event_id",
+                    cmd.event_id,
+                    "is the root of a group; a root cannot be linked under another event",
+                )
+            )
 
     def report(self, event_id: str, *, actor: str, **fields: Any) -> list[RecordedEvent]:
         """Report a new loss event (``loss_event.reported``)."""
         return self.execute(c.ReportLossEvent(event_id=event_id, actor=actor, **fields))
 
-    def amend(self, event_id: str, *, actor: str, reason: str = "", **changes: Any) -> list[RecordedEvent]:
-        return self.execute(c.AmendLossEvent(event_id=event_id, actor=actor, changes=changes, reason=reason))
+    def amend(
+        self, event_id: str, *, actor: str, reason: str = "", **changes: Any
+    ) -> list[RecordedEvent]:
+        return self.execute(
+            c.AmendLossEvent(event_id=event_id, actor=actor, changes=changes, reason=reason)
+        )
 
     def reclassify(self, event_id: str, *, actor: str, **fields: Any) -> list[RecordedEvent]:
         return self.execute(c.ReclassifyLossEvent(event_id=event_id, actor=actor, **fields))
@@ -185,7 +283,9 @@ class Database:
         return self.execute(c.RecordRecovery(event_id=event_id, actor=actor, **fields))
 
     def link(self, event_id: str, root_event_id: str | None, *, actor: str) -> list[RecordedEvent]:
-        return self.execute(c.LinkLossEvent(event_id=event_id, actor=actor, root_event_id=root_event_id))
+        return self.execute(
+            c.LinkLossEvent(event_id=event_id, actor=actor, root_event_id=root_event_id)
+        )
 
     def submit(self, event_id: str, *, actor: str) -> list[RecordedEvent]:
         return self.execute(c.SubmitLossEvent(event_id=event_id, actor=actor))
@@ -205,30 +305,50 @@ class Database:
     def withdraw(self, event_id: str, *, actor: str, reason: str) -> list[RecordedEvent]:
         return self.execute(c.WithdrawLossEvent(event_id=event_id, actor=actor, reason=reason))
 
-    def exclude(self, event_id: str, *, actor: str, approval_reference: str, approved_on: date,
-                reason: str) -> list[RecordedEvent]:
-        return self.execute(c.ExcludeLossEvent(event_id=event_id, actor=actor, approval_reference=approval_reference,
-                                               approved_on=approved_on, reason=reason))
+    def exclude(
+        self, event_id: str, *, actor: str, approval_reference: str, approved_on: date, reason: str
+    ) -> list[RecordedEvent]:
+        return self.execute(
+            c.ExcludeLossEvent(
+                event_id=event_id,
+                actor=actor,
+                approval_reference=approval_reference,
+                approved_on=approved_on,
+                reason=reason,
+            )
+        )
 
-    def record_fx_rate(self, currency: str, rate_date: date, rate: Any, *, actor: str,
-                       quote: str | None = None) -> list[RecordedEvent]:
+    def record_fx_rate(
+        self, currency: str, rate_date: date, rate: Any, *, actor: str, quote: str | None = None
+    ) -> list[RecordedEvent]:
         """Record an FX rate: ``rate`` units of ``quote`` (default the reporting currency) per ``currency``."""
         r = to_decimal(rate, "rate")
         if r == 0:
             raise DomainError(invalid("rate", rate, "must be positive"))
-        f = e.FxRateRecorded(currency=currency_code(currency), quote=currency_code(quote or self.reporting_currency),
-                             rate_date=rate_date, rate=r)
+        f = e.FxRateRecorded(
+            currency=currency_code(currency),
+            quote=currency_code(quote or self.reporting_currency),
+            rate_date=rate_date,
+            rate=r,
+        )
         return self._append_other(f"fx-{f.currency}-{f.quote}", FX, [f], actor)
 
-    def record_financials(self, items: Sequence[dict[str, Any]] | dict[str, Any], *, actor: str,
-                          meta: dict[str, Any] | None = None) -> list[RecordedEvent]:
+    def record_financials(
+        self,
+        items: Sequence[dict[str, Any]] | dict[str, Any],
+        *,
+        actor: str,
+        meta: dict[str, Any] | None = None,
+    ) -> list[RecordedEvent]:
         """Record financial inputs (gross income by line, loans and advances, BI items) per entity and year."""
         rows = [items] if isinstance(items, dict) else list(items)
         facts: dict[str, list[e.Fact]] = {}
         for row in rows:
             bl = row.get("business_line")
             f = e.FinancialItemRecorded(
-                legal_entity=str(row.get("legal_entity") or ""), year=int(row["year"]), item=row["item"],
+                legal_entity=str(row.get("legal_entity") or ""),
+                year=int(row["year"]),
+                item=row["item"],
                 business_line=business_line(bl).code if bl else None,
                 amount=to_decimal(row["amount"], "amount", allow_negative=True),
                 currency=currency_code(row.get("currency") or self.reporting_currency),
@@ -236,15 +356,26 @@ class Database:
             facts.setdefault(f"financials-{f.legal_entity}-{f.year}", []).append(f)
         with self.writing() as conn:
             m = {"actor": actor, **(meta or {})}
-            appends = [Append(sid, FINANCIALS, [NewEvent(f.event_type, f.payload(), f.schema_version, m) for f in fs])
-                       for sid, fs in facts.items()]
+            appends = [
+                Append(
+                    sid,
+                    FINANCIALS,
+                    [NewEvent(f.event_type, f.payload(), f.schema_version, m) for f in fs],
+                )
+                for sid, fs in facts.items()
+            ]
             recorded = self.store.append_batch(conn, appends)
             self.projector.apply(conn, recorded, {})
         return recorded
 
-    def _append_other(self, stream_id: str, stream_type: str, facts: list[e.Fact], actor: str) -> list[RecordedEvent]:
+    def _append_other(
+        self, stream_id: str, stream_type: str, facts: list[e.Fact], actor: str
+    ) -> list[RecordedEvent]:
         with self.writing() as conn:
-            new = [NewEvent(f.event_type, f.payload(), f.schema_version, {"actor": actor}) for f in facts]
+            new = [
+                NewEvent(f.event_type, f.payload(), f.schema_version, {"actor": actor})
+                for f in facts
+            ]
             recorded = self.store.append(conn, stream_id, stream_type, new)
             self.projector.apply(conn, recorded, {})
         return recorded
@@ -260,7 +391,9 @@ class Database:
         if as_of is None:
             return head
         if isinstance(as_of, bool):
-            raise ConfigurationError(invalid("as_of", as_of, "must be a position, a date or a timestamp"))
+            raise ConfigurationError(
+                invalid("as_of", as_of, "must be a position, a date or a timestamp")
+            )
         if isinstance(as_of, int):
             if as_of < 0:
                 raise ConfigurationError(invalid("as_of", as_of, "a position must not be negative"))
@@ -273,9 +406,16 @@ class Database:
             p = self.position(as_of, conn)
             return p, self.store.time_of(conn, p)
 
-    def losses(self, as_of: AsOf = None, accounted_until: date | str | None = None, *,
-               currency: str | None = None, include_withdrawn: bool = False, exact: bool = False,
-               lang: str = "en") -> pd.DataFrame:
+    def losses(
+        self,
+        as_of: AsOf = None,
+        accounted_until: date | str | None = None,
+        *,
+        currency: str | None = None,
+        include_withdrawn: bool = False,
+        exact: bool = False,
+        lang: str = "en",
+    ) -> pd.DataFrame:
         """Loss events as known at ``as_of``, with amounts accounted up to ``accounted_until``.
 
         Amounts are in the event's currency and, in ``*_reporting`` columns, in the reporting
@@ -290,10 +430,17 @@ class Database:
             ev = q.versions_at(conn, pos, head)
             lines = q.ledger_at(conn, pos, until)
             fx = q.fx_at(conn, pos) if len(lines) else pd.DataFrame()
-        return _losses_frame(ev, lines, fx, quote, include_withdrawn, exact, lang, until is not None)
+        return _losses_frame(
+            ev, lines, fx, quote, include_withdrawn, exact, lang, until is not None
+        )
 
-    def ledger(self, as_of: AsOf = None, accounted_until: date | str | None = None, *,
-               currency: str | None = None) -> pd.DataFrame:
+    def ledger(
+        self,
+        as_of: AsOf = None,
+        accounted_until: date | str | None = None,
+        *,
+        currency: str | None = None,
+    ) -> pd.DataFrame:
         """Impact and recovery lines known at ``as_of``, with reporting-currency amounts."""
         until = _to_date(accounted_until, "accounted_until")
         quote = currency_code(currency or self.reporting_currency)
@@ -308,8 +455,12 @@ class Database:
     def history(self, event_id: str) -> pd.DataFrame:
         """Every version of one loss event, with the position and time it was valid from and to."""
         with self.reading() as conn:
-            df = q._frame(conn, select(loss_event_versions).where(loss_event_versions.c.event_id == event_id)
-                          .order_by(loss_event_versions.c.version))
+            df = q._frame(
+                conn,
+                select(loss_event_versions)
+                .where(loss_event_versions.c.event_id == event_id)
+                .order_by(loss_event_versions.c.version),
+            )
             if df.empty:
                 raise EventNotFoundError(f"loss event {event_id!r} has not been reported")
             facts = self.store.read_stream(conn, event_id)
@@ -354,14 +505,48 @@ class Database:
             write_rows(conn, rows)
             return self.store.head(conn)
 
+    # --- assessments --------------------------------------------------------------------------
+
+    def record_assessment(
+        self, assessment: Any, *, unit: str, actor: str, assessed_on: date | str | None = None
+    ) -> list[RecordedEvent]:
+        """Record one unit's AHP assessment (``assessment.recorded``); see :mod:`oprisk.services.assessments`."""
+        from oprisk.services.assessments import record_assessment
+
+        return record_assessment(self, assessment, unit=unit, actor=actor, assessed_on=assessed_on)
+
+    def assessments(self, as_of: AsOf = None) -> pd.DataFrame:
+        """Assessments known at ``as_of``: one row per unit and date, the latest revision."""
+        from oprisk.services.assessments import assessments
+
+        return assessments(self, as_of)
+
+    # --- loading files ------------------------------------------------------------------------
+
+    def load(self, paths: Any, **kw: Any) -> Any:
+        """Load incident, movement, financial or assessment files, idempotently and incrementally.
+
+        Returns a :class:`~oprisk.ingest.load.LoadReport`; see :func:`oprisk.ingest.load.load`
+        and ``docs/ingest.md`` ("Loading: idempotent and incremental").
+        """
+        from oprisk.ingest.load import load
+
+        return load(self, paths, **kw)
+
 
 def cutoff_time(as_of: datetime | date | str) -> datetime:
     """A knowledge cut-off as a UTC timestamp; a bare date means the end of that day (UTC)."""
     if isinstance(as_of, str):
         try:
-            as_of = datetime.fromisoformat(as_of) if ("T" in as_of or " " in as_of) else date.fromisoformat(as_of)
+            as_of = (
+                datetime.fromisoformat(as_of)
+                if ("T" in as_of or " " in as_of)
+                else date.fromisoformat(as_of)
+            )
         except ValueError:
-            raise ConfigurationError(invalid("as_of", as_of, "must be an ISO date or timestamp")) from None
+            raise ConfigurationError(
+                invalid("as_of", as_of, "must be an ISO date or timestamp")
+            ) from None
     if isinstance(as_of, datetime):
         return utc(as_of)
     return datetime.combine(as_of + timedelta(days=1), time.min, UTC) - timedelta(microseconds=1)
@@ -379,17 +564,52 @@ def _to_date(value: date | str | None, name: str) -> date | None:
 
 
 _LOSS_COLUMNS = [
-    "event_id", "title", "event_type", "event_type_l1", "event_type_name", "cause", "cause_name",
-    "business_line", "business_line_l1", "business_line_name", "legal_entity", "org_unit",
-    "occurred_on", "discovered_on", "first_accounted_on", "status", "near_miss", "gain",
-    "credit_boundary", "market_boundary", "legal", "root_event_id", "excluded", "exclusion_reference",
-    "currency", *q.AMOUNTS, "reporting_currency", *(f"{a}_reporting" for a in q.AMOUNTS),
-    "source", "external_id", "reported_by", "version", "description",
+    "event_id",
+    "title",
+    "event_type",
+    "event_type_l1",
+    "event_type_name",
+    "cause",
+    "cause_name",
+    "business_line",
+    "business_line_l1",
+    "business_line_name",
+    "legal_entity",
+    "org_unit",
+    "occurred_on",
+    "discovered_on",
+    "first_accounted_on",
+    "status",
+    "near_miss",
+    "gain",
+    "credit_boundary",
+    "market_boundary",
+    "legal",
+    "root_event_id",
+    "excluded",
+    "exclusion_reference",
+    "currency",
+    *q.AMOUNTS,
+    "reporting_currency",
+    *(f"{a}_reporting" for a in q.AMOUNTS),
+    "source",
+    "external_id",
+    "reported_by",
+    "version",
+    "description",
 ]
 
 
-def _losses_frame(ev: pd.DataFrame, lines: pd.DataFrame, fx: pd.DataFrame, quote: str,
-                  include_withdrawn: bool, exact: bool, lang: str, only_accounted: bool) -> pd.DataFrame:
+def _losses_frame(
+    ev: pd.DataFrame,
+    lines: pd.DataFrame,
+    fx: pd.DataFrame,
+    quote: str,
+    include_withdrawn: bool,
+    exact: bool,
+    lang: str,
+    only_accounted: bool,
+) -> pd.DataFrame:
     if not include_withdrawn and len(ev):
         ev = ev[ev.status != "withdrawn"]
     ev = ev.drop(columns=[*q.AMOUNTS, "first_accounted_on"], errors="ignore")
@@ -405,12 +625,18 @@ def _losses_frame(ev: pd.DataFrame, lines: pd.DataFrame, fx: pd.DataFrame, quote
             out[col] = out[col].fillna(0.0).astype(float) if col in q.AMOUNTS else out[col]
     if not exact:
         for a in q.AMOUNTS:  # events with no lines have no reporting amount to convert: 0
-            out.loc[out[a] == 0, f"{a}_reporting"] = out.loc[out[a] == 0, f"{a}_reporting"].fillna(0.0)
+            out.loc[out[a] == 0, f"{a}_reporting"] = out.loc[out[a] == 0, f"{a}_reporting"].fillna(
+                0.0
+            )
     out["reporting_currency"] = quote
     if "first_accounted_on" not in out:
         out["first_accounted_on"] = None
     out = q.categorise(out, lang)
-    return out.reindex(columns=_LOSS_COLUMNS).sort_values("event_id", kind="stable").reset_index(drop=True)
+    return (
+        out.reindex(columns=_LOSS_COLUMNS)
+        .sort_values("event_id", kind="stable")
+        .reset_index(drop=True)
+    )
 
 
 def _sum_lines(lines: pd.DataFrame, fx: pd.DataFrame, quote: str, exact: bool) -> pd.DataFrame:
@@ -434,6 +660,8 @@ def _sum_lines(lines: pd.DataFrame, fx: pd.DataFrame, quote: str, exact: bool) -
     g = df.groupby("event_id", sort=False)
     out = g.agg(agg)
     for a in q.AMOUNTS:  # one unknown rate makes the event's reporting amount unknown, not smaller
-        out[f"{a}_reporting"] = out[f"{a}_reporting"].where(~g[f"{a}_reporting"].apply(lambda s: s.isna().any()))
+        out[f"{a}_reporting"] = out[f"{a}_reporting"].where(
+            ~g[f"{a}_reporting"].apply(lambda s: s.isna().any())
+        )
     out["first_accounted_on"] = g.impact_date.min()
     return out.reset_index()

@@ -29,7 +29,9 @@ def _fail_cleanly(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def command(group: click.Group, *args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], click.Command]:
+def command(
+    group: click.Group, *args: Any, **kwargs: Any
+) -> Callable[[Callable[..., Any]], click.Command]:
     def deco(fn: Callable[..., Any]) -> click.Command:
         return group.command(*args, **kwargs)(_fail_cleanly(fn))
 
@@ -37,8 +39,13 @@ def command(group: click.Group, *args: Any, **kwargs: Any) -> Callable[[Callable
 
 
 @click.group()
-@click.option("--db", "db_url", envvar="OPRISK_DATABASE_URL", default=None,
-              help="Database URL (default: OPRISK_DATABASE_URL or ./oprisk.db).")
+@click.option(
+    "--db",
+    "db_url",
+    envvar="OPRISK_DATABASE_URL",
+    default=None,
+    help="Database URL (default: OPRISK_DATABASE_URL or ./oprisk.db).",
+)
 @click.option("--reporting-currency", default="EUR", show_default=True, help="Reporting currency.")
 @click.version_option(package_name="oprisk")
 @click.pass_context
@@ -60,7 +67,9 @@ def emit(df: pd.DataFrame, fmt: str) -> None:
     elif fmt == "csv":
         click.echo(df.to_csv(index=False), nl=False)
     else:
-        with pd.option_context("display.max_rows", 200, "display.width", 160, "display.max_columns", 20):
+        with pd.option_context(
+            "display.max_rows", 200, "display.width", 160, "display.max_columns", 20
+        ):
             click.echo(df.to_string(index=False) if len(df) else "(none)")
 
 
@@ -90,18 +99,36 @@ def db_upgrade(ctx: click.Context) -> None:
 
 
 @command(main, "losses")
-@click.option("--as-of", default=None, help="Knowledge cut-off: ISO date/timestamp or a log position.")
-@click.option("--accounted-until", default=None, help="Business cut-off: accounting date (YYYY-MM-DD).")
+@click.option(
+    "--as-of", default=None, help="Knowledge cut-off: ISO date/timestamp or a log position."
+)
+@click.option(
+    "--accounted-until", default=None, help="Business cut-off: accounting date (YYYY-MM-DD)."
+)
 @click.option("--all-columns", is_flag=True, help="Every column, not the summary set.")
 @fmt_option
 @click.pass_context
-def losses(ctx: click.Context, as_of: str | None, accounted_until: str | None, all_columns: bool, fmt: str) -> None:
+def losses(
+    ctx: click.Context, as_of: str | None, accounted_until: str | None, all_columns: bool, fmt: str
+) -> None:
     """Loss events as known at a cut-off."""
     with open_db(ctx) as database:
         df = database.losses(as_of=parse_as_of(as_of), accounted_until=accounted_until)
     if not all_columns and fmt == "table":
-        df = df[["event_id", "event_type", "business_line", "cause", "status", "first_accounted_on",
-                 "currency", "gross_loss", "net_loss", "net_loss_reporting"]]
+        df = df[
+            [
+                "event_id",
+                "event_type",
+                "business_line",
+                "cause",
+                "status",
+                "first_accounted_on",
+                "currency",
+                "gross_loss",
+                "net_loss",
+                "net_loss_reporting",
+            ]
+        ]
     emit(df, fmt)
 
 
@@ -114,8 +141,21 @@ def history(ctx: click.Context, event_id: str, fmt: str) -> None:
     with open_db(ctx) as database:
         df = database.history(event_id)
     if fmt == "table":
-        df = df[["version", "valid_from_position", "valid_to_position", "valid_from_time", "fact", "actor",
-                 "event_type", "business_line", "status", "gross_loss", "net_loss"]]
+        df = df[
+            [
+                "version",
+                "valid_from_position",
+                "valid_to_position",
+                "valid_from_time",
+                "fact",
+                "actor",
+                "event_type",
+                "business_line",
+                "status",
+                "gross_loss",
+                "net_loss",
+            ]
+        ]
     else:
         df = df.drop(columns=["payload"])
     emit(df, fmt)
@@ -129,8 +169,17 @@ def verify_cmd(ctx: click.Context, as_json: bool) -> None:
     with open_db(ctx) as database:
         report = database.verify()
     if as_json:
-        click.echo(json.dumps({"ok": report.ok, "events": report.events, "streams": report.streams,
-                               "problems": [p.__dict__ for p in report.problems]}, indent=1))
+        click.echo(
+            json.dumps(
+                {
+                    "ok": report.ok,
+                    "events": report.events,
+                    "streams": report.streams,
+                    "problems": [p.__dict__ for p in report.problems],
+                },
+                indent=1,
+            )
+        )
     else:
         click.echo(str(report))
     sys.exit(0 if report.ok else 1)
@@ -153,9 +202,19 @@ def parse_as_of(value: str | None) -> int | str | None:
 
 def _register_extensions() -> None:
     """Sub-command groups that live in their own modules."""
-    from oprisk import cli_demo
+    from oprisk import cli_capital, cli_demo
 
     cli_demo.register(main)
+    cli_capital.register(main)
+    from oprisk import cli_assess
+
+    cli_assess.register(main)
+    from oprisk import cli_load
+
+    cli_load.register(main)
+    from oprisk import cli_export
+
+    cli_export.register(main)
 
 
 _register_extensions()

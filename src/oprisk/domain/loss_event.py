@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
@@ -455,6 +455,14 @@ _HANDLERS: dict[type, Any] = {
 
 
 # --- evolve -----------------------------------------------------------------------------------
+
+
+def replace(s: LossEventState, **changes: Any) -> LossEventState:
+    """``dataclasses.replace`` without re-running ``__init__`` (evolve runs once per fact, twice per append)."""
+    new = object.__new__(LossEventState)
+    new.__dict__.update(s.__dict__)
+    new.__dict__.update(changes)
+    return new
 
 
 def evolve(s: LossEventState, f: e.Fact) -> LossEventState:

@@ -318,6 +318,7 @@ class Taxonomy:
     kind: str
     categories: tuple[Category, ...]
     _index: dict[str, list[Category]] = field(init=False, repr=False, compare=False)
+    _codes: dict[str, Category] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         index: dict[str, list[Category]] = {}
@@ -327,6 +328,7 @@ class Taxonomy:
                 if cat not in bucket:
                     bucket.append(cat)
         object.__setattr__(self, "_index", index)
+        object.__setattr__(self, "_codes", {c.code: c for c in self.categories})
 
     def __iter__(self) -> Iterator[Category]:
         return iter(self.categories)
@@ -354,6 +356,9 @@ class Taxonomy:
         """
         if isinstance(value, Category):
             value = value.code
+        exact = self._codes.get(value) if isinstance(value, str) and parent is None else None
+        if exact is not None and level in (None, exact.level):
+            return exact  # the common case: a stored code
         hits = self._index.get(normalise(value), []) if value is not None else []
         if level is not None:
             hits = [c for c in hits if c.level == level]

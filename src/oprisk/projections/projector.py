@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, update
+from sqlalchemy import Connection, bindparam, delete, update
 
 from oprisk.domain import events as e
 from oprisk.domain.loss_event import LossEventState, evolve, initial
 from oprisk.domain.taxonomy import business_line, event_type
+from oprisk.store.bulk import insert_rows
 from oprisk.store.eventstore import RecordedEvent
 from oprisk.store.schema import (
     READ_MODELS,
@@ -116,19 +117,29 @@ def ledger_row(f: e.ImpactRecorded | e.RecoveryRecorded, r: RecordedEvent) -> di
     }
 
 
+#: (stream id, version) → (fact, state after it), when the caller has already folded the facts
+Folded = Mapping[tuple[str, int], tuple[e.Fact, LossEventState]]
+
+
 def build_rows(
-    recorded: Iterable[RecordedEvent], states: MutableMapping[str, LossEventState]
+    recorded: Iterable[RecordedEvent], states: MutableMapping[str, LossEventState],
+    folded: Folded | None = None,
 ) -> Rows:
-    """Fold facts into rows; ``states`` holds each stream's state before the run and is updated."""
+    """Fold facts into rows; ``states`` holds each stream's state before the run and is updated.
+
+    ``folded`` lets the append path hand over the facts and states it computed while deciding, so
+    they are not parsed and folded twice; rebuild and verify fold from the stored payloads.
+    """
     rows = Rows()
     open_rows: dict[str, dict[str, Any]] = {}
     for r in recorded:
         if r.stream_type not in PROJECTED or r.event_type not in e.REGISTRY:
             continue  # streams the read models do not cover (tests, extensions)
-        f = e.fact_from(r.event_type, r.payload)
+        done = folded.get((r.stream_id, r.version)) if folded else None
+        f = done[0] if done else e.fact_from(r.event_type, r.payload)
         if r.stream_type == LOSS_EVENT:
             before = states.get(r.stream_id) or initial(r.stream_id)
-            after = evolve(before, f)
+            after = done[1] if done else evolve(before, f)
             states[r.stream_id] = after
             prev = open_rows.get(r.stream_id)
             if prev is not None:
@@ -187,7 +198,7 @@ def write_rows(conn: Connection, rows: Rows) -> None:
         (financial_items, rows.financials),
     ):
         if data:
-            conn.execute(insert(table), data)
+            insert_rows(conn, table, data)
 
 
 class Projector:
@@ -198,8 +209,9 @@ class Projector:
         conn: Connection,
         recorded: list[RecordedEvent],
         states: MutableMapping[str, LossEventState],
+        folded: Folded | None = None,
     ) -> None:
-        write_rows(conn, build_rows(recorded, states))
+        write_rows(conn, build_rows(recorded, states, folded))
 
     def clear(self, conn: Connection) -> None:
         for table in READ_MODELS:

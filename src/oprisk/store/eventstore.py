@@ -22,10 +22,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, select, update
 from sqlalchemy import exc as sa_exc
 
 from oprisk.errors import ConcurrencyError, SchemaError, StoreError
+from oprisk.store.bulk import insert_rows
 from oprisk.store.schema import events, log_head
 from oprisk.store.upcasting import Upcasters, default_upcasters
 
@@ -191,7 +192,7 @@ class EventStore:
                     rows.append(row)
                 tips[a.stream_id] = (version, prev)
             if rows:
-                conn.execute(insert(events), rows)
+                insert_rows(conn, events, rows)
                 conn.execute(
                     update(log_head).where(log_head.c.id == 1).values(position=pos, recorded_at=now)
                 )
