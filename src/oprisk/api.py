@@ -195,16 +195,19 @@ class Database:
             working: dict[str, LossEventState] = dict(before)
             pending: dict[str, list[NewEvent]] = {}
             folded: dict[tuple[str, int], tuple[e.Fact, LossEventState]] = {}
+            roots = self._roots(conn, cmds)
             for i, cmd in enumerate(cmds):
                 with _collecting(errors, i, cmd):
                     state = working.get(cmd.event_id) or initial(cmd.event_id)
                     if isinstance(cmd, c.LinkLossEvent):
-                        self._check_link(conn, cmd, working)
+                        self._check_link(cmd, working, roots)
                     facts = decide(cmd, state, cause_overrides=self.cause_overrides)
                     for f in facts:
                         state = evolve(state, f)
                         folded[(cmd.event_id, state.version)] = (f, state)
                     working[cmd.event_id] = state
+                    if isinstance(cmd, c.LinkLossEvent) and cmd.root_event_id and facts:
+                        roots.add(cmd.root_event_id)  # later links in this batch see the new group
                     m = {
                         "actor": cmd.actor,
                         "command": type(cmd).__name__,
@@ -231,8 +234,10 @@ class Database:
         return recorded
 
     def _check_link(
-        self, conn: Connection, cmd: c.LinkLossEvent, working: dict[str, LossEventState]
+        self, cmd: c.LinkLossEvent, working: dict[str, LossEventState], roots: set[str]
     ) -> None:
+        """Grouping is one level deep: the root is a reported event that is not itself linked,
+        and an event that is the root of a group cannot be linked under another."""
         root_id = cmd.root_event_id
         if root_id is None:
             return
@@ -249,11 +254,7 @@ class Database:
                     f"is itself linked to {root.root_event_id!r}; link to that root",
                 )
             )
-        v = loss_event_versions.c
-        children = conn.execute(
-            select(v.event_id).where(v.root_event_id == cmd.event_id, v.valid_to_position.is_(None))
-        ).first()
-        if children is not None:
+        if cmd.event_id in roots:
             raise InvalidLinkError(
                 invalid(
                     "event_id",
@@ -261,6 +262,19 @@ class Database:
                     "is the root of a group; a root cannot be linked under another event",
                 )
             )
+
+    @staticmethod
+    def _roots(conn: Connection, cmds: list[c.Command]) -> set[str]:
+        """Which of the events about to be linked are already the root of a group (one query)."""
+        ids = sorted({x.event_id for x in cmds if isinstance(x, c.LinkLossEvent) and x.root_event_id})
+        v = loss_event_versions.c
+        found: set[str] = set()
+        for i in range(0, len(ids), 500):
+            q = select(v.root_event_id).where(
+                v.root_event_id.in_(ids[i : i + 500]), v.valid_to_position.is_(None)
+            )
+            found.update(conn.execute(q).scalars())
+        return found
 
     def report(self, event_id: str, *, actor: str, **fields: Any) -> list[RecordedEvent]:
         """Report a new loss event (``loss_event.reported``)."""

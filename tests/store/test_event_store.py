@@ -153,3 +153,29 @@ def test_payload_is_jsonb_on_postgres(pg_db):
             )
         ).scalar_one()
     assert t == "jsonb"
+
+
+def test_bulk_append_round_trips_awkward_text(db):
+    """Large batches take the bulk path (COPY on PostgreSQL): text must survive it exactly."""
+    awkward = "tab\there, newline\nthere, back\\slash, quote \" ' , 损失 ✓, \\N, end\r"
+    batch = [
+        NewEvent(
+            "test.bulk",
+            {"i": i, "text": awkward, "nested": {"k": [awkward, None, 1.5]}},
+            1,
+            {"actor": awkward},
+        )
+        for i in range(300)
+    ]
+    recs = append(db, "bulk", "test", batch, NO_STREAM)
+    with db.reading() as conn:
+        back = db.store.read_stream(conn, "bulk")
+    assert back == recs
+    assert back[7].payload["text"] == awkward and back[7].meta["actor"] == awkward
+    assert db.verify().ok
+
+
+def test_bulk_clash_is_a_concurrency_error(db):
+    append(db, "s", "test", [ev(i) for i in range(100)], NO_STREAM)
+    with pytest.raises(ConcurrencyError):
+        append(db, "s", "test", [ev(i) for i in range(100)], NO_STREAM)

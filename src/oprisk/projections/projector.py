@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, update
+from sqlalchemy import Connection, delete
 
 from oprisk.domain import events as e
 from oprisk.domain.loss_event import LossEventState, evolve, initial
 from oprisk.domain.taxonomy import business_line, event_type
-from oprisk.store.bulk import insert_rows
+from oprisk.store.bulk import close_versions, insert_rows
 from oprisk.store.eventstore import RecordedEvent
 from oprisk.store.schema import (
     READ_MODELS,
@@ -180,17 +180,8 @@ def build_rows(
     return rows
 
 
-_CLOSE = (
-    update(loss_event_versions)
-    .where(loss_event_versions.c.event_id == bindparam("k_event_id"))
-    .where(loss_event_versions.c.valid_to_position.is_(None))
-    .values(valid_to_position=bindparam("k_pos"), valid_to_time=bindparam("k_time"))
-)
-
-
 def write_rows(conn: Connection, rows: Rows) -> None:
-    if rows.close:
-        conn.execute(_CLOSE, rows.close)
+    close_versions(conn, loss_event_versions, rows.close)
     for table, data in (
         (loss_event_versions, rows.versions),
         (ledger_lines, rows.ledger),

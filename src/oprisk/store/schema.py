@@ -141,6 +141,7 @@ loss_event_versions = Table(
     Index("ix_loss_event_versions_valid_from_position", "valid_from_position"),
     Index("ix_loss_event_versions_valid_to_position", "valid_to_position"),
     Index("ix_loss_event_versions_source_external_id", "source", "external_id"),
+    Index("ix_loss_event_versions_root_event_id", "root_event_id", "valid_to_position"),
 )
 
 ledger_lines = Table(
