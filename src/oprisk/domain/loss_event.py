@@ -216,7 +216,7 @@ def _typed_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
         elif k in _BOOL_FIELDS:
             if not isinstance(v, bool):
                 raise DomainError(invalid(k, v, "must be true or false"))
-        elif k != "lei" and v is None:
+        elif k not in _DATE_FIELDS and k != "lei" and v is None:
             v = ""
         out[k] = v
     return out
