@@ -13,7 +13,9 @@ def data():
 
 
 def within(observed_share, expected_share, n, k=4.0):
-    return abs(observed_share - expected_share) <= k * np.sqrt(expected_share * (1 - expected_share) / n)
+    return abs(observed_share - expected_share) <= k * np.sqrt(
+        expected_share * (1 - expected_share) / n
+    )
 
 
 def test_business_line_shares_follow_moscadelli_2004_table_4(data):
@@ -33,7 +35,11 @@ def test_event_type_shares(data):
 def spliced_truncated_cdf(bl: str, scale: float):
     mu, sigma = B.BL_LOGNORMAL[bl]
     mu += np.log(1000 * scale)
-    u = np.exp(B.BL_LOGNORMAL[bl][0] + B.BL_LOGNORMAL[bl][1] * stats.norm.ppf(B.TAIL_QUANTILE)) * 1000 * scale
+    u = (
+        np.exp(B.BL_LOGNORMAL[bl][0] + B.BL_LOGNORMAL[bl][1] * stats.norm.ppf(B.TAIL_QUANTILE))
+        * 1000
+        * scale
+    )
     p = B.TAIL_PROB
 
     def g(x):

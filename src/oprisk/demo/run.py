@@ -20,29 +20,75 @@ import pandas as pd
 from oprisk.demo.bank import ENTITY, Bank, generate
 
 #: CNY → EUR year-start rates used for the Chinese subsidiary (illustrative)
-CNY_EUR = {2016: "0.138", 2017: "0.128", 2018: "0.121", 2019: "0.128", 2020: "0.128", 2021: "0.118",
-           2022: "0.135", 2023: "0.133", 2024: "0.130", 2025: "0.128"}
+CNY_EUR = {
+    2016: "0.138",
+    2017: "0.128",
+    2018: "0.121",
+    2019: "0.128",
+    2020: "0.128",
+    2021: "0.118",
+    2022: "0.135",
+    2023: "0.133",
+    2024: "0.130",
+    2025: "0.128",
+}
 BAD_ROWS = [  # deliberately bad rows: the loader rejects them and says why
-    {"external_id": "GRC-BAD-1", "title": "Unknown category", "event_type": "Alien invasion", "business_line": "BL3",
-     "discovered_on": "2025-03-01", "accounted_on": "2025-03-02", "currency": "EUR", "gross_loss": "25000",
-     "legal_entity": ENTITY},
-    {"external_id": "GRC-BAD-2", "title": "Dates out of order", "event_type": "ET7", "business_line": "BL3",
-     "occurred_on": "2025-05-10", "discovered_on": "2025-04-01", "accounted_on": "2025-05-11", "currency": "EUR",
-     "gross_loss": "18000", "legal_entity": ENTITY},
-    {"external_id": "GRC-BAD-3", "title": "Negative amount", "event_type": "ET2", "business_line": "BL3",
-     "discovered_on": "2025-02-01", "accounted_on": "2025-02-02", "currency": "EUR", "gross_loss": "-5000",
-     "legal_entity": ENTITY},
-    {"external_id": "GRC-00001", "title": "Duplicate id", "event_type": "ET7", "business_line": "BL3",
-     "discovered_on": "2025-02-01", "accounted_on": "2025-02-02", "currency": "EUR", "gross_loss": "12000",
-     "legal_entity": ENTITY},
+    {
+        "external_id": "GRC-BAD-1",
+        "title": "Unknown category",
+        "event_type": "Alien invasion",
+        "business_line": "BL3",
+        "discovered_on": "2025-03-01",
+        "accounted_on": "2025-03-02",
+        "currency": "EUR",
+        "gross_loss": "25000",
+        "legal_entity": ENTITY,
+    },
+    {
+        "external_id": "GRC-BAD-2",
+        "title": "Dates out of order",
+        "event_type": "ET7",
+        "business_line": "BL3",
+        "occurred_on": "2025-05-10",
+        "discovered_on": "2025-04-01",
+        "accounted_on": "2025-05-11",
+        "currency": "EUR",
+        "gross_loss": "18000",
+        "legal_entity": ENTITY,
+    },
+    {
+        "external_id": "GRC-BAD-3",
+        "title": "Negative amount",
+        "event_type": "ET2",
+        "business_line": "BL3",
+        "discovered_on": "2025-02-01",
+        "accounted_on": "2025-02-02",
+        "currency": "EUR",
+        "gross_loss": "-5000",
+        "legal_entity": ENTITY,
+    },
+    {
+        "external_id": "GRC-00001",
+        "title": "Duplicate id",
+        "event_type": "ET7",
+        "business_line": "BL3",
+        "discovered_on": "2025-02-01",
+        "accounted_on": "2025-02-02",
+        "currency": "EUR",
+        "gross_loss": "12000",
+        "legal_entity": ENTITY,
+    },
 ]
 
 
 def write_files(bank: Bank, out: Path) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
     paths = {
-        "v1": out / "incidents-grc-2026-01.csv", "v2": out / "incidents-grc-2026-02.csv",
-        "movements": out / "movements-grc.csv", "cn": out / "incidents-cn.xlsx", "financials": out / "financials.csv",
+        "v1": out / "incidents-grc-2026-01.csv",
+        "v2": out / "incidents-grc-2026-02.csv",
+        "movements": out / "movements-grc.csv",
+        "cn": out / "incidents-cn.xlsx",
+        "financials": out / "financials.csv",
     }
     v1 = pd.concat([bank.incidents, pd.DataFrame(BAD_ROWS)], ignore_index=True)
     v1.to_csv(paths["v1"], index=False, lineterminator="\n")
@@ -64,12 +110,16 @@ def _write_cn_xlsx(df: pd.DataFrame, path: Path) -> None:
     ws.append(list(df.columns))
     for row in df.itertuples(index=False):
         ws.append(list(row))
-    for col, width in zip("ABCDEFGHIJKLMNOP", (14, 30, 40, 18, 12, 10, 24, 12, 12, 12, 14, 14, 14, 10), strict=False):
+    for col, width in zip(
+        "ABCDEFGHIJKLMNOP", (14, 30, 40, 18, 12, 10, 24, 12, 12, 12, 14, 14, 14, 10), strict=False
+    ):
         ws.column_dimensions[col].width = width
     wb.save(path)
 
 
-def run_demo(db_url: str | None, out: Path, seed: int, echo: Callable[[str], Any] = print) -> dict[str, Any]:
+def run_demo(
+    db_url: str | None, out: Path, seed: int, echo: Callable[[str], Any] = print
+) -> dict[str, Any]:
     from oprisk.api import connect
 
     started = time.perf_counter()
@@ -84,23 +134,44 @@ def run_demo(db_url: str | None, out: Path, seed: int, echo: Callable[[str], Any
     echo(f"demo bank (seed {seed}): {len(bank.incidents):,} loss events 2016–2025, files in {out}/")
     db = connect(db_url)
     if db.position():
-        raise SystemExit(f"the demo needs an empty database; {db_url} already holds {db.position()} facts")
+        raise SystemExit(
+            f"the demo needs an empty database; {db_url} already holds {db.position()} facts"
+        )
     echo(f"database: {db_url}")
 
     reports = [
-        db.load(paths["financials"], kind="financials", source="ledger", actor="demo.loader", progress=False),
+        db.load(
+            paths["financials"],
+            kind="financials",
+            source="ledger",
+            actor="demo.loader",
+            progress=False,
+        ),
         db.load(paths["v1"], kind="incidents", source="GRC", actor="demo.loader", progress=False),
-        db.load(paths["cn"], kind="incidents", mapping="zh-CN", source="BRANCH-CN", actor="demo.loader", progress=False),
-        db.load(paths["movements"], kind="movements", source="GRC", actor="demo.loader", progress=False),
+        db.load(
+            paths["cn"],
+            kind="incidents",
+            mapping="zh-CN",
+            source="BRANCH-CN",
+            actor="demo.loader",
+            progress=False,
+        ),
+        db.load(
+            paths["movements"], kind="movements", source="GRC", actor="demo.loader", progress=False
+        ),
     ]
     for year, rate in CNY_EUR.items():
         db.record_fx_rate("CNY", date(year, 1, 1), rate, actor="treasury")
     first_cut = db.position()
-    reports.append(db.load(paths["v2"], kind="incidents", source="GRC", actor="demo.loader", progress=False))
+    reports.append(
+        db.load(paths["v2"], kind="incidents", source="GRC", actor="demo.loader", progress=False)
+    )
     echo("\nloads (rows read / new / changed / unchanged / rejected / facts):")
     for r in reports:
         name = Path(r.paths[0]).name
-        echo(f"  {name:<28} {r.rows_read:>6} {r.loaded:>6} {r.changed:>6} {r.unchanged:>6} {r.rejected:>4} {r.facts_appended:>7}")
+        echo(
+            f"  {name:<28} {r.rows_read:>6} {r.loaded:>6} {r.changed:>6} {r.unchanged:>6} {r.rejected:>4} {r.facts_appended:>7}"
+        )
         for rej in r.rejects[:4]:
             echo(f"      rejected line {rej.line}: {'; '.join(rej.messages)[:110]}")
 
@@ -112,26 +183,52 @@ def run_demo(db_url: str | None, out: Path, seed: int, echo: Callable[[str], Any
     sa = cap.sa(year, profile="basel", threshold=20000, bi_unit="1e6")
     sa_then = cap.sa(year, as_of=first_cut, profile="basel", threshold=20000, bi_unit="1e6")
     sa_eu = cap.sa(year, profile="eu-crr3", threshold=20000, bi_unit="1e6")
-    lda = cap.lda(year, uom="et", n_simulations=100_000, random_state=seed,
-                  families=("lognormal", "loglogistic", "weibull", "pareto"))
-    export = db.reports.export("all", str(year), as_of=first_cut, fmt=["xlsx", "csv"], out_dir=out / "exports",
-                               threshold=20000, profile="basel", legal_entity=None)
+    lda = cap.lda(
+        year,
+        uom="et",
+        n_simulations=100_000,
+        random_state=seed,
+        families=("lognormal", "loglogistic", "weibull", "pareto"),
+    )
+    export = db.reports.export(
+        "all",
+        str(year),
+        as_of=first_cut,
+        fmt=["xlsx", "csv"],
+        out_dir=out / "exports",
+        threshold=20000,
+        profile="basel",
+        legal_entity=None,
+    )
     m = 1e6
-    summary = pd.DataFrame([
-        ("BIA (Basel II)", float(bia.capital) / m, "15 % × average positive gross income"),
-        ("TSA (Basel II)", float(tsa.capital) / m, "β by business line, floored yearly"),
-        ("ASA (Basel II)", float(asa.capital) / m, "retail/commercial on loans and advances"),
-        ("SA: BI (Basel III)", float(sa.bi), "ILDC + SC + FC, 3-year averages"),
-        ("SA: BIC", float(sa.bic.bic), f"bucket {sa.bic.bucket}"),
-        ("SA: LC", float(sa.lc), "15 × average annual net loss ≥ 20k, 10 years"),
-        ("SA: ILM (ratio)", float(sa.ilm), f"ln(e − 1 + (LC/BIC)^0.8); rule: {sa.ilm_rule}"),
-        ("SA: ORC (basel)", float(sa.orc), f"as known at position {first_cut}: {float(sa_then.orc):,.2f}"),
-        ("SA: ORC (eu-crr3)", float(sa_eu.orc), "ILM = 1 (CRR3 Art 312)"),
-        (f"LDA VaR 99.9 % ({lda.copula})", lda.portfolio_var / m, f"{len(lda.units)} units by event type, {lda.n_simulations:,} years"),
-    ], columns=["figure", "value (EUR m)", "note"])
+    summary = pd.DataFrame(
+        [
+            ("BIA (Basel II)", float(bia.capital) / m, "15 % × average positive gross income"),
+            ("TSA (Basel II)", float(tsa.capital) / m, "β by business line, floored yearly"),
+            ("ASA (Basel II)", float(asa.capital) / m, "retail/commercial on loans and advances"),
+            ("SA: BI (Basel III)", float(sa.bi), "ILDC + SC + FC, 3-year averages"),
+            ("SA: BIC", float(sa.bic.bic), f"bucket {sa.bic.bucket}"),
+            ("SA: LC", float(sa.lc), "15 × average annual net loss ≥ 20k, 10 years"),
+            ("SA: ILM (ratio)", float(sa.ilm), f"ln(e − 1 + (LC/BIC)^0.8); rule: {sa.ilm_rule}"),
+            (
+                "SA: ORC (basel)",
+                float(sa.orc),
+                f"as known at position {first_cut}: {float(sa_then.orc):,.2f}",
+            ),
+            ("SA: ORC (eu-crr3)", float(sa_eu.orc), "ILM = 1 (CRR3 Art 312)"),
+            (
+                f"LDA VaR 99.9 % ({lda.copula})",
+                lda.portfolio_var / m,
+                f"{len(lda.units)} units by event type, {lda.n_simulations:,} years",
+            ),
+        ],
+        columns=["figure", "value (EUR m)", "note"],
+    )
     echo("\ncapital for 2025 (EUR m):")
     echo(summary.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
-    echo(f"\nexports as known at position {first_cut}: {out / 'exports'} ({len(export.files)} files, manifest.json)")
+    echo(
+        f"\nexports as known at position {first_cut}: {out / 'exports'} ({len(export.files)} files, manifest.json)"
+    )
     echo(f"verify: {db.verify()}")
     echo(f"done in {time.perf_counter() - started:.1f} s")
     db.close()

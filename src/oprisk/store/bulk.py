@@ -31,7 +31,7 @@ def _plan(
     table: Table, dialect: Any, columns: tuple[str, ...]
 ) -> tuple[str, list[tuple[int, Callable[[Any], Any]]]]:
     """The INSERT statement and the (index, processor) of every column that needs converting."""
-    procs = []
+    procs: list[tuple[int, Callable[[Any], Any]]] = []
     for i, c in enumerate(columns):
         t = table.c[c].type.dialect_impl(dialect)
         p = t.bind_processor(dialect)
