@@ -2,10 +2,10 @@
 
 What it measures, on SQLite (a file in a temp dir) and PostgreSQL (a fresh database per run):
 
-* **oprisk** — ``connect(url).load(file, kind="incidents")`` end to end in a fresh subprocess:
-  read → map → validate (``read_rows``) → plan each row against the current state → ``execute``
-  per batch of 1,000 rows (decide, hash chain, append, read models). Rows/s and the subprocess's
-  peak RSS (``ru_maxrss``).
+* **oprisk** — ``connect(url).load(file, kind="incidents")`` end to end in a fresh subprocess
+  and a fresh database: read → map → validate (``read_rows``) → plan each row against the current
+  state → one transaction per batch of 1,000 rows (hash chain, append, read models). Rows/s and
+  the subprocess's peak RSS (``ru_maxrss``).
 * **floor** — the least any loader must do for the same file, each step timed separately:
   ``pandas.read_csv`` of the file (all columns as text), pydantic validation of every row
   (``IncidentRow.model_validate``, the same model oprisk builds), and a bare SQLAlchemy
@@ -17,10 +17,14 @@ The file: N incidents with realistic columns (titles, descriptions, level-2 clas
 loss on every row and recoveries on some, one row in ten grouped under a root), ~3 facts per row.
 Memory: the same load of a 1,000,000-row file (SQLite), peak RSS of the subprocess.
 
+Each backend runs ``--repeat`` times (default 3), oprisk and the floor interleaved run by run; the
+report gives medians, and the ratio is the median of the per-run ratios (oprisk / the floor
+measured right after it), which the machine's changing load disturbs less than absolute rates.
+
 Usage (repository root)::
 
     .venv/bin/python benchmarks/ingest.py                  # 100,000 rows + the 1,000,000-row memory run
-    .venv/bin/python benchmarks/ingest.py --rows 20000 --no-million   # a quick run
+    .venv/bin/python benchmarks/ingest.py --rows 20000 --no-million --repeat 1   # a quick run
     .venv/bin/python benchmarks/ingest.py --profile 20000  # cProfile of our loader (SQLite)
 
 ``OPRISK_BENCH_POSTGRES_URL`` (default ``postgresql://postgres@127.0.0.1:5432/postgres``) names the
@@ -35,6 +39,7 @@ import json
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -80,19 +85,10 @@ def generate(path: Path, n: int) -> Path:
 # --- workers (run in a subprocess so that peak RSS is the load's own) ---------------------------
 
 
-PROPOSED_INDEX = (
-    "CREATE INDEX ix_loss_event_versions_root_event_id "
-    "ON loss_event_versions (root_event_id, valid_to_position)"
-)
-
-
-def worker_ours(url: str, file: str, batch: int, index: bool = False) -> dict[str, Any]:
+def worker_ours(url: str, file: str, batch: int) -> dict[str, Any]:
     from oprisk.api import connect
 
     db = connect(url)
-    if index:  # what-if: the index that Database._check_link's children query lacks
-        with db.writing() as conn:
-            conn.execute(sa.text(PROPOSED_INDEX))
     t0 = time.perf_counter()
     report = db.load(file, kind="incidents", batch_size=batch, progress=False)
     seconds = time.perf_counter() - t0
@@ -207,59 +203,68 @@ class Backends:
 # --- main --------------------------------------------------------------------------------------
 
 
-def bench(rows: int, million: bool, batch: int) -> str:
+def _median(xs: list[float]) -> float:
+    return statistics.median(xs)
+
+
+def bench(rows: int, million: bool, batch: int, repeat: int) -> str:
     out: list[str] = []
+    load_start = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="oprisk-ingest-bench-") as d:
         tmp = Path(d)
         backends = Backends(tmp)
         try:
             file = generate(tmp / "incidents.csv", rows)
             size = file.stat().st_size / 1e6
-            results: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {}
+            results: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
             for backend in ("sqlite", "postgresql"):
                 if backend == "postgresql" and backends.admin is None:
                     continue
-                url = backends.new(backend)
-                ours = run_worker("ours", url, str(file), str(batch))
-                floor = run_worker("floor", backends.new(backend), str(file), url)
-                indexed = run_worker("ours", backends.new(backend), str(file), str(batch), "index")
-                results[backend] = (ours, floor, indexed)
-                print(backend, json.dumps([ours, floor, indexed]), file=sys.stderr)
+                for _ in range(repeat):
+                    url = backends.new(backend)
+                    ours = run_worker("ours", url, str(file), str(batch))
+                    floor = run_worker("floor", backends.new(backend), str(file), url)
+                    results.setdefault(backend, []).append((ours, floor))
+                    print(backend, json.dumps([ours, floor]), file=sys.stderr)
             mem: dict[str, Any] | None = None
             if million:
                 big = generate(tmp / "million.csv", 1_000_000)
                 url = backends.new("sqlite")
-                mem = run_worker("ours", url, str(big), str(batch), "index")
+                mem = run_worker("ours", url, str(big), str(batch))
                 mem["size_mb"] = big.stat().st_size / 1e6
                 print("million", json.dumps(mem), file=sys.stderr)
         finally:
             backends.close()
+    load_end = os.getloadavg()[0]
 
     out.append("# Ingestion benchmark (`benchmarks/ingest.py`)\n")
     out.append(
         f"{platform.platform()}, Python {platform.python_version()}, {os.cpu_count()} CPUs. "
         f"File: {rows:,} generated incident rows ({size:.1f} MB CSV, 18 columns), batch "
-        f"{batch:,} rows per transaction.\n"
+        f"{batch:,} rows per transaction; {repeat} run(s) per backend, medians. Load average "
+        f"(1 min) {load_start:.1f} at start, {load_end:.1f} at end.\n"
     )
     out.append(
         "| backend | oprisk rows/s | facts | peak RSS | floor rows/s | read_csv | validate "
-        "| executemany | oprisk / floor | with the proposed index | / floor |"
+        "| executemany | oprisk / floor (per run) | median |"
     )
-    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for backend, (ours, floor, indexed) in results.items():
-        r_ours = ours["rows"] / ours["seconds"]
-        r_floor = floor["rows"] / floor["seconds"]
-        r_idx = indexed["rows"] / indexed["seconds"]
+    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|")
+    for backend, runs in results.items():
+        ours_s = _median([o["seconds"] for o, _ in runs])
+        floor_s = _median([f["seconds"] for _, f in runs])
+        n = runs[0][0]["rows"]
+        ratios = [(o["rows"] / o["seconds"]) / (f["rows"] / f["seconds"]) for o, f in runs]
         out.append(
-            f"| {backend} | {r_ours:,.0f} ({ours['seconds']:.1f} s) | {ours['facts']:,} | "
-            f"{ours['maxrss_mb']:,.0f} MB | {r_floor:,.0f} ({floor['seconds']:.1f} s) | "
-            f"{floor['read_csv']:.2f} s | {floor['validate']:.2f} s | {floor['executemany']:.2f} s | "
-            f"**{r_ours / r_floor:.2f}×** | {r_idx:,.0f} ({indexed['seconds']:.1f} s) | "
-            f"**{r_idx / r_floor:.2f}×** |"
+            f"| {backend} | {n / ours_s:,.0f} ({ours_s:.1f} s) | {runs[0][0]['facts']:,} | "
+            f"{max(o['maxrss_mb'] for o, _ in runs):,.0f} MB | {n / floor_s:,.0f} ({floor_s:.1f} s) | "
+            f"{_median([f['read_csv'] for _, f in runs]):.2f} s | "
+            f"{_median([f['validate'] for _, f in runs]):.2f} s | "
+            f"{_median([f['executemany'] for _, f in runs]):.2f} s | "
+            f"{', '.join(f'{r:.2f}' for r in ratios)} | **{_median(ratios):.2f}×** |"
         )  # fmt: skip
     if mem:
         out.append(
-            f"\n1,000,000-row file ({mem['size_mb']:.0f} MB), SQLite, with the proposed index: "
+            f"\n1,000,000-row file ({mem['size_mb']:.0f} MB), SQLite: "
             f"{mem['rows']:,} rows, {mem['facts']:,} facts in {mem['seconds']:.0f} s "
             f"({mem['rows'] / mem['seconds']:,.0f} rows/s), **peak RSS {mem['maxrss_mb']:,.0f} MB** "
             "(target < 500 MB)."
@@ -290,6 +295,7 @@ def main() -> None:
     )
     p.add_argument("--rows", type=int, default=100_000)
     p.add_argument("--batch", type=int, default=1000)
+    p.add_argument("--repeat", type=int, default=3, help="runs per backend (medians)")
     p.add_argument("--no-million", action="store_true", help="skip the 1,000,000-row memory run")
     p.add_argument("--profile", type=int, default=0, metavar="ROWS")
     p.add_argument("--write", default=None, help="write the results to this Markdown file")
@@ -297,16 +303,14 @@ def main() -> None:
     a = p.parse_args()
     if a.worker:
         kind, *rest = a.worker
-        if kind == "ours":
-            res = worker_ours(rest[0], rest[1], int(rest[2]), rest[3:] == ["index"])
-        else:
-            res = worker_floor(*rest)
+        ours = kind == "ours"
+        res = worker_ours(rest[0], rest[1], int(rest[2])) if ours else worker_floor(*rest)
         print(json.dumps(res))
         return
     if a.profile:
         profile(a.profile, a.batch)
         return
-    text = bench(a.rows, not a.no_million, a.batch)
+    text = bench(a.rows, not a.no_million, a.batch, a.repeat)
     print(text)
     if a.write:
         Path(a.write).write_text(text, encoding="utf-8")

@@ -9,10 +9,9 @@ where amounts are involved, a business cut-off (``accounted_until``).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -36,6 +35,7 @@ from oprisk.projections.projector import (
     FINANCIALS,
     FX,
     LOSS_EVENT,
+    Folded,
     Projector,
     replay_rows,
     states_from,
@@ -217,20 +217,42 @@ class Database:
                     pending.setdefault(cmd.event_id, []).extend(
                         NewEvent(f.event_type, f.payload(), f.schema_version, m) for f in facts
                     )
-            appends = [
-                Append(
-                    sid,
-                    LOSS_EVENT,
-                    evs,
-                    before[sid].version if sid in before else NO_STREAM,
-                    f"{idempotency_key}:{sid}" if idempotency_key else None,
-                )
-                for sid, evs in pending.items()
-                if evs
-            ]
-            recorded = self.store.append_batch(conn, appends)
-            # a replayed idempotency key appends nothing; the folded states then describe nothing
-            self.projector.apply(conn, recorded, before, folded if recorded else None)
+            recorded = self.execute_planned(
+                conn, pending, before, folded, idempotency_key=idempotency_key
+            )
+        return recorded
+
+    def execute_planned(
+        self,
+        conn: Connection,
+        pending: Mapping[str, Sequence[NewEvent]],
+        before: MutableMapping[str, LossEventState],
+        folded: Folded | None = None,
+        *,
+        idempotency_key: str | None = None,
+    ) -> list[RecordedEvent]:
+        """Append loss-event facts already decided in this write transaction (``conn``).
+
+        For callers that read the streams and decided their commands themselves (the loader):
+        ``pending`` holds each stream's new facts, ``before`` the states they were decided
+        against, read in this transaction (a stream not in it must be new; a concurrent writer
+        means ``ConcurrencyError``), and ``folded`` maps ``(stream, version)`` to the fact and the
+        state after it, so the read models need no second fold. ``before`` is updated.
+        """
+        appends = [
+            Append(
+                sid,
+                LOSS_EVENT,
+                evs,
+                before[sid].version if sid in before else NO_STREAM,
+                f"{idempotency_key}:{sid}" if idempotency_key else None,
+            )
+            for sid, evs in pending.items()
+            if evs
+        ]
+        recorded = self.store.append_batch(conn, appends)
+        # a replayed idempotency key appends nothing; the folded states then describe nothing
+        self.projector.apply(conn, recorded, before, folded if recorded else None)
         return recorded
 
     def _check_link(
@@ -436,13 +458,15 @@ class Database:
         currency, each ledger line converted at its accounting date. Taxonomy columns are
         categoricals; ``*_name`` columns carry readable labels (``lang="zh"`` for Chinese).
         """
+        from oprisk.projections import frames
+
         until = _to_date(accounted_until, "accounted_until")
         quote = currency_code(currency or self.reporting_currency)
         with self.reading() as conn:
             pos = self.position(as_of, conn)
             head = self.store.head(conn)
-            ev = q.versions_at(conn, pos, head)
-            lines = q.ledger_at(conn, pos, until)
+            ev = frames.versions(conn, pos, head)
+            lines = frames.lines(conn, pos, until, exact)
             fx = q.fx_at(conn, pos) if len(lines) else pd.DataFrame()
         return _losses_frame(
             ev, lines, fx, quote, include_withdrawn, exact, lang, until is not None
@@ -624,58 +648,14 @@ def _losses_frame(
     lang: str,
     only_accounted: bool,
 ) -> pd.DataFrame:
-    if not include_withdrawn and len(ev):
-        ev = ev[ev.status != "withdrawn"]
-    ev = ev.drop(columns=[*q.AMOUNTS, "first_accounted_on"], errors="ignore")
-    amounts = _sum_lines(lines, fx, quote, exact)
-    out = ev.merge(amounts, on="event_id", how="inner" if only_accounted else "left")
-    zero = Decimal(0) if exact else 0.0
-    for col in [*q.AMOUNTS, *(f"{a}_reporting" for a in q.AMOUNTS)]:
-        if col not in out:
-            out[col] = zero
-        elif exact:
-            out[col] = out[col].where(out[col].notna(), zero)
-        else:
-            out[col] = out[col].fillna(0.0).astype(float) if col in q.AMOUNTS else out[col]
-    if not exact:
-        for a in q.AMOUNTS:  # events with no lines have no reporting amount to convert: 0
-            out.loc[out[a] == 0, f"{a}_reporting"] = out.loc[out[a] == 0, f"{a}_reporting"].fillna(
-                0.0
-            )
-    out["reporting_currency"] = quote
-    if "first_accounted_on" not in out:
-        out["first_accounted_on"] = None
-    out = q.categorise(out, lang)
-    return (
-        out.reindex(columns=_LOSS_COLUMNS)
-        .sort_values("event_id", kind="stable")
-        .reset_index(drop=True)
+    from oprisk.projections import frames
+
+    return frames.losses_frame(
+        ev, lines, fx, quote, include_withdrawn, exact, lang, only_accounted, _LOSS_COLUMNS
     )
 
 
 def _sum_lines(lines: pd.DataFrame, fx: pd.DataFrame, quote: str, exact: bool) -> pd.DataFrame:
-    cols = ["event_id", *q.AMOUNTS, *(f"{a}_reporting" for a in q.AMOUNTS), "first_accounted_on"]
-    if lines.empty:
-        return pd.DataFrame(columns=cols)
-    df = lines.copy()
-    rec = df.line_type == "recovery"
-    zero = Decimal(0)
-    df["gross_loss"] = df.gross_effect
-    df["net_loss"] = df.net_effect
-    df["recoveries_insurance"] = df.amount.where(rec & df.received & (df.kind == "insurance"), zero)
-    df["recoveries_other"] = df.amount.where(rec & df.received & (df.kind == "other"), zero)
-    df["recoveries_receivable"] = df.amount.where(rec & ~df.received.astype(bool), zero)
-    df = q.convert(df, fx, quote, amount_cols=q.AMOUNTS)
-    df["impact_date"] = df.accounted_on.where(df.line_type == "impact")
-    if not exact:
-        for a in q.AMOUNTS:
-            df[a] = df[a].astype(float)
-    agg = {a: "sum" for a in [*q.AMOUNTS, *(f"{a}_reporting" for a in q.AMOUNTS)]}
-    g = df.groupby("event_id", sort=False)
-    out = g.agg(agg)
-    for a in q.AMOUNTS:  # one unknown rate makes the event's reporting amount unknown, not smaller
-        out[f"{a}_reporting"] = out[f"{a}_reporting"].where(
-            ~g[f"{a}_reporting"].apply(lambda s: s.isna().any())
-        )
-    out["first_accounted_on"] = g.impact_date.min()
-    return out.reset_index()
+    from oprisk.projections import frames
+
+    return frames.sum_lines(lines, fx, quote, exact)

@@ -33,11 +33,20 @@ class Command(BaseModel):
     @model_validator(mode="after")
     def _no_nul(self) -> Command:
         # PostgreSQL text and JSONB cannot hold U+0000; refuse it everywhere, on both databases
-        for name, value in self:
-            values = value.values() if isinstance(value, dict) else [value]
+        for name, value in self.__dict__.items():  # the fields (extra="forbid"), as __iter__
+            if isinstance(value, str):
+                if "\x00" not in value:
+                    continue
+                values: Any = (value,)
+            elif isinstance(value, dict):
+                values = value.values()
+            else:
+                continue
             for v in values:
                 if isinstance(v, str) and "\x00" in v:
-                    raise ValueError(f"invalid value {v!r} for {name!r}: must not contain the NUL character")
+                    raise ValueError(
+                        f"invalid value {v!r} for {name!r}: must not contain the NUL character"
+                    )
         return self
 
 

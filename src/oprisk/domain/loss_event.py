@@ -102,7 +102,15 @@ class LossEventState:
 
 
 def initial(event_id: str) -> LossEventState:
-    return LossEventState(event_id=event_id)
+    # ``LossEventState(event_id=event_id)`` without running the 35-field frozen ``__init__``
+    new = object.__new__(LossEventState)
+    new.__dict__.update(_INITIAL)
+    new.__dict__["event_id"] = event_id
+    new.__dict__["lines"] = {}
+    return new
+
+
+_INITIAL = dict(LossEventState(event_id="").__dict__)
 
 
 # --- decide -----------------------------------------------------------------------------------
@@ -469,9 +477,8 @@ def evolve(s: LossEventState, f: e.Fact) -> LossEventState:
     """Apply one fact to the state (pure)."""
     v = s.version + 1
     if isinstance(f, e.LossEventReported):
-        data = f.model_dump(by_alias=True)
-        fields = {k: data[k] for k in data if k in _STATE_FIELDS}
-        return replace(s, version=v, **fields)
+        data = f.__dict__  # the fields of ``f.model_dump(by_alias=True)``, without the dump
+        return replace(s, version=v, **{key: data[name] for name, key in _REPORTED_FIELDS})
     if isinstance(f, e.LossEventAmended):
         return replace(s, version=v, **_typed_changes(f.changes))
     if isinstance(f, e.LossEventReclassified):
@@ -533,6 +540,12 @@ def evolve(s: LossEventState, f: e.Fact) -> LossEventState:
 
 
 _STATE_FIELDS = {f.name for f in dataclasses.fields(LossEventState)}
+#: (attribute, state field) of the reported fact's fields the state holds (aliases resolved)
+_REPORTED_FIELDS = [
+    (name, info.alias or name)
+    for name, info in e.LossEventReported.model_fields.items()
+    if (info.alias or name) in _STATE_FIELDS
+]
 
 
 def replay(event_id: str, facts: Iterable[e.Fact]) -> LossEventState:

@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, and_, or_, select
 
@@ -80,7 +81,12 @@ def financials_at(conn: Connection, position: int) -> pd.DataFrame:
 
 def _frame(conn: Connection, q: Any) -> pd.DataFrame:
     res = conn.execute(q)
-    return pd.DataFrame(res.fetchall(), columns=list(res.keys()))
+    keys = list(res.keys())
+    rows = res.fetchall()
+    if not rows:
+        return pd.DataFrame(rows, columns=keys)
+    # column by column: the same dtypes as from the rows, without a row-wise object matrix
+    return pd.DataFrame({k: list(v) for k, v in zip(keys, zip(*rows, strict=True), strict=True)})
 
 
 def rate_lookup(fx: pd.DataFrame, currency: str, quote: str, on: date) -> Decimal | None:
@@ -95,6 +101,63 @@ def rate_lookup(fx: pd.DataFrame, currency: str, quote: str, on: date) -> Decima
     return None
 
 
+_EPOCH = date(1970, 1, 1).toordinal()
+
+
+def day_numbers(values: Any) -> np.ndarray:
+    """Dates (``datetime.date``, ISO strings or datetime64; ``None`` → NaT) as ``datetime64[D]``."""
+    arr = np.asarray(values)
+    if arr.dtype.kind == "M":
+        return arr.astype("datetime64[D]")
+    items = arr.tolist()
+    if items and all(type(v) is date for v in items):  # the common case, without numpy's parser
+        ordinals = np.fromiter(map(date.toordinal, items), dtype=np.int64, count=len(items))
+        return (ordinals - _EPOCH).astype("datetime64[D]")
+    return np.array(items, dtype="datetime64[D]")
+
+
+class RateTables:
+    """Per currency pair, the rates known at a cut-off sorted by date, searched by bisection.
+
+    ``fx`` is :func:`fx_at`'s frame (revisions resolved: one rate per pair and date). The rule is
+    :func:`rate_lookup`'s: the latest rate dated on or before the day, else the inverse of the
+    inverse pair's, else unknown; a currency converts to itself at 1.
+    """
+
+    def __init__(self, fx: pd.DataFrame) -> None:
+        self.pairs: dict[tuple[str, str], tuple[np.ndarray, list[Decimal]]] = {}
+        if fx.empty or "rate_date" not in fx:
+            return
+        ordered = fx.sort_values("rate_date", kind="stable")
+        for (cur, quo), sub in ordered.groupby(["currency", "quote"], sort=False):
+            days = day_numbers(sub.rate_date.to_numpy(dtype=object))
+            self.pairs[(str(cur), str(quo))] = (days, list(sub.rate))
+
+    def _floats(self, pair: tuple[str, str], invert: bool) -> np.ndarray:
+        rates = self.pairs[pair][1]
+        return np.array([float(Decimal(1) / r if invert else r) for r in rates], dtype=np.float64)
+
+    def rates(self, currencies: np.ndarray, days: np.ndarray, quote: str) -> np.ndarray:
+        """Each row's rate from ``currencies[i]`` to ``quote`` on ``days[i]`` (NaN if unknown)."""
+        out = np.full(len(currencies), np.nan)
+        known = ~np.isnat(days)
+        codes, uniques = pd.factorize(currencies)
+        for code, cur in enumerate(uniques):
+            rows = np.flatnonzero((codes == code) & known)
+            if cur == quote:
+                out[rows] = 1.0
+                continue
+            todo = np.ones(len(rows), dtype=bool)
+            for pair, invert in (((cur, quote), False), ((quote, cur), True)):
+                if pair not in self.pairs or not todo.any():
+                    continue
+                at = np.searchsorted(self.pairs[pair][0], days[rows], side="right") - 1
+                hit = todo & (at >= 0)
+                out[rows[hit]] = self._floats(pair, invert)[at[hit]]
+                todo &= ~hit
+        return out
+
+
 def convert(
     amounts: pd.DataFrame,
     fx: pd.DataFrame,
@@ -106,16 +169,11 @@ def convert(
 ) -> pd.DataFrame:
     """Add ``<col>_<quote>`` float columns converting each row at its date's rate (NaN if unknown)."""
     out = amounts.copy()
-    rates: dict[tuple[str, date], Decimal | None] = {}
-    col = []
-    for cur, d in zip(out[currency_col], out[date_col], strict=True):
-        key = (cur, d)
-        if key not in rates:
-            rates[key] = rate_lookup(fx, cur, quote, d) if d is not None else None
-        col.append(rates[key])
-    rate = pd.Series([float(r) if r is not None else float("nan") for r in col], index=out.index)
+    rate = RateTables(fx).rates(
+        out[currency_col].to_numpy(dtype=object), day_numbers(out[date_col]), quote
+    )
     for c in amount_cols:
-        out[f"{c}_reporting"] = out[c].astype(float) * rate
+        out[f"{c}_reporting"] = out[c].to_numpy(dtype=np.float64) * rate
     return out
 
 
@@ -128,6 +186,11 @@ def categorise(df: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
         if col in df:
             name = col.removesuffix("_l1") + "_name"
             labels = [tax[c].label(lang) for c in tax.codes(1)]
-            mapping = dict(zip(tax.codes(1), labels, strict=True))
-            df[name] = pd.Categorical(df[col].astype(object).map(mapping), categories=labels)
+            # the label of each code (categorical codes mapped, no per-row lookups); a value
+            # that is not a level-1 code has no label
+            position = {c: i for i, c in enumerate(tax.codes(1))}
+            cats = df[col].cat.categories
+            to_label = np.array([position.get(c, -1) for c in cats] + [-1], dtype=np.int64)
+            codes = to_label[df[col].cat.codes.to_numpy()]
+            df[name] = pd.Categorical.from_codes(codes, categories=labels)
     return df

@@ -1,0 +1,282 @@
+"""The ``losses()`` frame, built column by column.
+
+``Database.losses`` reads the version rows and ledger lines it needs with plain SQL (only the
+columns it returns, amounts as text so that no ``Decimal`` is made on the float path), sums the
+lines per event with vectorised pandas operations and converts them at each line's FX rate,
+found by bisection in per-pair tables built once per query. The results are those of summing the
+lines one by one: the same float operations in the same order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection
+
+from oprisk.projections.queries import AMOUNTS, RateTables, categorise, day_numbers
+
+REPORTING = [f"{a}_reporting" for a in AMOUNTS]
+
+#: the version-row columns ``losses()`` returns (amounts and first accounting date come from lines)
+VERSION_COLUMNS = [
+    "event_id",
+    "title",
+    "event_type",
+    "event_type_l1",
+    "cause",
+    "business_line",
+    "business_line_l1",
+    "legal_entity",
+    "org_unit",
+    "occurred_on",
+    "discovered_on",
+    "status",
+    "near_miss",
+    "gain",
+    "credit_boundary",
+    "market_boundary",
+    "legal",
+    "root_event_id",
+    "excluded",
+    "exclusion_reference",
+    "currency",
+    "source",
+    "external_id",
+    "reported_by",
+    "version",
+    "description",
+]
+_DATES = ("occurred_on", "discovered_on")
+_BOOLS = ("near_miss", "gain", "credit_boundary", "market_boundary", "legal", "excluded")
+#: a ledger line's part in the amounts: an impact, a recovery received from insurance or
+#: otherwise, a recovery receivable (not received), a recovery of another kind, another line type
+IMPACT, INSURANCE, OTHER, RECEIVABLE, OTHER_RECOVERY, NEITHER = range(6)
+_PART_SQL = (
+    f"CASE WHEN line_type = 'impact' THEN {IMPACT} WHEN line_type <> 'recovery' THEN {NEITHER} "
+    f"WHEN NOT received THEN {RECEIVABLE} WHEN kind = 'insurance' THEN {INSURANCE} "
+    f"WHEN kind = 'other' THEN {OTHER} ELSE {OTHER_RECOVERY} END"
+)
+LINE_COLUMNS = [
+    "event_id",
+    "part",
+    "amount",
+    "gross_effect",
+    "net_effect",
+    "currency",
+    "accounted_on",
+]
+_LINE_AMOUNTS = ("amount", "gross_effect", "net_effect")
+
+
+def line_parts(line_type: Any, kind: Any, received: Any) -> np.ndarray:
+    """:data:`_PART_SQL` for a frame of ledger lines (``line_type``, ``kind``, ``received``)."""
+    line_type = np.asarray(line_type, dtype=object)
+    kind = np.asarray(kind, dtype=object)
+    received = np.asarray(received, dtype=bool)
+    return np.select(
+        [
+            line_type == "impact",
+            line_type != "recovery",
+            ~received,
+            kind == "insurance",
+            kind == "other",
+        ],
+        [IMPACT, NEITHER, RECEIVABLE, INSURANCE, OTHER],
+        OTHER_RECOVERY,
+    )
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def _rows(conn: Connection, sql: str, params: Sequence[Any]) -> list[Any]:
+    """Plain SQL with ``?`` placeholders, executed through SQLAlchemy (so that errors are
+    translated as usual); returns the DBAPI cursor's tuples, without building ``Row`` objects."""
+    if conn.dialect.paramstyle != "qmark":  # psycopg: format / pyformat
+        sql = sql.replace("?", "%s")
+    res = conn.exec_driver_sql(sql, tuple(params))
+    try:
+        return list(res.cursor.fetchall())
+    finally:
+        res.close()
+
+
+def _date_param(conn: Connection, d: date) -> Any:
+    return d.isoformat() if conn.dialect.name == "sqlite" else d
+
+
+def _columns(rows: list[Any], names: Sequence[str]) -> dict[str, np.ndarray]:
+    """The rows' columns as object arrays (a 2-D object array, sliced: much cheaper than zip)."""
+    arr = np.empty((len(rows), len(names)), dtype=object)
+    arr[:] = rows
+    return {name: arr[:, i] for i, name in enumerate(names)}
+
+
+def _dates(values: np.ndarray) -> Any:
+    """``datetime.date`` objects (``None`` kept) from the driver's dates or ISO strings."""
+    if any(isinstance(v, str) for v in values[:1]):
+        return np.array(values, dtype="datetime64[D]").astype(object)
+    return values.tolist()
+
+
+def versions(conn: Connection, position: int, head: int) -> pd.DataFrame:
+    """The version rows valid at ``position`` (only :data:`VERSION_COLUMNS`)."""
+    sql = f"SELECT {', '.join(VERSION_COLUMNS)} FROM loss_event_versions WHERE "
+    if position >= head:
+        rows = _rows(conn, sql + "valid_to_position IS NULL", ())
+    else:
+        cond = "valid_from_position <= ? AND (valid_to_position IS NULL OR valid_to_position > ?)"
+        rows = _rows(conn, sql + cond, (position, position))
+    if not rows:
+        return pd.DataFrame([], columns=VERSION_COLUMNS)
+    data: dict[str, Any] = {}
+    for name, values in _columns(rows, VERSION_COLUMNS).items():
+        if name in _DATES:
+            data[name] = pd.Series(_dates(values), dtype=object)
+        elif name in _BOOLS:
+            data[name] = values.astype(bool)
+        elif name == "version":
+            data[name] = values.astype(np.int64)
+        else:  # text: str, or object if every value is NULL, as pandas infers from the rows
+            data[name] = pd.Series(values)
+    return pd.DataFrame(data, copy=False)
+
+
+def lines(
+    conn: Connection, position: int, accounted_until: date | None, exact: bool
+) -> pd.DataFrame:
+    """The ledger lines known at ``position`` (accounted by ``accounted_until``), in position order:
+    :data:`LINE_COLUMNS` (``part`` as in :func:`line_parts`), amounts as float64 (``Decimal``
+    objects if ``exact``), ``accounted_on`` as ``datetime64``."""
+    sqlite = conn.dialect.name == "sqlite"
+    cols = [
+        "position",
+        "event_id",
+        _PART_SQL,
+        *(f"CAST({c} AS TEXT)" for c in _LINE_AMOUNTS),
+        "currency",
+        "accounted_on",
+    ]
+    sql = f"SELECT {', '.join(cols)} FROM ledger_lines WHERE position <= ?"
+    params: list[Any] = [position]
+    if accounted_until is not None:
+        sql += " AND accounted_on <= ?"
+        params.append(_date_param(conn, accounted_until))
+    # SQLite walks the primary key in order; PostgreSQL would sort, which is slower than here
+    rows = _rows(conn, sql + (" ORDER BY position" if sqlite else ""), params)
+    if not rows:
+        return pd.DataFrame([], columns=LINE_COLUMNS)
+    columns = _columns(rows, ["position", *LINE_COLUMNS])
+    positions = columns.pop("position").astype(np.int64)
+    if len(positions) > 1 and not (positions[1:] > positions[:-1]).all():
+        order = np.argsort(positions, kind="stable")
+        columns = {name: values[order] for name, values in columns.items()}
+    data: dict[str, Any] = {}
+    for name, values in columns.items():
+        if name in _LINE_AMOUNTS:
+            # from the exact decimal text: float() rounds correctly, as float(Decimal) does
+            data[name] = (
+                np.array([Decimal(v) for v in values], dtype=object)
+                if exact
+                else values.astype(np.float64)
+            )
+        elif name == "accounted_on":
+            data[name] = day_numbers(values).astype("datetime64[s]")
+        elif name == "part":
+            data[name] = values.astype(np.int8)
+        else:  # kept as objects: only grouped on
+            data[name] = pd.Series(values, dtype=object, copy=False)
+    return pd.DataFrame(data)
+
+
+# --- the losses frame -------------------------------------------------------------------------
+
+
+def sum_lines(lines: pd.DataFrame, fx: pd.DataFrame, quote: str, exact: bool) -> pd.DataFrame:
+    """Per event: the amounts, their reporting-currency sums (NaN if a line's rate is unknown)
+    and the first accounting date of an impact."""
+    cols = ["event_id", *AMOUNTS, *REPORTING, "first_accounted_on"]
+    if lines.empty:
+        return pd.DataFrame(columns=cols)
+    part = (
+        lines.part.to_numpy()
+        if "part" in lines
+        else line_parts(lines.line_type, lines.kind, lines.received)
+    )
+    masks = {
+        "recoveries_insurance": part == INSURANCE,
+        "recoveries_other": part == OTHER,
+        "recoveries_receivable": part == RECEIVABLE,
+    }
+    native: dict[str, np.ndarray] = {}
+    for name, source in (("gross_loss", "gross_effect"), ("net_loss", "net_effect")):
+        native[name] = lines[source].to_numpy(dtype=object if exact else np.float64)
+    amount = lines.amount.to_numpy(dtype=object if exact else np.float64)
+    zero: Any = Decimal(0) if exact else 0.0
+    for name, mask in masks.items():
+        native[name] = np.where(mask, amount, zero)
+    days = day_numbers(lines.accounted_on)
+    rate = RateTables(fx).rates(lines.currency.to_numpy(dtype=object), days, quote)
+    # group on the event's number in order of first appearance (as groupby(sort=False) does):
+    # each event's lines are summed in position order, as before
+    codes, ids = pd.factorize(lines.event_id.to_numpy(dtype=object))
+    data: dict[str, Any] = {a: native[a] for a in AMOUNTS}
+    for a in AMOUNTS:
+        floats = native[a].astype(np.float64) if exact else native[a]
+        data[f"{a}_reporting"] = floats * rate
+    data["impact_day"] = np.where(
+        (part == IMPACT) & ~np.isnat(days), days.astype(np.int64).astype(np.float64), np.nan
+    )
+    df = pd.DataFrame(data)
+    g = df.groupby(codes, sort=True)
+    out = g[[*AMOUNTS, *REPORTING]].sum()
+    # one unknown rate makes the event's reporting amount unknown, not smaller
+    out[REPORTING] = out[REPORTING].where(~df[REPORTING].isna().groupby(codes, sort=True).any())
+    first = g.impact_day.min().to_numpy()
+    firsts = np.full(len(first), np.nan, dtype=object)
+    ok = ~np.isnan(first)
+    firsts[ok] = first[ok].astype(np.int64).astype("datetime64[D]").astype(object)
+    out["first_accounted_on"] = firsts
+    out.insert(0, "event_id", ids[out.index.to_numpy()].tolist())
+    return out.reset_index(drop=True)
+
+
+def losses_frame(
+    ev: pd.DataFrame,
+    lines: pd.DataFrame,
+    fx: pd.DataFrame,
+    quote: str,
+    include_withdrawn: bool,
+    exact: bool,
+    lang: str,
+    only_accounted: bool,
+    columns: list[str],
+) -> pd.DataFrame:
+    """``losses()``: the version rows ``ev`` with the summed ``lines``, in ``columns``."""
+    if not include_withdrawn and len(ev):
+        ev = ev[ev.status != "withdrawn"]
+    ev = ev.drop(columns=[*AMOUNTS, "first_accounted_on"], errors="ignore")
+    amounts = sum_lines(lines, fx, quote, exact)
+    out = ev.merge(amounts, on="event_id", how="inner" if only_accounted else "left")
+    zero = Decimal(0) if exact else 0.0
+    for col in [*AMOUNTS, *REPORTING]:
+        if col not in out:
+            out[col] = zero
+        elif col in AMOUNTS:
+            out[col] = out[col].where(out[col].notna(), zero) if exact else out[col].fillna(0.0).astype(float)
+    for a in AMOUNTS:
+        # events with no lines have nothing to convert: 0; an unknown rate stays NaN (both modes)
+        none = out[a] == 0
+        out.loc[none, f"{a}_reporting"] = out.loc[none, f"{a}_reporting"].fillna(0.0)
+    out["reporting_currency"] = quote
+    if "first_accounted_on" not in out:
+        out["first_accounted_on"] = None
+    out = categorise(out, lang)
+    return (
+        out.reindex(columns=columns).sort_values("event_id", kind="stable").reset_index(drop=True)
+    )
