@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 
 from oprisk.errors import InvalidMoneyError, invalid
 
-# ISO 4217 active codes (list one, 2024 edition), plus XAU/XAG for precious-metal desks.
+# ISO 4217 active codes (list one, 2024 edition), with the precious metals, the SDR and CNH.
 ISO_4217 = frozenset(
     [
         "AED",
@@ -180,6 +180,10 @@ ISO_4217 = frozenset(
         "ZAR",
         "ZMW",
         "ZWG",
+        "CNH",  # offshore renminbi (not ISO 4217; used by treasury ledgers)
+        "XDR",
+        "XPD",
+        "XPT",
         "ZWL",
     ]
 )
