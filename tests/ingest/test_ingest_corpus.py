@@ -7,8 +7,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from ingest_support import TODAY
 
-from conftest import TODAY
 from oprisk.errors import IngestionError
 from oprisk.ingest.rejects import rejects_path, write_rejects
 from oprisk.ingest.rows import IncidentRow, read_rows

@@ -9,8 +9,8 @@ from tempfile import TemporaryDirectory
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ingest_support import TODAY
 
-from conftest import TODAY
 from oprisk.ingest.rows import read_rows
 
 COLUMNS = [

@@ -8,8 +8,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from ingest_support import TODAY, build_zh_xlsx
 
-from conftest import TODAY, build_zh_xlsx
 from oprisk.errors import IngestionError
 from oprisk.ingest.mapping import load_mapping
 from oprisk.ingest.readers import open_records, sniff_encoding

@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from conftest import TODAY
+from ingest_support import TODAY
+
 from oprisk.ingest.rejects import Reject, RejectsWriter, rejects_path, write_rejects
 from oprisk.ingest.rows import read_rows
 

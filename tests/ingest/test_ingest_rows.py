@@ -6,9 +6,9 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from ingest_support import TODAY
 from pydantic import ValidationError
 
-from conftest import TODAY
 from oprisk.errors import MappingError
 from oprisk.ingest.mapping import KIND_FIELDS, load_mapping
 from oprisk.ingest.rejects import Reject

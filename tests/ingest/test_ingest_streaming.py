@@ -6,8 +6,8 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+from ingest_support import TODAY
 
-from conftest import TODAY
 from oprisk.ingest.readers import open_records
 from oprisk.ingest.rows import read_rows
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from ingest_support import TODAY, build_zh_xlsx
 
-from conftest import TODAY, build_zh_xlsx
 from oprisk.cli import main
 from oprisk.errors import IngestionError, MappingError
 from oprisk.ingest.load import LoadReport, default_source

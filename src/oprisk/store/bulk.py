@@ -18,12 +18,18 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Connection, Table, bindparam, update, values
+from sqlalchemy import JSON, Boolean, Connection, Date, DateTime, Table, bindparam, update, values
 from sqlalchemy import column as sa_column
 
 from oprisk.errors import ConcurrencyError, StoreError
 
-COPY_MIN_ROWS = 50  # below this a plain INSERT is as fast and keeps the error path simple
+COPY_MIN_ROWS = 50
+
+
+class RawJSON(str):
+    """JSON text already serialised (canonically, by the store); bulk writes store it as it is."""
+
+    __slots__ = ()  # below this a plain INSERT is as fast and keeps the error path simple
 
 
 @lru_cache(maxsize=64)
@@ -34,12 +40,21 @@ def _plan(
     procs: list[tuple[int, Callable[[Any], Any]]] = []
     for i, c in enumerate(columns):
         t = table.c[c].type.dialect_impl(dialect)
-        p = t.bind_processor(dialect)
+        p: Callable[[Any], Any] | None = t.bind_processor(dialect)
+        if isinstance(t, DateTime):
+            p = _sqlite_datetime  # SQLAlchemy's own storage format, written faster
+        elif isinstance(t, Date):
+            p = date.isoformat
         if p is not None and not isinstance(t, Boolean):  # sqlite3 stores a bool as 1/0 itself
             procs.append((i, p))
     cols = ", ".join(f'"{c}"' for c in columns)
     sql = f'INSERT INTO "{table.name}" ({cols}) VALUES ({", ".join("?" for _ in columns)})'
     return sql, procs
+
+
+def _sqlite_datetime(v: datetime) -> str:
+    """``YYYY-MM-DD HH:MM:SS.ffffff`` without the zone, as SQLAlchemy's SQLite DATETIME stores it."""
+    return v.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -57,7 +72,7 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
         vals = list(get(r))
         for i, p in procs:
             v = vals[i]
-            if v is not None:
+            if v is not None and not isinstance(v, RawJSON):
                 vals[i] = p(v)
         data.append(tuple(vals))
     conn.exec_driver_sql(sql, data)
@@ -71,6 +86,8 @@ _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 def _text(v: Any, is_json: bool) -> str:
     if v is None:
         return "\\N"
+    if isinstance(v, RawJSON):
+        return v.translate(_ESCAPES)
     if is_json:
         return json.dumps(v, ensure_ascii=False).translate(_ESCAPES)
     if isinstance(v, bool):
@@ -86,7 +103,7 @@ def _copy(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> Non
     from sqlalchemy import insert
 
     if len(rows) < COPY_MIN_ROWS:
-        conn.execute(insert(table), list(rows))
+        conn.execute(insert(table), [_parsed(r) for r in rows])
         return
     columns = tuple(rows[0])
     is_json = [isinstance(table.c[c].type.dialect_impl(conn.dialect), JSON) for c in columns]
@@ -107,6 +124,11 @@ def _copy(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> Non
         raise StoreError(f"database error: {err}") from err
     finally:
         cursor.close()
+
+
+def _parsed(row: dict[str, Any]) -> dict[str, Any]:
+    """SQLAlchemy's JSON type serialises itself: hand it objects, not pre-serialised text."""
+    return {k: json.loads(v) if isinstance(v, RawJSON) else v for k, v in row.items()}
 
 
 # --- closing version rows ---------------------------------------------------------------------

@@ -4,7 +4,7 @@
   serialised and positions become visible in commit order (a reader tailing the log never skips a
   late commit);
 * a per-stream ``version`` with expected-version appends (``ConcurrencyError`` on a clash);
-* idempotency keys: a re-sent append returns the facts already stored instead of duplicating them;
+* idempotency keys: a re-sent append is skipped (nothing appended) instead of duplicating facts;
 * a per-stream hash chain ``hash = sha256(prev_hash ‖ canonical JSON of the event)``;
 * upcasting on read; backend errors translated into :mod:`oprisk.errors`.
 
@@ -15,18 +15,18 @@ updated in the same transaction as the append (:mod:`oprisk.projections`).
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, func, select, update
 from sqlalchemy import exc as sa_exc
 
 from oprisk.errors import ConcurrencyError, SchemaError, StoreError
-from oprisk.store.bulk import insert_rows
+from oprisk.store.bulk import RawJSON, insert_rows
 from oprisk.store.schema import events, log_head
 from oprisk.store.upcasting import Upcasters, default_upcasters
 
@@ -74,24 +74,34 @@ class RecordedEvent:
 
 
 def canonical(obj: Any) -> str:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """Canonical JSON: keys sorted, no spaces, UTF-8 text (orjson; floats in shortest form)."""
+    return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def chain_hash(prev_hash: str, e: RecordedEvent | dict[str, Any]) -> str:
-    """The hash of one event given its predecessor's hash in the stream."""
+    """The hash of one event given its predecessor's hash in the stream:
+    ``sha256(prev_hash ‖ canonical JSON of {event_type, meta, payload, position, recorded_at,
+    schema_version, stream_id, stream_type, version})``."""
     d = e if isinstance(e, dict) else e.__dict__
-    body = {
-        "position": d["position"],
-        "stream_id": d["stream_id"],
-        "stream_type": d["stream_type"],
-        "version": d["version"],
-        "event_type": d["event_type"],
-        "schema_version": d["schema_version"],
-        "payload": d["payload"],
-        "meta": d["meta"],
-        "recorded_at": utc(d["recorded_at"]).isoformat(),
-    }
-    return hashlib.sha256((prev_hash + canonical(body)).encode()).hexdigest()
+    payload, meta = d["payload"], d["meta"]
+    return _hash(
+        prev_hash,
+        d,
+        payload if isinstance(payload, RawJSON) else canonical(payload),
+        meta if isinstance(meta, RawJSON) else canonical(meta),
+    )
+
+
+def _hash(prev_hash: str, d: dict[str, Any], payload: str, meta: str) -> str:
+    # the canonical text of the whole body, assembled from its canonical parts in key order
+    # (identical to canonical(body); the parts are serialised once and stored as they are)
+    body = (
+        f'{{"event_type":{canonical(d["event_type"])},"meta":{meta},"payload":{payload},'
+        f'"position":{int(d["position"])},"recorded_at":{canonical(utc(d["recorded_at"]).isoformat())},'
+        f'"schema_version":{int(d["schema_version"])},"stream_id":{canonical(d["stream_id"])},'
+        f'"stream_type":{canonical(d["stream_type"])},"version":{int(d["version"])}}}'
+    )
+    return hashlib.sha256((prev_hash + body).encode()).hexdigest()
 
 
 def utc(t: datetime) -> datetime:
@@ -163,6 +173,7 @@ class EventStore:
             tips = self._tips(conn, {a.stream_id for a in appends})
             now = max(utc(self.clock()), last_time) if last_time else utc(self.clock())
             rows: list[dict[str, Any]] = []
+            sent: list[NewEvent] = []
             pos = head
             for a in appends:
                 version, prev = tips.get(a.stream_id, (0, GENESIS))
@@ -173,6 +184,8 @@ class EventStore:
                 for i, ev in enumerate(a.events):
                     pos += 1
                     version += 1
+                    payload_text = RawJSON(canonical(ev.payload))
+                    meta_text = RawJSON(canonical(ev.meta))
                     row = {
                         "position": pos,
                         "stream_id": a.stream_id,
@@ -180,15 +193,16 @@ class EventStore:
                         "version": version,
                         "event_type": ev.event_type,
                         "schema_version": ev.schema_version,
-                        "payload": ev.payload,
-                        "meta": ev.meta,
+                        "payload": payload_text,
+                        "meta": meta_text,
                         "idempotency_key": f"{a.idempotency_key}#{i}"
                         if a.idempotency_key
                         else None,
                         "recorded_at": now,
                         "prev_hash": prev,
                     }
-                    row["hash"] = prev = chain_hash(prev, row)
+                    row["hash"] = prev = _hash(prev, row, payload_text, meta_text)
+                    sent.append(ev)
                     rows.append(row)
                 tips[a.stream_id] = (version, prev)
             if rows:
@@ -196,7 +210,10 @@ class EventStore:
                 conn.execute(
                     update(log_head).where(log_head.c.id == 1).values(position=pos, recorded_at=now)
                 )
-            return [self._recorded(r, upcast=False) for r in rows]
+            return [
+                self._recorded({**r, "payload": ev.payload, "meta": ev.meta}, upcast=False)
+                for r, ev in zip(rows, sent, strict=True)
+            ]
 
     def _lock_head(self, conn: Connection) -> tuple[int, datetime | None]:
         q = select(log_head.c.position, log_head.c.recorded_at).where(log_head.c.id == 1)
