@@ -195,6 +195,7 @@ class Database:
             working: dict[str, LossEventState] = dict(before)
             pending: dict[str, list[NewEvent]] = {}
             folded: dict[tuple[str, int], tuple[e.Fact, LossEventState]] = {}
+            metas: dict[tuple[str, str], dict[str, Any]] = {}
             roots = self._roots(conn, cmds)
             for i, cmd in enumerate(cmds):
                 with _collecting(errors, i, cmd):
@@ -208,12 +209,15 @@ class Database:
                     working[cmd.event_id] = state
                     if isinstance(cmd, c.LinkLossEvent) and cmd.root_event_id and facts:
                         roots.add(cmd.root_event_id)  # later links in this batch see the new group
-                    m = {
-                        "actor": cmd.actor,
-                        "command": type(cmd).__name__,
-                        "correlation_id": correlation,
-                        **(meta or {}),
-                    }
+                    key = (cmd.actor, type(cmd).__name__)
+                    m = metas.get(key)
+                    if m is None:  # one dict per actor and command: the store serialises it once
+                        m = metas[key] = {
+                            "actor": cmd.actor,
+                            "command": key[1],
+                            "correlation_id": correlation,
+                            **(meta or {}),
+                        }
                     pending.setdefault(cmd.event_id, []).extend(
                         NewEvent(f.event_type, f.payload(), f.schema_version, m) for f in facts
                     )

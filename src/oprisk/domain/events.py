@@ -41,8 +41,8 @@ class Fact(BaseModel):
     schema_version: ClassVar[int] = 1
 
     def payload(self) -> dict[str, Any]:
-        """The JSON-ready payload stored in the log."""
-        return self.model_dump(mode="json")
+        """The JSON-ready payload stored in the log (``model_dump(mode="json")``, called directly)."""
+        return self.__pydantic_serializer__.to_python(self, mode="json")  # type: ignore[no-any-return]
 
 
 REGISTRY: dict[str, type[Fact]] = {}

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, delete
@@ -49,6 +50,16 @@ class Rows:
     financials: list[dict[str, Any]] = field(default_factory=list)
 
 
+@cache
+def _event_type_l1(code: str) -> str:
+    return event_type(code).l1
+
+
+@cache
+def _business_line_l1(code: str) -> str:
+    return business_line(code).l1
+
+
 def version_row(s: LossEventState, r: RecordedEvent) -> dict[str, Any]:
     return {
         "event_id": s.event_id,
@@ -61,10 +72,10 @@ def version_row(s: LossEventState, r: RecordedEvent) -> dict[str, Any]:
         "title": s.title,
         "description": s.description,
         "event_type": s.event_type,
-        "event_type_l1": event_type(s.event_type).l1,
+        "event_type_l1": _event_type_l1(s.event_type),
         "cause": s.cause,
         "business_line": s.business_line,
-        "business_line_l1": business_line(s.business_line).l1,
+        "business_line_l1": _business_line_l1(s.business_line),
         "legal_entity": s.legal_entity,
         "lei": s.lei,
         "org_unit": s.org_unit,

@@ -3,58 +3,97 @@
 ``executemany`` through SQLAlchemy spends most of its time building each row's parameters (the
 version rows have 39 columns). On SQLite we apply each column's own bind processor (the same
 conversion SQLAlchemy would apply, so what is stored is identical) and hand plain tuples to the
-driver; on PostgreSQL rows go in with ``COPY … FROM STDIN`` in text format. Driver errors are
-translated here, since they do not pass through SQLAlchemy.
+driver; on PostgreSQL rows go in with ``COPY … FROM STDIN`` in text format, each row formatted
+by C code (``str`` of every value) unless it holds a character COPY must escape. Driver errors of
+COPY are translated here, since they do not pass through SQLAlchemy.
 """
 
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
 from decimal import Decimal
-from functools import lru_cache
-from operator import itemgetter
+from functools import lru_cache, partial
+from itertools import repeat
+from operator import is_, itemgetter
 from typing import Any
 
+import orjson
 from sqlalchemy import JSON, Boolean, Connection, Date, DateTime, Table, bindparam, update, values
 from sqlalchemy import column as sa_column
 
 from oprisk.errors import ConcurrencyError, StoreError
-
-COPY_MIN_ROWS = 50
+from oprisk.store.schema import Amount
 
 
 class RawJSON(str):
     """JSON text already serialised (canonically, by the store); bulk writes store it as it is."""
 
-    __slots__ = ()  # below this a plain INSERT is as fast and keeps the error path simple
+    __slots__ = ()
+
+
+Column = list[Any]
 
 
 @lru_cache(maxsize=64)
 def _plan(
     table: Table, dialect: Any, columns: tuple[str, ...]
-) -> tuple[str, list[tuple[int, Callable[[Any], Any]]]]:
-    """The INSERT statement and the (index, processor) of every column that needs converting."""
-    procs: list[tuple[int, Callable[[Any], Any]]] = []
+) -> tuple[str, list[tuple[int, Callable[[Column], Column]]]]:
+    """The INSERT statement and, for every column that needs converting, its index and a function
+    converting a whole column of values (the column's own bind processor, or a faster equivalent
+    writing the same text)."""
+    convert: list[tuple[int, Callable[[Column], Column]]] = []
     for i, c in enumerate(columns):
         t = table.c[c].type.dialect_impl(dialect)
-        p: Callable[[Any], Any] | None = t.bind_processor(dialect)
         if isinstance(t, DateTime):
-            p = _sqlite_datetime  # SQLAlchemy's own storage format, written faster
+            convert.append((i, _sqlite_datetimes))
         elif isinstance(t, Date):
-            p = date.isoformat
-        if p is not None and not isinstance(t, Boolean):  # sqlite3 stores a bool as 1/0 itself
-            procs.append((i, p))
+            convert.append((i, _isoformats))
+        elif isinstance(table.c[c].type, Amount):
+            convert.append((i, _amounts))
+        elif isinstance(t, JSON):
+            convert.append((i, partial(_json_texts, t.bind_processor(dialect))))
+        elif not isinstance(t, Boolean):  # sqlite3 stores a bool as 1/0 itself
+            p = t.bind_processor(dialect)
+            if p is not None:
+                convert.append((i, partial(_processed, p)))
     cols = ", ".join(f'"{c}"' for c in columns)
     sql = f'INSERT INTO "{table.name}" ({cols}) VALUES ({", ".join("?" for _ in columns)})'
-    return sql, procs
+    return sql, convert
 
 
-def _sqlite_datetime(v: datetime) -> str:
-    """``YYYY-MM-DD HH:MM:SS.ffffff`` without the zone, as SQLAlchemy's SQLite DATETIME stores it."""
-    return v.replace(tzinfo=None).isoformat(" ", "microseconds")
+def _sqlite_datetimes(col: Column) -> Column:
+    """``YYYY-MM-DD HH:MM:SS.ffffff`` without the zone, as SQLAlchemy's SQLite DATETIME stores it;
+    a batch's rows share one timestamp object, so the last conversion is reused."""
+    out: Column = []
+    last: Any = None
+    text = None
+    for v in col:
+        if v is not last:
+            last = v
+            text = None if v is None else v.replace(tzinfo=None).isoformat(" ", "microseconds")
+        out.append(text)
+    return out
+
+
+def _isoformats(col: Column) -> Column:
+    return [None if v is None else v.isoformat() for v in col]
+
+
+def _amounts(col: Column) -> Column:
+    """Exact decimal text, as :class:`~oprisk.store.schema.Amount` binds it on SQLite."""
+    return [
+        None if v is None else format(v if type(v) is Decimal else Decimal(str(v)), "f")
+        for v in col
+    ]
+
+
+def _json_texts(p: Callable[[Any], Any], col: Column) -> Column:
+    return [v if v is None or type(v) is RawJSON else p(v) for v in col]
+
+
+def _processed(p: Callable[[Any], Any], col: Column) -> Column:
+    return [None if v is None else p(v) for v in col]
 
 
 def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -65,70 +104,90 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
         _copy(conn, table, rows)
         return
     columns = tuple(rows[0])
-    sql, procs = _plan(table, conn.dialect, columns)
-    get = itemgetter(*columns)
-    data = []
-    for r in rows:
-        vals = list(get(r))
-        for i, p in procs:
-            v = vals[i]
-            if v is not None and not isinstance(v, RawJSON):
-                vals[i] = p(v)
-        data.append(tuple(vals))
-    conn.exec_driver_sql(sql, data)
+    sql, convert = _plan(table, conn.dialect, columns)
+    cols = [list(map(itemgetter(c), rows)) for c in columns]
+    for i, f in convert:
+        cols[i] = f(cols[i])
+    conn.exec_driver_sql(sql, list(zip(*cols, strict=True)))
 
 
 # --- PostgreSQL COPY ------------------------------------------------------------------------------
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_NULL = {None: "\\N"}  # COPY's text-format NULL
+_NONES = repeat(None)
 
 
-def _text(v: Any, is_json: bool) -> str:
-    if v is None:
-        return "\\N"
-    if isinstance(v, RawJSON):
-        return v.translate(_ESCAPES)
-    if is_json:
-        return json.dumps(v, ensure_ascii=False).translate(_ESCAPES)
-    if isinstance(v, bool):
-        return "t" if v else "f"
-    if isinstance(v, Decimal):
-        return format(v, "f")
-    if isinstance(v, datetime | date):
-        return v.isoformat()
-    return str(v).translate(_ESCAPES)
+def _escaped(v: Any) -> str:
+    """One value in COPY text format, escaped (the slow path, for rows holding ``\\ \\t \\n \\r``)."""
+    return "\\N" if v is None else str(v).translate(_ESCAPES)
+
+
+def _copy_line(values: tuple[Any, ...], tabs: int) -> str:
+    """One row in COPY text format.
+
+    ``str`` gives each value the text PostgreSQL's input function reads (ISO dates and
+    timestamps with their offset, ``True``/``False``, exact decimals, JSON text as it is) and
+    ``None`` becomes ``\\N``, all in C. A row is escaped value by value only when it holds a
+    character COPY treats specially: a backslash other than the NULL markers', a tab other than
+    the separators, a newline or a carriage return.
+    """
+    line = "\t".join(map(str, map(_NULL.get, values, values)))
+    if (
+        line.count("\\") == list(map(is_, values, _NONES)).count(True)
+        and line.count("\t") == tabs
+        and "\n" not in line
+        and "\r" not in line
+    ):
+        return line
+    return "\t".join(map(_escaped, values))
 
 
 def _copy(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    from sqlalchemy import insert
-
-    if len(rows) < COPY_MIN_ROWS:
-        conn.execute(insert(table), [_parsed(r) for r in rows])
-        return
+    """``COPY … FROM STDIN`` in text format; driver errors translated (they bypass SQLAlchemy)."""
     columns = tuple(rows[0])
-    is_json = [isinstance(table.c[c].type.dialect_impl(conn.dialect), JSON) for c in columns]
-    get = itemgetter(*columns)
-    buf = io.StringIO()
+    json_cols = [
+        i
+        for i, c in enumerate(columns)
+        if isinstance(table.c[c].type.dialect_impl(conn.dialect), JSON)
+    ]
+    get = itemgetter(*columns) if len(columns) > 1 else lambda r: (r[columns[0]],)
+    tabs = len(columns) - 1
+    lines = []
     for r in rows:
-        buf.write("\t".join(_text(v, j) for v, j in zip(get(r), is_json, strict=True)))
-        buf.write("\n")
-    buf.seek(0)
+        values = get(r)
+        if json_cols:
+            values = _with_json(values, json_cols)
+        lines.append(_copy_line(values, tabs))
+    lines.append("")
     cols = ", ".join(f'"{c}"' for c in columns)
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.copy_expert(f'COPY "{table.name}" ({cols}) FROM STDIN', buf)
+        cursor.copy_expert(
+            f'COPY "{table.name}" ({cols}) FROM STDIN', io.StringIO("\n".join(lines))
+        )
     except Exception as err:  # psycopg2 errors bypass SQLAlchemy: translate them here
-        code = getattr(err, "pgcode", None)
-        if code == "23505" and "stream_version" in str(err):
+        if getattr(err, "pgcode", None) == "23505" and "stream_version" in str(err):
             raise ConcurrencyError(f"another writer appended to the stream first: {err}") from err
         raise StoreError(f"database error: {err}") from err
     finally:
         cursor.close()
 
 
-def _parsed(row: dict[str, Any]) -> dict[str, Any]:
-    """SQLAlchemy's JSON type serialises itself: hand it objects, not pre-serialised text."""
-    return {k: json.loads(v) if isinstance(v, RawJSON) else v for k, v in row.items()}
+def _with_json(values: tuple[Any, ...], json_cols: list[int]) -> tuple[Any, ...]:
+    """JSON columns hold canonical text already (``RawJSON``) or objects to serialise here."""
+    out = list(values)
+    for i in json_cols:
+        v = out[i]
+        if v is not None and not isinstance(v, RawJSON):
+            out[i] = orjson.dumps(v, default=_json_default).decode()
+    return tuple(out)
+
+
+def _json_default(v: Any) -> Any:
+    if isinstance(v, Decimal):
+        return format(v, "f")
+    raise TypeError(f"cannot store {type(v).__name__} {v!r} as JSON")
 
 
 # --- closing version rows ---------------------------------------------------------------------

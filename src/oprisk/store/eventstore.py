@@ -14,11 +14,11 @@ updated in the same transaction as the append (:mod:`oprisk.projections`).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from hashlib import sha256
 from typing import Any
 
 import orjson
@@ -86,22 +86,39 @@ def chain_hash(prev_hash: str, e: RecordedEvent | dict[str, Any]) -> str:
     payload, meta = d["payload"], d["meta"]
     return _hash(
         prev_hash,
-        d,
-        payload if isinstance(payload, RawJSON) else canonical(payload),
+        canonical(d["event_type"]),
         meta if isinstance(meta, RawJSON) else canonical(meta),
+        payload if isinstance(payload, RawJSON) else canonical(payload),
+        int(d["position"]),
+        canonical(utc(d["recorded_at"]).isoformat()),
+        int(d["schema_version"]),
+        canonical(d["stream_id"]),
+        canonical(d["stream_type"]),
+        int(d["version"]),
     )
 
 
-def _hash(prev_hash: str, d: dict[str, Any], payload: str, meta: str) -> str:
-    # the canonical text of the whole body, assembled from its canonical parts in key order
-    # (identical to canonical(body); the parts are serialised once and stored as they are)
+def _hash(
+    prev_hash: str,
+    event_type: str,
+    meta: str,
+    payload: str,
+    position: int,
+    recorded_at: str,
+    schema_version: int,
+    stream_id: str,
+    stream_type: str,
+    version: int,
+) -> str:
+    # the canonical text of the whole body, assembled from the canonical text of its parts in key
+    # order (identical to canonical(body)); the parts are serialised once, and the store writes
+    # payload and meta as they are
     body = (
-        f'{{"event_type":{canonical(d["event_type"])},"meta":{meta},"payload":{payload},'
-        f'"position":{int(d["position"])},"recorded_at":{canonical(utc(d["recorded_at"]).isoformat())},'
-        f'"schema_version":{int(d["schema_version"])},"stream_id":{canonical(d["stream_id"])},'
-        f'"stream_type":{canonical(d["stream_type"])},"version":{int(d["version"])}}}'
+        f'{{"event_type":{event_type},"meta":{meta},"payload":{payload},"position":{position},'
+        f'"recorded_at":{recorded_at},"schema_version":{schema_version},"stream_id":{stream_id},'
+        f'"stream_type":{stream_type},"version":{version}}}'
     )
-    return hashlib.sha256((prev_hash + body).encode()).hexdigest()
+    return sha256((prev_hash + body).encode()).hexdigest()
 
 
 def utc(t: datetime) -> datetime:
@@ -172,8 +189,13 @@ class EventStore:
                 return []
             tips = self._tips(conn, {a.stream_id for a in appends})
             now = max(utc(self.clock()), last_time) if last_time else utc(self.clock())
+            now_text = canonical(now.isoformat())
+            texts: dict[
+                int, RawJSON
+            ] = {}  # meta dicts are shared by a command's facts: one text each
+            names: dict[str, str] = {}
             rows: list[dict[str, Any]] = []
-            sent: list[NewEvent] = []
+            recorded: list[RecordedEvent] = []
             pos = head
             for a in appends:
                 version, prev = tips.get(a.stream_id, (0, GENESIS))
@@ -181,39 +203,70 @@ class EventStore:
                     raise ConcurrencyError(
                         f"stream {a.stream_id!r} is at version {version}, expected {a.expected_version}"
                     )
+                sid_text, stype_text = canonical(a.stream_id), canonical(a.stream_type)
                 for i, ev in enumerate(a.events):
                     pos += 1
                     version += 1
                     payload_text = RawJSON(canonical(ev.payload))
-                    meta_text = RawJSON(canonical(ev.meta))
-                    row = {
-                        "position": pos,
-                        "stream_id": a.stream_id,
-                        "stream_type": a.stream_type,
-                        "version": version,
-                        "event_type": ev.event_type,
-                        "schema_version": ev.schema_version,
-                        "payload": payload_text,
-                        "meta": meta_text,
-                        "idempotency_key": f"{a.idempotency_key}#{i}"
-                        if a.idempotency_key
-                        else None,
-                        "recorded_at": now,
-                        "prev_hash": prev,
-                    }
-                    row["hash"] = prev = _hash(prev, row, payload_text, meta_text)
-                    sent.append(ev)
-                    rows.append(row)
+                    meta_text = texts.get(id(ev.meta))
+                    if meta_text is None:
+                        meta_text = texts[id(ev.meta)] = RawJSON(canonical(ev.meta))
+                    name_text = names.get(ev.event_type)
+                    if name_text is None:
+                        name_text = names[ev.event_type] = canonical(ev.event_type)
+                    digest = _hash(
+                        prev,
+                        name_text,
+                        meta_text,
+                        payload_text,
+                        pos,
+                        now_text,
+                        ev.schema_version,
+                        sid_text,
+                        stype_text,
+                        version,
+                    )
+                    rows.append(
+                        {
+                            "position": pos,
+                            "stream_id": a.stream_id,
+                            "stream_type": a.stream_type,
+                            "version": version,
+                            "event_type": ev.event_type,
+                            "schema_version": ev.schema_version,
+                            "payload": payload_text,
+                            "meta": meta_text,
+                            "idempotency_key": f"{a.idempotency_key}#{i}"
+                            if a.idempotency_key
+                            else None,
+                            "recorded_at": now,
+                            "prev_hash": prev,
+                            "hash": digest,
+                        }
+                    )
+                    recorded.append(
+                        RecordedEvent(
+                            pos,
+                            a.stream_id,
+                            a.stream_type,
+                            version,
+                            ev.event_type,
+                            ev.schema_version,
+                            ev.payload,
+                            ev.meta,
+                            now,
+                            prev,
+                            digest,
+                        )
+                    )
+                    prev = digest
                 tips[a.stream_id] = (version, prev)
             if rows:
                 insert_rows(conn, events, rows)
                 conn.execute(
                     update(log_head).where(log_head.c.id == 1).values(position=pos, recorded_at=now)
                 )
-            return [
-                self._recorded({**r, "payload": ev.payload, "meta": ev.meta}, upcast=False)
-                for r, ev in zip(rows, sent, strict=True)
-            ]
+            return recorded
 
     def _lock_head(self, conn: Connection) -> tuple[int, datetime | None]:
         q = select(log_head.c.position, log_head.c.recorded_at).where(log_head.c.id == 1)
