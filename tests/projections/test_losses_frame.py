@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from oprisk.domain import commands as c
+
 AMOUNTS = [
     "gross_loss",
     "recoveries_insurance",
@@ -259,3 +261,65 @@ def test_exact_mode_keeps_an_unknown_rate_unknown(db):
         df = db.losses(exact=exact).set_index("event_id")
         assert pd.isna(df.loc["U", "gross_loss_reporting"]), exact
         assert df.loc["Z", "gross_loss_reporting"] == 0, exact
+
+
+AWKWARD = [
+    "plain",
+    "",
+    "\\N",
+    "tab\there",
+    "line\nbreak and \r return",
+    'quote " and comma, ; semicolon',
+    "back\\slash",
+    "损失 ✓ ünïcode",
+    "  spaces  ",
+    "NULL",
+]
+
+
+def test_awkward_text_survives_the_bulk_write_and_the_frame_read(db: Any) -> None:
+    """Version rows are written in bulk (COPY on PostgreSQL) and read back for ``losses()`` (COPY
+    to CSV on PostgreSQL): every character, the empty string and NULL must come back as written,
+    in batches that mix rows needing escapes with rows that do not."""
+    cmds = []
+    for i, text in enumerate(AWKWARD * 3):
+        cmds.append(
+            c.ReportLossEvent(
+                event_id=f"A{i:02d}",
+                actor="ann",
+                title=f"t{i} {text}",
+                description=text,
+                event_type="ET2.1",
+                business_line="BL4",
+                discovered_on=date(2024, 1, 20),
+                currency="EUR",
+                org_unit=text,
+                source=None if i % 2 else text,
+                external_id=text if i % 3 else None,
+            )
+        )
+        cmds.append(
+            c.RecordImpact(
+                event_id=f"A{i:02d}",
+                actor="fin",
+                amount=f"{i}.25",
+                currency="EUR",
+                accounted_on=date(2024, 2, 1),
+                note=text,
+            )
+        )
+    db.execute(cmds)
+    got = _rows(db.losses(as_of=db.position()))
+    mid = _rows(db.losses(as_of=db.position() - 1))
+    for i, text in enumerate(AWKWARD * 3):
+        row = got[f"A{i:02d}"]
+        assert row["title"] == f"t{i} {text}"
+        assert row["description"] == text and row["org_unit"] == text
+        assert (row["source"] is None or pd.isna(row["source"])) if i % 2 else row["source"] == text
+        if i % 3:
+            assert row["external_id"] == text
+        else:
+            assert pd.isna(row["external_id"])
+        assert row["gross_loss"] == float(f"{i}.25")
+        assert mid[f"A{i:02d}"]["description"] == text
+    assert db.verify().ok

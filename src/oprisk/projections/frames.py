@@ -9,6 +9,7 @@ lines one by one: the same float operations in the same order.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
@@ -16,8 +17,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+from pyarrow import csv as pacsv
 from sqlalchemy import Connection
 
+from oprisk.errors import StoreError
 from oprisk.projections.queries import AMOUNTS, RateTables, categorise, day_numbers
 
 REPORTING = [f"{a}_reporting" for a in AMOUNTS]
@@ -106,6 +110,51 @@ def _rows(conn: Connection, sql: str, params: Sequence[Any]) -> list[Any]:
         res.close()
 
 
+def _copied(conn: Connection, sql: str, params: Sequence[Any], types: dict[str, Any]) -> pa.Table:
+    """PostgreSQL: the query's rows through ``COPY (…) TO STDOUT`` in CSV, parsed by pyarrow into
+    typed columns (no Python object per value). In PostgreSQL's CSV a NULL is an unquoted empty
+    field and an empty string a quoted one, which is how pyarrow is told to read them; the query
+    runs on the transaction's connection, so it sees the same snapshot as the other reads."""
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    buf = io.BytesIO()
+    try:
+        query = cursor.mogrify(sql.replace("?", "%s"), tuple(params)).decode()
+        cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)", buf)
+    except Exception as err:  # psycopg2 errors bypass SQLAlchemy: translate them here
+        raise StoreError(f"database error: {err}") from err
+    finally:
+        cursor.close()
+    if not buf.tell():
+        return pa.table({name: pa.array([], type=t) for name, t in types.items()})
+    buf.seek(0)
+    return pacsv.read_csv(
+        buf,
+        read_options=pacsv.ReadOptions(column_names=list(types)),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(
+            column_types=types,
+            null_values=[""],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,
+            true_values=["t"],
+            false_values=["f"],
+        ),
+    )
+
+
+def _text_series(col: pa.ChunkedArray) -> pd.Series:
+    """A text column as ``pd.Series(values)`` would give it: pandas' string dtype (nulls NaN), or
+    ``object`` holding ``None`` when every value is NULL."""
+    if col.null_count == len(col):
+        return pd.Series([None] * len(col), dtype=object)
+    return col.to_pandas(types_mapper={pa.string(): pd.Series(["x"]).dtype}.get)
+
+
+def _date_objects(col: pa.ChunkedArray) -> np.ndarray:
+    """``datetime.date`` objects (``None`` for NULL) from a date32 column."""
+    return col.to_numpy().astype(object)
+
+
 def _date_param(conn: Connection, d: date) -> Any:
     return d.isoformat() if conn.dialect.name == "sqlite" else d
 
@@ -128,10 +177,13 @@ def versions(conn: Connection, position: int, head: int) -> pd.DataFrame:
     """The version rows valid at ``position`` (only :data:`VERSION_COLUMNS`)."""
     sql = f"SELECT {', '.join(VERSION_COLUMNS)} FROM loss_event_versions WHERE "
     if position >= head:
-        rows = _rows(conn, sql + "valid_to_position IS NULL", ())
+        sql, params = sql + "valid_to_position IS NULL", ()
     else:
         cond = "valid_from_position <= ? AND (valid_to_position IS NULL OR valid_to_position > ?)"
-        rows = _rows(conn, sql + cond, (position, position))
+        sql, params = sql + cond, (position, position)
+    if conn.dialect.name == "postgresql":
+        return _versions_copied(_copied(conn, sql, params, _VERSION_TYPES))
+    rows = _rows(conn, sql, params)
     if not rows:
         return pd.DataFrame([], columns=VERSION_COLUMNS)
     data: dict[str, Any] = {}
@@ -144,6 +196,34 @@ def versions(conn: Connection, position: int, head: int) -> pd.DataFrame:
             data[name] = values.astype(np.int64)
         else:  # text: str, or object if every value is NULL, as pandas infers from the rows
             data[name] = pd.Series(values)
+    return pd.DataFrame(data, copy=False)
+
+
+_VERSION_TYPES = {
+    name: pa.date32()
+    if name in _DATES
+    else pa.bool_()
+    if name in _BOOLS
+    else pa.int64()
+    if name == "version"
+    else pa.string()
+    for name in VERSION_COLUMNS
+}
+
+
+def _versions_copied(table: pa.Table) -> pd.DataFrame:
+    """:func:`versions`' frame from the columns PostgreSQL sent (the same dtypes as SQLite's)."""
+    if not table.num_rows:
+        return pd.DataFrame([], columns=VERSION_COLUMNS)
+    data: dict[str, Any] = {}
+    for name in VERSION_COLUMNS:
+        col = table.column(name)
+        if name in _DATES:
+            data[name] = pd.Series(_date_objects(col), dtype=object)
+        elif name in _BOOLS or name == "version":
+            data[name] = col.to_numpy()
+        else:
+            data[name] = _text_series(col)
     return pd.DataFrame(data, copy=False)
 
 
@@ -167,11 +247,44 @@ def lines(
     if accounted_until is not None:
         sql += " AND accounted_on <= ?"
         params.append(_date_param(conn, accounted_until))
-    # SQLite walks the primary key in order; PostgreSQL would sort, which is slower than here
-    rows = _rows(conn, sql + (" ORDER BY position" if sqlite else ""), params)
+    if not sqlite:
+        types = {**_LINE_TYPES, **({} if exact else dict.fromkeys(_LINE_AMOUNTS, pa.float64()))}
+        return _lines_frame(_lines_copied(_copied(conn, sql, params, types)), exact)
+    # SQLite walks the primary key in order
+    rows = _rows(conn, sql + " ORDER BY position", params)
     if not rows:
         return pd.DataFrame([], columns=LINE_COLUMNS)
-    columns = _columns(rows, ["position", *LINE_COLUMNS])
+    return _lines_frame(_columns(rows, ["position", *LINE_COLUMNS]), exact)
+
+
+_LINE_TYPES = {
+    "position": pa.int64(),
+    "event_id": pa.string(),
+    "part": pa.int8(),
+    # exact decimal text; parsed to float64 by pyarrow when not ``exact`` (correctly rounded,
+    # as float(Decimal) is)
+    **{c: pa.string() for c in _LINE_AMOUNTS},
+    "currency": pa.string(),
+    "accounted_on": pa.date32(),
+}
+
+
+def _lines_copied(table: pa.Table) -> dict[str, np.ndarray]:
+    """The ledger columns PostgreSQL sent, in the forms :func:`_lines_frame` reads."""
+    out: dict[str, np.ndarray] = {}
+    for name in _LINE_TYPES:
+        col = table.column(name)
+        if pa.types.is_string(col.type):
+            out[name] = np.asarray(col.to_pylist(), dtype=object)
+        else:  # numbers and dates keep their numpy dtypes
+            out[name] = col.to_numpy()
+    return out
+
+
+def _lines_frame(columns: dict[str, np.ndarray], exact: bool) -> pd.DataFrame:
+    """:func:`lines`' frame from the columns read, sorted by position."""
+    if not len(columns["position"]):
+        return pd.DataFrame([], columns=LINE_COLUMNS)
     positions = columns.pop("position").astype(np.int64)
     if len(positions) > 1 and not (positions[1:] > positions[:-1]).all():
         order = np.argsort(positions, kind="stable")
@@ -268,7 +381,11 @@ def losses_frame(
         if col not in out:
             out[col] = zero
         elif col in AMOUNTS:
-            out[col] = out[col].where(out[col].notna(), zero) if exact else out[col].fillna(0.0).astype(float)
+            out[col] = (
+                out[col].where(out[col].notna(), zero)
+                if exact
+                else out[col].fillna(0.0).astype(float)
+            )
     for a in AMOUNTS:
         # events with no lines have nothing to convert: 0; an unknown rate stays NaN (both modes)
         none = out[a] == 0
