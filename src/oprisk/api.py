@@ -9,10 +9,11 @@ where amounts are involved, a business cut-off (``accounted_until``).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, select
@@ -60,6 +61,8 @@ if TYPE_CHECKING:
     from oprisk.services.capital import CapitalService
 
 AsOf = int | datetime | date | str | None
+A = TypeVar("A")
+B = TypeVar("B")
 
 
 def connect(
@@ -167,6 +170,31 @@ class Database:
                 conn = conn.execution_options(isolation_level="REPEATABLE READ")
             with conn.begin():
                 yield conn
+
+    def _side_by_side(
+        self, conn: Connection, first: Callable[[Connection], A], second: Callable[[Connection], B]
+    ) -> tuple[A, B]:
+        """Two reads of one snapshot. On PostgreSQL they run side by side: ``second`` on another
+        connection that imports this transaction's snapshot (``pg_export_snapshot`` / ``SET
+        TRANSACTION SNAPSHOT``, as parallel ``pg_dump`` does), so both see exactly the same data;
+        elsewhere one after the other on ``conn``."""
+        if self.dialect != "postgresql":
+            return first(conn), second(conn)
+        snapshot = conn.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
+
+        def in_snapshot() -> B:
+            with (
+                translated(),
+                self.engine.connect().execution_options(isolation_level="REPEATABLE READ") as cx,
+                cx.begin(),
+            ):
+                cx.exec_driver_sql("SET TRANSACTION SNAPSHOT %s", (snapshot,))
+                return second(cx)
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            other = pool.submit(in_snapshot)
+            mine = first(conn)
+            return mine, other.result()
 
     # --- commands -----------------------------------------------------------------------------
 
@@ -292,7 +320,9 @@ class Database:
     @staticmethod
     def _roots(conn: Connection, cmds: list[c.Command]) -> set[str]:
         """Which of the events about to be linked are already the root of a group (one query)."""
-        ids = sorted({x.event_id for x in cmds if isinstance(x, c.LinkLossEvent) and x.root_event_id})
+        ids = sorted(
+            {x.event_id for x in cmds if isinstance(x, c.LinkLossEvent) and x.root_event_id}
+        )
         v = loss_event_versions.c
         found: set[str] = set()
         for i in range(0, len(ids), 500):
@@ -466,12 +496,17 @@ class Database:
 
         until = _to_date(accounted_until, "accounted_until")
         quote = currency_code(currency or self.reporting_currency)
+
+        def lines_and_rates(conn: Connection) -> tuple[pd.DataFrame, pd.DataFrame]:
+            lines = frames.lines(conn, pos, until, exact)
+            return lines, q.fx_at(conn, pos) if len(lines) else pd.DataFrame()
+
         with self.reading() as conn:
             pos = self.position(as_of, conn)
             head = self.store.head(conn)
-            ev = frames.versions(conn, pos, head)
-            lines = frames.lines(conn, pos, until, exact)
-            fx = q.fx_at(conn, pos) if len(lines) else pd.DataFrame()
+            ev, (lines, fx) = self._side_by_side(
+                conn, lambda cx: frames.versions(cx, pos, head), lines_and_rates
+            )
         return _losses_frame(
             ev, lines, fx, quote, include_withdrawn, exact, lang, until is not None
         )
