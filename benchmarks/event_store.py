@@ -60,10 +60,11 @@ import sqlalchemy as sa
 
 from oprisk.api import Database, connect
 from oprisk.domain import commands as c
+from oprisk.domain import events as e
 from oprisk.domain.loss_event import decide, evolve, initial
 from oprisk.store import migrate
 from oprisk.store.engine import make_engine
-from oprisk.store.eventstore import GENESIS, chain_hash
+from oprisk.store.eventstore import GENESIS, NO_STREAM, Append, NewEvent, chain_hash
 from oprisk.store.schema import NAMING, events
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -459,6 +460,99 @@ def baseline_rows(records: list[Record]) -> list[dict[str, Any]]:
     return rows
 
 
+def fact_fields(r: Record) -> tuple[dict[str, Any], ...]:
+    """The fields of one record's four facts (what ``decide`` would give): the same for the
+    store-only contender and for (b), built inside their timed loops."""
+    p, im, rc, rv = r.report, r.impact, r.reclass, r.recovery
+    report = dict(
+        event_id=p["event_id"],
+        title=p["title"],
+        description=p["description"],
+        event_type=p["event_type"],
+        cause="process",
+        business_line=p["business_line"],
+        legal_entity=p["legal_entity"],
+        org_unit=p["org_unit"],
+        occurred_on=p["occurred_on"],
+        discovered_on=p["discovered_on"],
+        currency=p["currency"],
+        legal=p["legal"],
+        source=p["source"],
+        external_id=p["external_id"],
+        reported_by=p["actor"],
+    )
+    impact = dict(
+        line_id="L2",
+        kind=im["kind"],
+        amount=Decimal(im["amount"]),
+        currency=im["currency"],
+        accounted_on=im["accounted_on"],
+        note=im["note"],
+    )
+    reclass = dict(
+        event_type=rc["event_type"],
+        cause="process",
+        business_line=p["business_line"],
+        previous_event_type=p["event_type"],
+        previous_cause="process",
+        previous_business_line=p["business_line"],
+        reason=rc["reason"],
+    )
+    recovery = dict(
+        line_id="L4",
+        kind=rv["kind"],
+        amount=Decimal(rv["amount"]),
+        currency=rv["currency"],
+        accounted_on=rv["accounted_on"],
+        received=rv["received"],
+        note=rv["note"],
+    )
+    return report, impact, reclass, recovery
+
+
+def facts_for(r: Record) -> list[e.Fact]:
+    """The four facts of one record, built directly, for the store-only contender."""
+    report, impact, reclass, recovery = fact_fields(r)
+    return [
+        e.LossEventReported(**report),
+        e.ImpactRecorded(**impact),
+        e.LossEventReclassified(**reclass),
+        e.RecoveryRecorded(**recovery),
+    ]
+
+
+def run_store(url: str, records: list[Record]) -> Timing:
+    """The event store alone, as (b) is: facts built from the input records (no commands, no
+    ``decide``), appended with ``EventStore.append_batch`` (log-head lock, expected versions,
+    idempotency check, hash chain) in one transaction per 1,000 facts, without read models."""
+    db = open_oprisk(url)
+    try:
+        head0 = db.position()
+        with Clock(url) as clock:
+            for chunk in batches(records):
+                corr = str(uuid.uuid4())
+                appends = [
+                    Append(
+                        r.report["event_id"],
+                        "loss_event",
+                        [
+                            NewEvent(f.event_type, f.payload(), f.schema_version, meta)
+                            for f in facts_for(r)
+                        ],
+                        NO_STREAM,
+                    )
+                    for r in chunk
+                    for meta in ({"actor": r.report["actor"], "correlation_id": corr},)
+                ]
+                with db.writing() as conn:
+                    db.store.append_batch(conn, appends)
+        n = db.position() - head0
+        assert n == len(records) * FACTS_PER_EVENT, n
+        return clock.timing(n)
+    finally:
+        db.close()
+
+
 def _grouped(cmds: list[c.Command]) -> Iterator[list[c.Command]]:
     for i in range(0, len(cmds), FACTS_PER_EVENT):
         yield cmds[i : i + FACTS_PER_EVENT]
@@ -610,50 +704,11 @@ def run_eventsourcing(url: str, records: list[Record]) -> Timing:
         for chunk in batches(records):
             aggs = []
             for r in chunk:
-                p, im, rc, rv = r.report, r.impact, r.reclass, r.recovery
-                a = LossEvent(
-                    event_id=p["event_id"],
-                    title=p["title"],
-                    description=p["description"],
-                    event_type=p["event_type"],
-                    cause="process",
-                    business_line=p["business_line"],
-                    legal_entity=p["legal_entity"],
-                    org_unit=p["org_unit"],
-                    occurred_on=p["occurred_on"],
-                    discovered_on=p["discovered_on"],
-                    currency=p["currency"],
-                    legal=p["legal"],
-                    source=p["source"],
-                    external_id=p["external_id"],
-                    reported_by=p["actor"],
-                )
-                a.record_impact(
-                    line_id="L2",
-                    kind=im["kind"],
-                    amount=Decimal(im["amount"]),
-                    currency=im["currency"],
-                    accounted_on=im["accounted_on"],
-                    note=im["note"],
-                )
-                a.reclassify(
-                    event_type=rc["event_type"],
-                    cause="process",
-                    business_line=a.business_line,
-                    previous_event_type=a.event_type,
-                    previous_cause=a.cause,
-                    previous_business_line=a.business_line,
-                    reason=rc["reason"],
-                )
-                a.record_recovery(
-                    line_id="L4",
-                    kind=rv["kind"],
-                    amount=Decimal(rv["amount"]),
-                    currency=rv["currency"],
-                    accounted_on=rv["accounted_on"],
-                    received=rv["received"],
-                    note=rv["note"],
-                )
+                report, impact, reclass, recovery = fact_fields(r)
+                a = LossEvent(**report)
+                a.record_impact(**impact)
+                a.reclassify(**reclass)
+                a.record_recovery(**recovery)
                 aggs.append(a)
             app.save(*aggs)
         clock.__exit__()
@@ -691,7 +746,7 @@ def time_queries(db: Database, repeats: int = 5, slow: float = 5.0) -> dict[str,
     return out
 
 
-CONTENDERS = ("oprisk", "bare", "eventsourcing")
+CONTENDERS = ("oprisk", "bare", "eventsourcing", "store")
 
 
 def bench_backend(
@@ -720,6 +775,8 @@ def bench_backend(
             return run_bare(url, rws)
         if key == "phased":
             return run_oprisk(url, recs, phased=True)
+        if key == "store":
+            return run_store(url, recs)
         return run_eventsourcing(url, recs)
 
     def show(key: str, i: int, t: Timing) -> None:
@@ -771,7 +828,7 @@ def markdown(results: list[dict[str, Any]], notes: list[str], args: argparse.Nam
     )
     out.append("|---|---:|---:|---:|---:|---:|")
     for r in results:
-        o, a, b = (median_rate(r[k]) for k in CONTENDERS)
+        o, a, b = (median_rate(r[k]) for k in CONTENDERS[:3])
         out.append(
             f"| {r['name']} | {o:,.0f} facts/s | {a:,.0f} facts/s | {b:,.0f} facts/s | "
             f"{o / a:.2f}× {_ok(o / a >= 0.4)} | {o / b:.2f}× {_ok(o / b >= 1.0)} |"
@@ -784,9 +841,25 @@ def markdown(results: list[dict[str, Any]], notes: list[str], args: argparse.Nam
     out.append("| database | oprisk | (a) bare | (b) eventsourcing | ours / (a) | ours / (b) |")
     out.append("|---|---:|---:|---:|---:|---:|")
     for r in results:
-        o, a, b = (median_cpu(r[k]) for k in CONTENDERS)
+        o, a, b = (median_cpu(r[k]) for k in CONTENDERS[:3])
         out.append(
             f"| {r['name']} | {o:.3f} ms | {a:.3f} ms | {b:.3f} ms | {a / o:.2f}× | {b / o:.2f}× |"
+        )
+    out.append("")
+    out.append(
+        "The event store alone (facts built from the records and appended with "
+        "`EventStore.append_batch`: log-head lock, expected versions, idempotency check, hash "
+        "chain; no commands, no `decide`, no read models), which is what (b) does:\n"
+    )
+    out.append(
+        "| database | oprisk store only | (b) eventsourcing 9 | store / (b) | CPU per fact, store / (b) |"
+    )
+    out.append("|---|---:|---:|---:|---:|")
+    for r in results:
+        st, b = median_rate(r["store"]), median_rate(r["eventsourcing"])
+        out.append(
+            f"| {r['name']} | {st:,.0f} facts/s | {b:,.0f} facts/s | {st / b:.2f}× | "
+            f"{median_cpu(r['store']):.3f} / {median_cpu(r['eventsourcing']):.3f} ms |"
         )
     out.append("")
     out.append(f"Headline runs (run 1, {args.facts:,} facts), whole load:\n")
@@ -798,6 +871,7 @@ def markdown(results: list[dict[str, Any]], notes: list[str], args: argparse.Nam
             ("phased", "oprisk, 2 phases (updates to existing streams)"),
             ("bare", "(a) bare executemany"),
             ("eventsourcing", "(b) eventsourcing"),
+            ("store", "oprisk store only (no read models)"),
         ):
             if not r[key]:
                 continue
