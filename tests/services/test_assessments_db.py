@@ -18,6 +18,7 @@ from oprisk.services.assessments import (
     adjusted_severity_scale,
     assessment,
     load_assessments,
+    load_assessments_counted,
 )
 
 JUDGEMENTS = """node,row,col,value
@@ -216,3 +217,22 @@ def test_adjusted_severity_scale(db, clock, template: Assessment) -> None:
         adjusted_severity_scale(db, uoms, lower=1.2, upper=1.1)
     with pytest.raises(ConfigurationError):
         adjusted_severity_scale(db, {}, lower=0.9, upper=1.1)
+
+
+def test_loading_the_same_assessments_again_appends_nothing(db) -> None:
+    path = Path(str(resources.files("oprisk.assess").joinpath("templates/supervision.toml")))
+    first, units = load_assessments_counted(db, path, actor="loader", assessed_on="2025-12-31")
+    assert len(first) == units == 2
+    head = db.position()
+    again, units = load_assessments_counted(db, path, actor="loader", assessed_on="2025-12-31")
+    assert (again, units) == ([], 2) and db.position() == head
+    # another date is a new assessment; another assessor on the same date a revision
+    assert len(load_assessments(db, path, actor="loader", assessed_on="2026-01-31")) == 2
+    assert len(load_assessments(db, path, actor="other", assessed_on="2025-12-31")) == 2
+    df = db.assessments()  # per unit and date: 2025-12-31 revised once, 2026-01-31 new
+    assert list(zip(df.unit, df.revision, strict=True)) == [
+        ("branch-a", 2),
+        ("branch-a", 1),
+        ("branch-b", 2),
+        ("branch-b", 1),
+    ]

@@ -339,14 +339,14 @@ def load(
 
 
 def _load_assessments(db: Database, path: str | os.PathLike[str], actor: str) -> LoadReport:
-    from oprisk.services.assessments import load_assessments
+    from oprisk.services.assessments import load_assessments_counted
 
     t0 = time.perf_counter()
-    recorded = load_assessments(db, Path(path), actor=actor)
+    recorded, units = load_assessments_counted(db, Path(path), actor=actor)
     n = len(recorded)
     return LoadReport(
-        paths=(str(path),), kind="assessments", source=None, actor=actor, rows_read=n, loaded=n,
-        facts_appended=n, seconds=time.perf_counter() - t0,
+        paths=(str(path),), kind="assessments", source=None, actor=actor, rows_read=units,
+        loaded=n, unchanged=units - n, facts_appended=n, seconds=time.perf_counter() - t0,
     )  # fmt: skip
 
 

@@ -25,7 +25,7 @@ from oprisk.assess import Assessment, assess, control_environment_factor, read_j
 from oprisk.assess.errors import AssessmentError, InvalidScoreError, JudgementFileError
 from oprisk.domain.assessments import ASSESSMENT, AssessmentRecorded, stream_id
 from oprisk.errors import ConfigurationError, invalid
-from oprisk.store.eventstore import Append, NewEvent, RecordedEvent, utc
+from oprisk.store.eventstore import Append, NewEvent, RecordedEvent, canonical, utc
 from oprisk.store.schema import events
 
 if TYPE_CHECKING:
@@ -66,6 +66,7 @@ def record_assessment(
     ``assessed_on`` defaults to the assessment's own date, else today (UTC, by the store's clock);
     the assessor defaults to ``actor``. Recording the same unit and date again is a revision: the
     earlier fact stays in the log and is what queries return as of cut-offs before the revision.
+    Recording exactly the latest assessment of that unit and date again appends nothing.
     """
     return _record(db, assessment, [unit], actor=actor, assessed_on=assessed_on)
 
@@ -81,6 +82,28 @@ def load_assessments(
     assessor: str | None = None,
 ) -> list[RecordedEvent]:
     """Read a judgement file, assess it and record every unit (or only ``unit``) in one transaction.
+
+    Returns the facts appended: a unit whose latest assessment for the same date is identical is
+    not recorded again, so re-running a load appends nothing. See
+    :func:`load_assessments_counted` for the number of units considered as well.
+    """
+    return load_assessments_counted(
+        db, path, actor=actor, unit=unit, assessed_on=assessed_on, scores=scores, assessor=assessor
+    )[0]
+
+
+def load_assessments_counted(
+    db: Database,
+    path: str | Path,
+    *,
+    actor: str,
+    unit: str | None = None,
+    assessed_on: date | str | None = None,
+    scores: str | Path | pd.DataFrame | Mapping[str, Mapping[str, float]] | None = None,
+    assessor: str | None = None,
+) -> tuple[list[RecordedEvent], int]:
+    """:func:`load_assessments`, returning the facts appended and the number of units considered
+    (the difference is the units already recorded with exactly this assessment).
 
     ``path`` is a ``.toml`` judgement file (template format, with ``[scores.<unit>]`` tables) or a
     ``.csv`` of judgements ``node,row,col,value[,expert,weight]``. Scores come from ``scores``
@@ -112,7 +135,7 @@ def load_assessments(
     if result.scores is None:  # pragma: no cover - assess always scores when given a table
         raise InvalidScoreError(invalid("scores", None, f"{p} has no unit scores"))
     units = [str(u) for u in result.scores.node_scores.index] if unit is None else [unit]
-    return _record(db, result, units, actor=actor, assessed_on=on)
+    return _record(db, result, units, actor=actor, assessed_on=on), len(units)
 
 
 def read_scores(path: str | Path) -> pd.DataFrame:
@@ -192,7 +215,17 @@ def _record(
         for f in facts
     ]
     with db.writing() as conn:
-        return db.store.append_batch(conn, appends)
+        stored = db.store.read_streams(conn, [a.stream_id for a in appends])
+        fresh = [a for a in appends if not _already_recorded(stored.get(a.stream_id, []), a)]
+        return db.store.append_batch(conn, fresh) if fresh else []
+
+
+def _already_recorded(stored: Sequence[RecordedEvent], append: Append) -> bool:
+    """The unit's latest fact for the same date has exactly this payload: recording it again
+    would add nothing, so a re-run of the same load appends nothing."""
+    new = append.events[0].payload
+    same_day = [r for r in stored if r.payload.get("assessed_on") == new["assessed_on"]]
+    return bool(same_day) and canonical(same_day[-1].payload) == canonical(new)
 
 
 def _check_unit(unit: Any) -> None:
