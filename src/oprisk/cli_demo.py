@@ -11,8 +11,12 @@ def register(main: click.Group) -> None:
     from oprisk.cli import _fail_cleanly
 
     @main.command("demo")
-    @click.option("--db", "db_url", default=None, help="Database URL (default: a new SQLite file in --out).")
-    @click.option("--out", "out_dir", default="demo-out", show_default=True, type=click.Path(file_okay=False))
+    @click.option(
+        "--db", "db_url", default=None, help="Database URL (default: a new SQLite file in --out)."
+    )
+    @click.option(
+        "--out", "out_dir", default="demo-out", show_default=True, type=click.Path(file_okay=False)
+    )
     @click.option("--seed", default=2026, show_default=True, type=int)
     @_fail_cleanly
     def demo(db_url: str | None, out_dir: str, seed: int) -> None:

@@ -255,5 +255,7 @@ def test_nul_characters_are_refused_on_both_databases():
 def test_an_unknown_occurrence_date_can_be_amended_back_to_none():
     s = run(report(), c.AmendLossEvent(event_id="E1", actor="ann", changes={"occurred_on": None}))
     assert s.occurred_on is None
-    facts = decide(c.AmendLossEvent(event_id="E1", actor="ann", changes={"occurred_on": "2024-02-01"}), s)
+    facts = decide(
+        c.AmendLossEvent(event_id="E1", actor="ann", changes={"occurred_on": "2024-02-01"}), s
+    )
     assert evolve(s, facts[0]).occurred_on == date(2024, 2, 1)

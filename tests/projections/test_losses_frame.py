@@ -252,11 +252,25 @@ def test_summing_ledger_frames_gives_the_same_amounts(db: Any, exact: bool) -> N
 
 
 def test_exact_mode_keeps_an_unknown_rate_unknown(db):
-    db.report("U", actor="a", title="t", event_type="ET7", business_line="BL3", discovered_on=date(2024, 1, 2),
-              currency="JPY")
+    db.report(
+        "U",
+        actor="a",
+        title="t",
+        event_type="ET7",
+        business_line="BL3",
+        discovered_on=date(2024, 1, 2),
+        currency="JPY",
+    )
     db.record_impact("U", actor="a", amount="1000", currency="JPY", accounted_on=date(2024, 1, 3))
-    db.report("Z", actor="a", title="t", event_type="ET7", business_line="BL3", discovered_on=date(2024, 1, 2),
-              currency="JPY")
+    db.report(
+        "Z",
+        actor="a",
+        title="t",
+        event_type="ET7",
+        business_line="BL3",
+        discovered_on=date(2024, 1, 2),
+        currency="JPY",
+    )
     for exact in (False, True):
         df = db.losses(exact=exact).set_index("event_id")
         assert pd.isna(df.loc["U", "gross_loss_reporting"]), exact

@@ -30,7 +30,14 @@ op = st.one_of(
         st.sampled_from(["ET1", "ET2.1", "ET4", "ET7.1"]),
         st.sampled_from(["BL3", "BL4", "BL21"]),
     ),
-    st.tuples(st.just("amend"), st.text(st.characters(blacklist_characters="\x00", blacklist_categories=["Cs"]), min_size=1, max_size=20)),
+    st.tuples(
+        st.just("amend"),
+        st.text(
+            st.characters(blacklist_characters="\x00", blacklist_categories=["Cs"]),
+            min_size=1,
+            max_size=20,
+        ),
+    ),
     st.tuples(
         st.just("workflow"),
         st.sampled_from(["submit", "approve", "close", "reopen", "withdraw", "exclude"]),

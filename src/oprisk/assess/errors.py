@@ -13,6 +13,13 @@ from oprisk.errors import (
 )
 
 __all__ = [
-    "AssessmentError", "HierarchyError", "InvalidScoreError", "JudgementFileError", "MatrixShapeError",
-    "MissingJudgementError", "NonPositiveJudgementError", "NonReciprocalError", "OffScaleJudgementError",
+    "AssessmentError",
+    "HierarchyError",
+    "InvalidScoreError",
+    "JudgementFileError",
+    "MatrixShapeError",
+    "MissingJudgementError",
+    "NonPositiveJudgementError",
+    "NonReciprocalError",
+    "OffScaleJudgementError",
 ]

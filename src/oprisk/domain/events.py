@@ -42,7 +42,7 @@ class Fact(BaseModel):
 
     def payload(self) -> dict[str, Any]:
         """The JSON-ready payload stored in the log (``model_dump(mode="json")``, called directly)."""
-        return self.__pydantic_serializer__.to_python(self, mode="json")  # type: ignore[no-any-return]
+        return self.__pydantic_serializer__.to_python(self, mode="json")
 
 
 REGISTRY: dict[str, type[Fact]] = {}

@@ -176,11 +176,12 @@ def _dates(values: np.ndarray) -> Any:
 def versions(conn: Connection, position: int, head: int) -> pd.DataFrame:
     """The version rows valid at ``position`` (only :data:`VERSION_COLUMNS`)."""
     sql = f"SELECT {', '.join(VERSION_COLUMNS)} FROM loss_event_versions WHERE "
+    params: tuple[int, ...] = ()
     if position >= head:
-        sql, params = sql + "valid_to_position IS NULL", ()
+        sql += "valid_to_position IS NULL"
     else:
-        cond = "valid_from_position <= ? AND (valid_to_position IS NULL OR valid_to_position > ?)"
-        sql, params = sql + cond, (position, position)
+        sql += "valid_from_position <= ? AND (valid_to_position IS NULL OR valid_to_position > ?)"
+        params = (position, position)
     if conn.dialect.name == "postgresql":
         return _versions_copied(_copied(conn, sql, params, _VERSION_TYPES))
     rows = _rows(conn, sql, params)

@@ -133,7 +133,8 @@ Folded = Mapping[tuple[str, int], tuple[e.Fact, LossEventState]]
 
 
 def build_rows(
-    recorded: Iterable[RecordedEvent], states: MutableMapping[str, LossEventState],
+    recorded: Iterable[RecordedEvent],
+    states: MutableMapping[str, LossEventState],
     folded: Folded | None = None,
 ) -> Rows:
     """Fold facts into rows; ``states`` holds each stream's state before the run and is updated.
