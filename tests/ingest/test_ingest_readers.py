@@ -207,3 +207,22 @@ def test_jsonl_keys_that_appear_later_are_mapped(tmp_path: Path) -> None:
     )
     rows = [r.row for r in read_rows(path, "incidents", today=TODAY)]
     assert rows[1] is not None and rows[1].near_miss and rows[1].title == "late"
+
+
+def test_western_text_that_happens_to_decode_as_gb18030_is_refused(tmp_path: Path) -> None:
+    """cp1252 bytes such as "ü" + "b" form GBK extension characters: the file decodes as
+    GB18030 without an error, into nonsense. The sniffer refuses it and names the fix."""
+    text = "id;Beschreibung\n1;Zürich über Gebühren\n2;Überweisung für Müller, Größe\n"
+    path = tmp_path / "de.csv"
+    path.write_bytes(text.encode("cp1252"))
+    text.encode("cp1252").decode("gb18030")  # the trap: no decoding error
+    with pytest.raises(IngestionError, match=r'decodes as GB18030.*"cp1252"'):
+        sniff_encoding(path)
+    records = list(open_records(path, encoding="cp1252"))
+    assert records[1].values["Beschreibung"] == "Überweisung für Müller, Größe"
+
+
+def test_chinese_text_with_some_traditional_characters_is_still_gb18030(tmp_path: Path) -> None:
+    path = tmp_path / "zh.csv"
+    path.write_bytes((TEXT + "A-3,內部欺詐 損失\n").encode("gb18030"))
+    assert sniff_encoding(path) == "gb18030"

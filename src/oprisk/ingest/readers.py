@@ -163,8 +163,17 @@ def sniff_encoding(path: str | os.PathLike[str], *, compressed: bool = False) ->
         candidates = ["utf-16-be" if even_nul else "utf-16-le"]
     first_error = None
     for codec in candidates:
-        error = _decode_error(opener, codec)
+        tally = [0, 0]  # non-ASCII characters decoded, and those outside GB 2312
+        error = _decode_error(opener, codec, tally if codec == "gb18030" else None)
         if error is None:
+            if codec == "gb18030" and tally[1] > tally[0] * _NOT_CHINESE:
+                raise IngestionError(
+                    f"cannot read {str(p)!r}: it is not UTF-8; it decodes as GB18030, but "
+                    f"{tally[1]:,} of its {tally[0]:,} non-ASCII characters are not common "
+                    "Chinese (GB 2312), as when Western European text (cp1252, latin-1) is read "
+                    'as Chinese; set [read] encoding in the mapping ("cp1252", or "gb18030" '
+                    "if the file is Chinese)"
+                )
             return codec
         first_error = first_error or error
     raise IngestionError(
@@ -173,14 +182,29 @@ def sniff_encoding(path: str | os.PathLike[str], *, compressed: bool = False) ->
     )
 
 
-def _decode_error(opener: Callable[[], IO[bytes]], codec: str) -> str | None:
+#: share of non-ASCII characters outside GB 2312 above which a GB18030 decode is not trusted: in
+#: Chinese text they are rare characters; in cp1252 text read as GB18030 (a letter such as "ü"
+#: followed by an ASCII letter forms a GBK extension character) they are nearly all of them
+_NOT_CHINESE = 0.5
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _decode_error(
+    opener: Callable[[], IO[bytes]], codec: str, tally: list[int] | None = None
+) -> str | None:
+    """Decode the whole file; the first error, or None. ``tally`` counts the non-ASCII characters
+    and, of them, those GB 2312 cannot encode."""
     decoder = codecs.getincrementaldecoder(codec)()
     offset = 0
     with opener() as f:
         while True:
             chunk = f.read(_CHUNK)
             try:
-                decoder.decode(chunk, final=not chunk)
+                text = decoder.decode(chunk, final=not chunk)
+                if tally is not None:
+                    wide = "".join(_NON_ASCII.findall(text))
+                    tally[0] += len(wide)
+                    tally[1] += wide.encode("gb2312", "replace").count(b"?")
             except UnicodeDecodeError as exc:
                 return f"byte {chunk[exc.start : exc.start + 1]!r} at offset {offset + exc.start} is not {codec}"
             if not chunk:
