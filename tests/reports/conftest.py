@@ -231,6 +231,12 @@ def seeded(db, clock):
 
 
 @pytest.fixture
+def seed_facts():
+    """A function recording the data set (for tests that need it on more than one database)."""
+    return seed
+
+
+@pytest.fixture
 def more_facts():
     """A function appending the facts learned after the cut-off."""
     return append_later
