@@ -159,18 +159,33 @@ def _date_param(conn: Connection, d: date) -> Any:
     return d.isoformat() if conn.dialect.name == "sqlite" else d
 
 
-def _columns(rows: list[Any], names: Sequence[str]) -> dict[str, np.ndarray]:
-    """The rows' columns as object arrays (a 2-D object array, sliced: much cheaper than zip)."""
-    arr = np.empty((len(rows), len(names)), dtype=object)
+def _fetched(conn: Connection, sql: str, params: Sequence[Any], types: dict[str, Any]) -> pa.Table:
+    """SQLite: the cursor's tuples as typed Arrow columns (as :func:`_copied` gives them on
+    PostgreSQL), so both databases go through one conversion to frames. SQLite keeps dates and
+    amounts as text and booleans as 0/1; pyarrow parses them (decimal text to the correctly
+    rounded float, as ``float()`` does)."""
+    rows = _rows(conn, sql, params)
+    if not rows:
+        return pa.table({name: pa.array([], type=t) for name, t in types.items()})
+    arr = np.empty((len(rows), len(types)), dtype=object)  # sliced: much cheaper than zip(*rows)
     arr[:] = rows
-    return {name: arr[:, i] for i, name in enumerate(names)}
+    out = {}
+    for i, (name, t) in enumerate(types.items()):
+        stored = (
+            pa.string()
+            if t in (pa.date32(), pa.float64())
+            else pa.int64()
+            if t == pa.bool_()
+            else t
+        )
+        out[name] = pa.array(arr[:, i], type=stored).cast(t)
+    return pa.table(out)
 
 
-def _dates(values: np.ndarray) -> Any:
-    """``datetime.date`` objects (``None`` kept) from the driver's dates or ISO strings."""
-    if any(isinstance(v, str) for v in values[:1]):
-        return np.array(values, dtype="datetime64[D]").astype(object)
-    return values.tolist()
+def _read(conn: Connection, sql: str, params: Sequence[Any], types: dict[str, Any]) -> pa.Table:
+    if conn.dialect.name == "postgresql":
+        return _copied(conn, sql, params, types)
+    return _fetched(conn, sql, params, types)
 
 
 def versions(conn: Connection, position: int, head: int) -> pd.DataFrame:
@@ -182,22 +197,7 @@ def versions(conn: Connection, position: int, head: int) -> pd.DataFrame:
     else:
         sql += "valid_from_position <= ? AND (valid_to_position IS NULL OR valid_to_position > ?)"
         params = (position, position)
-    if conn.dialect.name == "postgresql":
-        return _versions_copied(_copied(conn, sql, params, _VERSION_TYPES))
-    rows = _rows(conn, sql, params)
-    if not rows:
-        return pd.DataFrame([], columns=VERSION_COLUMNS)
-    data: dict[str, Any] = {}
-    for name, values in _columns(rows, VERSION_COLUMNS).items():
-        if name in _DATES:
-            data[name] = pd.Series(_dates(values), dtype=object)
-        elif name in _BOOLS:
-            data[name] = values.astype(bool)
-        elif name == "version":
-            data[name] = values.astype(np.int64)
-        else:  # text: str, or object if every value is NULL, as pandas infers from the rows
-            data[name] = pd.Series(values)
-    return pd.DataFrame(data, copy=False)
+    return _versions_frame(_read(conn, sql, params, _VERSION_TYPES))
 
 
 _VERSION_TYPES = {
@@ -212,8 +212,9 @@ _VERSION_TYPES = {
 }
 
 
-def _versions_copied(table: pa.Table) -> pd.DataFrame:
-    """:func:`versions`' frame from the columns PostgreSQL sent (the same dtypes as SQLite's)."""
+def _versions_frame(table: pa.Table) -> pd.DataFrame:
+    """:func:`versions`' frame from the columns read: text as pandas' string dtype (``object``
+    holding ``None`` when every value is NULL), dates as ``datetime.date`` objects."""
     if not table.num_rows:
         return pd.DataFrame([], columns=VERSION_COLUMNS)
     data: dict[str, Any] = {}
@@ -234,7 +235,6 @@ def lines(
     """The ledger lines known at ``position`` (accounted by ``accounted_until``), in position order:
     :data:`LINE_COLUMNS` (``part`` as in :func:`line_parts`), amounts as float64 (``Decimal``
     objects if ``exact``), ``accounted_on`` as ``datetime64``."""
-    sqlite = conn.dialect.name == "sqlite"
     cols = [
         "position",
         "event_id",
@@ -248,14 +248,12 @@ def lines(
     if accounted_until is not None:
         sql += " AND accounted_on <= ?"
         params.append(_date_param(conn, accounted_until))
-    if not sqlite:
-        types = {**_LINE_TYPES, **({} if exact else dict.fromkeys(_LINE_AMOUNTS, pa.float64()))}
-        return _lines_frame(_lines_copied(_copied(conn, sql, params, types)), exact)
-    # SQLite walks the primary key in order
-    rows = _rows(conn, sql + " ORDER BY position", params)
-    if not rows:
-        return pd.DataFrame([], columns=LINE_COLUMNS)
-    return _lines_frame(_columns(rows, ["position", *LINE_COLUMNS]), exact)
+    types = {**_LINE_TYPES, **({} if exact else dict.fromkeys(_LINE_AMOUNTS, pa.float64()))}
+    # SQLite walks the primary key in order anyway; PostgreSQL's lines are sorted here, which is
+    # cheaper than a server sort
+    if conn.dialect.name == "sqlite":
+        sql += " ORDER BY position"
+    return _lines_frame(_line_columns(_read(conn, sql, params, types)), exact)
 
 
 _LINE_TYPES = {
@@ -270,8 +268,8 @@ _LINE_TYPES = {
 }
 
 
-def _lines_copied(table: pa.Table) -> dict[str, np.ndarray]:
-    """The ledger columns PostgreSQL sent, in the forms :func:`_lines_frame` reads."""
+def _line_columns(table: pa.Table) -> dict[str, np.ndarray]:
+    """The ledger columns read, in the forms :func:`_lines_frame` reads."""
     out: dict[str, np.ndarray] = {}
     for name in _LINE_TYPES:
         col = table.column(name)
