@@ -1,10 +1,12 @@
 """The ``losses()`` frame, built column by column.
 
 ``Database.losses`` reads the version rows and ledger lines it needs with plain SQL (only the
-columns it returns, amounts as text so that no ``Decimal`` is made on the float path), sums the
-lines per event with vectorised pandas operations and converts them at each line's FX rate,
-found by bisection in per-pair tables built once per query. The results are those of summing the
-lines one by one: the same float operations in the same order.
+columns it returns, amounts as exact text parsed by pyarrow, so that no ``Decimal`` is made on
+the float path) into typed Arrow columns — through COPY on PostgreSQL, the cursor on SQLite — and
+builds the frames from them in one way for both databases. It sums the lines per event with
+vectorised pandas operations and converts them at each line's FX rate, found by bisection in
+per-pair tables built once per query. The results are those of summing the lines one by one: the
+same float operations in the same order.
 """
 
 from __future__ import annotations
