@@ -58,6 +58,52 @@ def test_capital_never_touches_the_database():
         assert "sqlalchemy" not in text, f"{path} imports sqlalchemy"
 
 
+def cli_imports(path: Path) -> set[str]:
+    """The oprisk.cli modules a file imports (``from oprisk.cli import x`` names the package and,
+    when x is a module of it, that module too)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("oprisk.cli")}
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("oprisk.cli"):
+            found.add(node.module or "")
+            if node.module == "oprisk.cli":
+                found |= {f"oprisk.cli.{a.name}" for a in node.names if is_cli_module(a.name)}
+    return found
+
+
+def is_cli_module(name: str) -> bool:
+    return (SRC / "cli" / f"{name}.py").exists()
+
+
+def test_cli_modules_never_import_their_importer():
+    """oprisk.cli (the package) assembles the command modules; they share options.py and
+    output.py; no import cycle, and nothing below the CLI imports it."""
+    graph = {}
+    for path in SRC.rglob("*.py"):
+        name = ".".join(path.relative_to(SRC.parent).with_suffix("").parts)
+        name = name.removesuffix(".__init__")
+        imports = cli_imports(path) - {name}
+        if not name.startswith("oprisk.cli"):
+            assert not imports, f"{name} imports the command line: {imports}"
+        graph[name] = imports
+    for module in (m for m in graph if m != "oprisk.cli" and m.startswith("oprisk.cli")):
+        assert "oprisk.cli" not in graph[module], f"{module} imports its importer oprisk.cli"
+    state: dict[str, str] = {}
+
+    def visit(module: str, trail: list[str]) -> None:
+        if state.get(module) == "done":
+            return
+        assert state.get(module) != "open", "import cycle: " + " -> ".join([*trail, module])
+        state[module] = "open"
+        for target in graph.get(module, ()):
+            visit(target, [*trail, module])
+        state[module] = "done"
+
+    for module in graph:
+        visit(module, [])
+
+
 def test_architecture_md_names_every_package():
     text = (ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8")
     packages = [p.name for p in SRC.iterdir() if p.is_dir() and (p / "__init__.py").exists()]

@@ -1,0 +1,72 @@
+"""``oprisk losses`` and ``oprisk history``: loss events as known at a cut-off, and one event's
+versions."""
+
+from __future__ import annotations
+
+import click
+
+from oprisk.cli.options import Command, fmt_option, open_db, parse_as_of
+from oprisk.cli.output import emit
+
+
+@click.command("losses", cls=Command)
+@click.option(
+    "--as-of", default=None, help="Knowledge cut-off: ISO date/timestamp or a log position."
+)
+@click.option(
+    "--accounted-until", default=None, help="Business cut-off: accounting date (YYYY-MM-DD)."
+)
+@click.option("--all-columns", is_flag=True, help="Every column, not the summary set.")
+@fmt_option
+@click.pass_context
+def losses(
+    ctx: click.Context, as_of: str | None, accounted_until: str | None, all_columns: bool, fmt: str
+) -> None:
+    """Loss events as known at a cut-off."""
+    with open_db(ctx) as database:
+        df = database.losses(as_of=parse_as_of(as_of), accounted_until=accounted_until)
+    if not all_columns and fmt == "table":
+        df = df[
+            [
+                "event_id",
+                "event_type",
+                "business_line",
+                "cause",
+                "status",
+                "first_accounted_on",
+                "currency",
+                "gross_loss",
+                "net_loss",
+                "net_loss_reporting",
+            ]
+        ]
+    emit(df, fmt)
+
+
+@click.command("history", cls=Command)
+@click.argument("event_id")
+@fmt_option
+@click.pass_context
+def history(ctx: click.Context, event_id: str, fmt: str) -> None:
+    """Every version of one loss event and the fact that made it."""
+    with open_db(ctx) as database:
+        df = database.history(event_id)
+    if fmt == "table":
+        df = df[
+            [
+                "version",
+                "valid_from_position",
+                "valid_to_position",
+                "valid_from_time",
+                "fact",
+                "actor",
+                "event_type",
+                "business_line",
+                "status",
+                "gross_loss",
+                "net_loss",
+            ]
+        ]
+    else:
+        df = df.drop(columns=["payload"])
+    emit(df, fmt)
