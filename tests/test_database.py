@@ -276,6 +276,6 @@ def test_side_by_side_reads_share_one_snapshot(db):
         db.record_impact(
             "S1", actor="fin", amount="10", currency="EUR", accounted_on=date(2024, 2, 1)
         )
-        seen = db._side_by_side(conn, count, count)
+        seen = db.uow.side_by_side(conn, count, count)
     assert seen == (before, before)
     assert len(db.losses()) == 1 and db.losses().gross_loss.iloc[0] == 10.0

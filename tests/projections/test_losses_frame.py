@@ -231,9 +231,8 @@ def test_ledger_converts_each_line(db: Any) -> None:
 
 @pytest.mark.parametrize("exact", [False, True])
 def test_summing_ledger_frames_gives_the_same_amounts(db: Any, exact: bool) -> None:
-    """``_sum_lines`` also takes :func:`~oprisk.projections.queries.ledger_at`'s frames (line
+    """``sum_lines`` also takes :func:`~oprisk.projections.queries.ledger_at`'s frames (line
     types, kinds and dates as objects): the same sums as the query path."""
-    from oprisk.api import _sum_lines
     from oprisk.projections import frames
     from oprisk.projections import queries as q
 
@@ -247,7 +246,7 @@ def test_summing_ledger_frames_gives_the_same_amounts(db: Any, exact: bool) -> N
     assert len(fast) == len(ledger) and list(fast.event_id) == list(ledger.event_id)
     for quote in ("EUR", "USD"):
         pd.testing.assert_frame_equal(
-            _sum_lines(ledger, fx, quote, exact), frames.sum_lines(fast, fx, quote, exact)
+            frames.sum_lines(ledger, fx, quote, exact), frames.sum_lines(fast, fx, quote, exact)
         )
 
 

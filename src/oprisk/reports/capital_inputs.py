@@ -1,7 +1,7 @@
 """The one adapter between the report builders and the capital module.
 
-Every capital figure in C 16.00 and OR1–OR3 comes from :attr:`Database.capital`
-(:mod:`oprisk.services.capital`), called with the export's knowledge cut-off as a log position so
+Every capital figure in C 16.00 and OR1–OR3 comes from the capital service
+(:class:`oprisk.services.capital.CapitalService`), called with the export's knowledge cut-off as a log position so
 that the inputs (financials, losses, FX) are read exactly where the C 17 tables read theirs. Swap
 this module to feed the builders from elsewhere; nothing else in :mod:`oprisk.reports` touches the
 capital service.
@@ -20,13 +20,12 @@ from oprisk.errors import ReportError
 from .table import Cutoff
 
 if TYPE_CHECKING:
-    from oprisk.api import Database
-    from oprisk.services.capital import CapitalRun
+    from oprisk.services.capital import CapitalRun, CapitalService
 
 
 @dataclasses.dataclass(frozen=True)
 class CapitalInputs:
-    db: Database
+    capital: CapitalService
     cutoff: Cutoff
     currency: str
     legal_entity: str | None = None
@@ -40,7 +39,7 @@ class CapitalInputs:
         return run
 
     def basel2(self, approach: str, year: int, **options: Any) -> CapitalRun[Any]:
-        cap = self.db.capital
+        cap = self.capital
         methods: dict[str, Callable[..., CapitalRun[Any]]] = {
             "bia": cap.bia,
             "tsa": cap.tsa,
@@ -59,7 +58,7 @@ class CapitalInputs:
 
     def sa(self, year: int, *, profile: str, threshold: Decimal, **options: Any) -> CapitalRun[Any]:
         return self._checked(
-            self.db.capital.sa(
+            self.capital.sa(
                 year,
                 as_of=self.cutoff.position,
                 profile=profile,
@@ -76,7 +75,7 @@ class CapitalInputs:
         """Ten years of net losses at ``threshold``; ``with_exclusions=False`` keeps approved
         exclusions in (OR1 rows 1-2 / 6-7)."""
         prof = get_profile(profile)
-        rows = self.db.capital.loss_data(
+        rows = self.capital.loss_data(
             year,
             as_of=self.cutoff.position,
             legal_entity=self.legal_entity,

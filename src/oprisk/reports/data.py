@@ -24,7 +24,7 @@ from oprisk.projections import queries as q
 from .table import Cutoff
 
 if TYPE_CHECKING:
-    from oprisk.api import Database
+    from oprisk.ports import Transactions
 
 
 @dataclass(frozen=True)
@@ -72,17 +72,17 @@ class LossData:
         return self.members[group_id]
 
 
-def resolve_cutoff(db: Database, as_of: Any) -> Cutoff:
-    position, time = db.cutoff(as_of)
+def resolve_cutoff(uow: Transactions, as_of: Any) -> Cutoff:
+    position, time = uow.cutoff(as_of)
     return Cutoff(position, time)
 
 
 def load(
-    db: Database, cutoff: Cutoff, currency: str, *, include_credit_boundary: bool = False
+    uow: Transactions, cutoff: Cutoff, currency: str, *, include_credit_boundary: bool = False
 ) -> LossData:
     """Everything the C 17 builders need, as known at ``cutoff.position``."""
-    with db.reading() as conn:
-        head = db.store.head(conn)
+    with uow.reading() as conn:
+        head = uow.store.head(conn)
         versions = q.versions_at(conn, cutoff.position, head)
         ledger = q.ledger_at(conn, cutoff.position)
         fx = q.fx_at(conn, cutoff.position)

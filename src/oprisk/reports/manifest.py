@@ -20,7 +20,7 @@ from oprisk.errors import ReportError
 from oprisk.store.schema import events
 
 if TYPE_CHECKING:
-    from oprisk.api import Database
+    from oprisk.ports import Transactions
 
 NAME = "manifest.json"
 FORMAT = 1
@@ -34,10 +34,10 @@ def file_sha256(path: Path) -> str:
     return sha256(path.read_bytes())
 
 
-def log_digest(db: Database, position: int) -> str:
+def log_digest(uow: Transactions, position: int) -> str:
     """SHA-256 over ``position:hash`` of every fact up to ``position`` (each hash chains its stream)."""
     h = hashlib.sha256()
-    with db.reading() as conn:
+    with uow.reading() as conn:
         rows = conn.execute(
             select(events.c.position, events.c.hash)
             .where(events.c.position <= position)

@@ -25,7 +25,8 @@ from .data import load, resolve_cutoff
 from .table import Cutoff, Period, Table
 
 if TYPE_CHECKING:
-    from oprisk.api import AsOf, Database
+    from oprisk.ports import AsOf, Queries, Transactions
+    from oprisk.services.capital import CapitalService
 
 TEMPLATES = ("c16", "c17.01", "c17.02", "or1", "or2", "or3")
 FORMATS = ("xlsx", "csv", "json")
@@ -127,17 +128,21 @@ class Reports:
     ``attrs`` carry the labels, the period and the cut-off (position and time).
     """
 
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    def __init__(
+        self, uow: Transactions, queries: Queries, capital: CapitalService
+    ) -> None:
+        self.uow = uow
+        self.queries = queries
+        self.capital = capital
 
     def __repr__(self) -> str:
-        return f"<Reports on {self.db!r}>"
+        return f"<Reports on {self.queries!r}>"
 
     def _params(self, currency: str | None = None, **kw: Any) -> Parameters:
         from oprisk.domain.money import currency_code
 
         return Parameters(
-            currency=currency_code(currency or self.db.reporting_currency, "currency"),
+            currency=currency_code(currency or self.queries.reporting_currency, "currency"),
             **{k: v for k, v in kw.items() if v is not None},
         )
 
@@ -239,14 +244,14 @@ class Reports:
         names = templates_from(templates)
         per = Period.parse(period)
         prm = params or self._params()
-        cut = cutoff or resolve_cutoff(self.db, as_of)
+        cut = cutoff or resolve_cutoff(self.uow, as_of)
         out: list[Table] = []
         data = None
         if any(n.startswith("c17") for n in names):
             data = load(
-                self.db, cut, prm.currency, include_credit_boundary=prm.include_credit_boundary
+                self.uow, cut, prm.currency, include_credit_boundary=prm.include_credit_boundary
             )
-        cap = CapitalInputs(self.db, cut, prm.currency, prm.legal_entity)
+        cap = CapitalInputs(self.capital, cut, prm.currency, prm.legal_entity)
         for name in names:
             try:
                 if name == "c17.01":
@@ -294,7 +299,7 @@ class Reports:
         names = templates_from(templates)
         formats = formats_from(fmt)
         per = Period.parse(period)
-        cut = resolve_cutoff(self.db, as_of)
+        cut = resolve_cutoff(self.uow, as_of)
         tables = self.tables(names, per, params=prm, cutoff=cut)
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
@@ -324,7 +329,7 @@ class Reports:
             "oprisk_version": __version__,
             "knowledge_cutoff": {**cut.to_dict(), "as_of": asked},
             "inputs": {
-                "log_digest_sha256": mf.log_digest(self.db, cut.position),
+                "log_digest_sha256": mf.log_digest(self.uow, cut.position),
                 "facts": cut.position,
             },
             "period": per.to_dict(),
@@ -355,7 +360,7 @@ class Reports:
                     f"{name}: its bytes differ from the SHA-256 recorded in the manifest (changed since export)"
                 )
         cut = m["knowledge_cutoff"]
-        position, time = self.db.cutoff(int(cut["position"]))
+        position, time = self.uow.cutoff(int(cut["position"]))
         if position != cut["position"]:
             problems.append(
                 f"the log ends at position {position}, before the export's cut-off {cut['position']}"
@@ -365,7 +370,7 @@ class Reports:
                 f"position {position} was recorded at {Cutoff(position, time).time_iso}, "
                 f"the manifest says {cut['time']}: this is not the database the export was made from"
             )
-        elif mf.log_digest(self.db, position) != m["inputs"]["log_digest_sha256"]:
+        elif mf.log_digest(self.uow, position) != m["inputs"]["log_digest_sha256"]:
             problems.append(
                 f"the event log up to position {position} differs from the one the export read"
             )

@@ -29,7 +29,7 @@ from oprisk.store.eventstore import Append, NewEvent, RecordedEvent, canonical, 
 from oprisk.store.schema import events
 
 if TYPE_CHECKING:
-    from oprisk.api import AsOf, Database
+    from oprisk.ports import AsOf, Transactions
 
 #: Columns of :func:`assessments`.
 COLUMNS = [
@@ -54,7 +54,7 @@ class AssessmentNotFoundError(AssessmentError, LookupError):
 
 
 def record_assessment(
-    db: Database,
+    uow: Transactions,
     assessment: Assessment,
     *,
     unit: str,
@@ -68,11 +68,11 @@ def record_assessment(
     earlier fact stays in the log and is what queries return as of cut-offs before the revision.
     Recording exactly the latest assessment of that unit and date again appends nothing.
     """
-    return _record(db, assessment, [unit], actor=actor, assessed_on=assessed_on)
+    return _record(uow, assessment, [unit], actor=actor, assessed_on=assessed_on)
 
 
 def load_assessments(
-    db: Database,
+    uow: Transactions,
     path: str | Path,
     *,
     actor: str,
@@ -88,12 +88,12 @@ def load_assessments(
     :func:`load_assessments_counted` for the number of units considered as well.
     """
     return load_assessments_counted(
-        db, path, actor=actor, unit=unit, assessed_on=assessed_on, scores=scores, assessor=assessor
+        uow, path, actor=actor, unit=unit, assessed_on=assessed_on, scores=scores, assessor=assessor
     )[0]
 
 
 def load_assessments_counted(
-    db: Database,
+    uow: Transactions,
     path: str | Path,
     *,
     actor: str,
@@ -135,7 +135,7 @@ def load_assessments_counted(
     if result.scores is None:  # pragma: no cover - assess always scores when given a table
         raise InvalidScoreError(invalid("scores", None, f"{p} has no unit scores"))
     units = [str(u) for u in result.scores.node_scores.index] if unit is None else [unit]
-    return _record(db, result, units, actor=actor, assessed_on=on), len(units)
+    return _record(uow, result, units, actor=actor, assessed_on=on), len(units)
 
 
 def read_scores(path: str | Path) -> pd.DataFrame:
@@ -164,7 +164,7 @@ def read_scores(path: str | Path) -> pd.DataFrame:
 
 
 def _record(
-    db: Database,
+    uow: Transactions,
     assessment: Assessment,
     units: Sequence[str],
     *,
@@ -183,7 +183,7 @@ def _record(
         )
     if not units:
         raise InvalidScoreError(invalid("units", [], "must name at least one unit"))
-    on = _date(assessed_on, "assessed_on") or assessment.assessed_on or utc(db.store.clock()).date()
+    on = _date(assessed_on, "assessed_on") or assessment.assessed_on or utc(uow.store.clock()).date()
     a = dataclasses.replace(assessment, assessed_on=on, assessor=assessment.assessor or actor)
     cr = float(a.weights.consistency_ratio)
     facts = []
@@ -214,10 +214,10 @@ def _record(
         )
         for f in facts
     ]
-    with db.writing() as conn:
-        stored = db.store.read_streams(conn, [a.stream_id for a in appends])
+    with uow.writing() as conn:
+        stored = uow.store.read_streams(conn, [a.stream_id for a in appends])
         fresh = [a for a in appends if not _already_recorded(stored.get(a.stream_id, []), a)]
-        return db.store.append_batch(conn, fresh) if fresh else []
+        return uow.store.append_batch(conn, fresh) if fresh else []
 
 
 def _already_recorded(stored: Sequence[RecordedEvent], append: Append) -> bool:
@@ -255,10 +255,10 @@ def _date(value: date | str | None, name: str) -> date | None:
 # --- reading ------------------------------------------------------------------------------------
 
 
-def _latest(db: Database, as_of: AsOf) -> tuple[list[dict[str, Any]], int]:
+def _latest(uow: Transactions, as_of: AsOf) -> tuple[list[dict[str, Any]], int]:
     """One dict per (unit, assessed_on): the latest revision at or before the cut-off."""
-    with db.reading() as conn:
-        pos = db.position(as_of, conn)
+    with uow.reading() as conn:
+        pos = uow.position(as_of, conn)
         q = (
             select(events)
             .where(events.c.stream_type == ASSESSMENT, events.c.position <= pos)
@@ -269,7 +269,7 @@ def _latest(db: Database, as_of: AsOf) -> tuple[list[dict[str, Any]], int]:
     for r in rows:
         if r.event_type != AssessmentRecorded.event_type:
             continue
-        _, payload = db.store.upcasters.upcast(r.event_type, r.schema_version, r.payload)
+        _, payload = uow.store.upcasters.upcast(r.event_type, r.schema_version, r.payload)
         f = AssessmentRecorded.model_validate(payload)
         key = (f.unit, f.assessed_on)
         revision = latest[key]["revision"] + 1 if key in latest else 1
@@ -283,19 +283,19 @@ def _latest(db: Database, as_of: AsOf) -> tuple[list[dict[str, Any]], int]:
     return sorted(latest.values(), key=lambda d: (d["unit"], d["assessed_on"])), pos
 
 
-def assessments(db: Database, as_of: AsOf = None) -> pd.DataFrame:
+def assessments(uow: Transactions, as_of: AsOf = None) -> pd.DataFrame:
     """Assessments known at ``as_of``: one row per unit and ``assessed_on`` (latest revision).
 
     Columns: ``unit, assessed_on, assessor, composite, consistency_ratio, template, revision``
     (how many facts for that unit and date are known), ``actor, position, recorded_at`` of the
     winning fact and ``record`` (the ``oprisk.assessment/1`` dict).
     """
-    rows, _ = _latest(db, as_of)
+    rows, _ = _latest(uow, as_of)
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
 def assessment(
-    db: Database, unit: str, as_of: AsOf = None, on: date | str | None = None
+    uow: Transactions, unit: str, as_of: AsOf = None, on: date | str | None = None
 ) -> Assessment:
     """One unit's assessment as known at ``as_of``, recomputed from its record.
 
@@ -303,7 +303,7 @@ def assessment(
     :class:`AssessmentNotFoundError` when there is none.
     """
     day = _date(on, "on")
-    rows, pos = _latest(db, as_of)
+    rows, pos = _latest(uow, as_of)
     mine = [r for r in rows if r["unit"] == unit and (day is None or r["assessed_on"] == day)]
     if not mine:
         when = "" if day is None else f" on {day.isoformat()}"
@@ -317,7 +317,7 @@ def assessment(
 
 
 def adjusted_severity_scale(
-    db: Database,
+    uow: Transactions,
     units_to_assessment_units: Mapping[str, str],
     *,
     lower: float,
@@ -341,7 +341,7 @@ def adjusted_severity_scale(
                 "must be a non-empty mapping",
             )
         )
-    rows, pos = _latest(db, as_of)
+    rows, pos = _latest(uow, as_of)
     latest: dict[str, dict[str, Any]] = {r["unit"]: r for r in rows}  # sorted by date: last wins
     missing = sorted({str(a) for a in units_to_assessment_units.values()} - set(latest))
     if missing:

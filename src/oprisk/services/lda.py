@@ -20,7 +20,7 @@ import pandas as pd
 from oprisk.errors import InsufficientDataError, invalid
 
 if TYPE_CHECKING:
-    from oprisk.api import AsOf, Database
+    from oprisk.ports import AsOf, Queries
 
 UoM = Literal["bl-et", "et", "bl", "cause"]
 UOM_COLUMNS: dict[str, list[str]] = {
@@ -33,10 +33,10 @@ DEFAULT_FAMILIES = ("lognormal", "weibull", "loglogistic", "gamma", "burr", "par
 
 
 def loss_data(
-    db: Database, year: int, *, as_of: AsOf = None, years: int = 10
+    queries: Queries, year: int, *, as_of: AsOf = None, years: int = 10
 ) -> tuple[pd.DataFrame, dict[str, int]]:
     """One row per (root) event first accounted in the window: gross loss (reporting currency) and date."""
-    df = db.losses(as_of=as_of, accounted_until=date(year, 12, 31))
+    df = queries.losses(as_of=as_of, accounted_until=date(year, 12, 31))
     start = date(year - years + 1, 1, 1)
     dropped = {
         "gain": int(df.gain.sum()),
@@ -47,7 +47,7 @@ def loss_data(
     if df.gross_loss_reporting.isna().any():
         missing = df[df.gross_loss_reporting.isna()]
         raise InsufficientDataError(
-            f"no FX rate to {db.reporting_currency} for {len(missing)} event(s) in "
+            f"no FX rate to {queries.reporting_currency} for {len(missing)} event(s) in "
             f"{sorted(set(missing.currency))}, e.g. {missing.event_id.iloc[0]!r}: record the rates first"
         )
     df["group_id"] = df.root_event_id.fillna(df.event_id).where(
@@ -172,7 +172,7 @@ class LdaRun:
 
 
 def lda(
-    db: Database,
+    queries: Queries,
     year: int,
     *,
     as_of: AsOf = None,
@@ -199,8 +199,8 @@ def lda(
 
     if uom not in UOM_COLUMNS:
         raise InsufficientDataError(invalid("uom", uom, "must be one of " + ", ".join(UOM_COLUMNS)))
-    position, when = db.cutoff(as_of)
-    data, dropped = loss_data(db, year, as_of=position, years=years)
+    position, when = queries.cutoff(as_of)
+    data, dropped = loss_data(queries, year, as_of=position, years=years)
     data = data[data.gross_loss >= threshold]
     keys = UOM_COLUMNS[uom]
     data["unit"] = data[keys].astype(str).agg("×".join, axis=1)
@@ -273,7 +273,7 @@ def lda(
         year,
         position,
         when,
-        db.reporting_currency,
+        queries.reporting_currency,
         float(threshold),
         uom,
         confidence_level,
