@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import oprisk.assess.ahp as ahp_module
+import oprisk.assess.matrix as matrix_module
 from oprisk.assess import RANDOM_INDEX, PairwiseMatrix, aggregate_judgements, weigh
 from oprisk.assess.errors import (
     AssessmentError,
@@ -321,8 +322,11 @@ def test_result_objects_serialise() -> None:
         r.consistency_ratio = 0.0  # type: ignore[misc]
 
 
-def test_doctests() -> None:
-    assert doctest.testmod(ahp_module).failed == 0
+@pytest.mark.parametrize("module", [ahp_module, matrix_module])
+def test_doctests(module) -> None:
+    result = doctest.testmod(module)
+    assert result.failed == 0
+    assert result.attempted > 0
 
 
 def test_dataframe_input_and_bad_options() -> None:

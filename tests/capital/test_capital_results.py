@@ -84,11 +84,22 @@ def test_public_api_is_pinned():
     assert not any(name.startswith("oprisk.capital.lda") for name in capital.__dict__)
 
 
-@pytest.mark.parametrize("module", ["basic", "indicator", "losses", "standardised"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "basic_indicator",
+        "traditional_standardised",
+        "alternative_standardised",
+        "indicator",
+        "losses",
+        "standardised",
+    ],
+)
 def test_docstring_examples_run(module):
     import doctest
     import importlib
 
     mod = importlib.import_module(f"oprisk.capital.{module}")
-    failures, _ = doctest.testmod(mod, extraglobs={"Decimal": Decimal, "pd": pd})
+    failures, attempted = doctest.testmod(mod, extraglobs={"Decimal": Decimal, "pd": pd})
     assert failures == 0
+    assert attempted > 0

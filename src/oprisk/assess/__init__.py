@@ -7,25 +7,14 @@ multiplier. ``load_template("supervision")`` ships the five-criterion post-event
 (事后监督) hierarchy with example judgements.
 """
 
-from oprisk.assess.ahp import (
-    RANDOM_INDEX,
-    PairwiseMatrix,
-    PriorityResult,
-    aggregate_judgements,
-    weigh,
-)
+from oprisk.assess.ahp import RANDOM_INDEX, PriorityResult, weigh
 from oprisk.assess.assessment import Assessment, assess
 from oprisk.assess.errors import AssessmentError
-from oprisk.assess.hierarchy import (
-    Hierarchy,
-    HierarchyWeights,
-    Node,
-    UnitScores,
-    control_environment_factor,
-    score_units,
-    weigh_hierarchy,
-)
+from oprisk.assess.hierarchy import Hierarchy, Node
+from oprisk.assess.hierarchy_weights import HierarchyWeights, weigh_hierarchy
 from oprisk.assess.judgements import JudgementSet, load_template, read_judgements
+from oprisk.assess.matrix import PairwiseMatrix, aggregate_judgements
+from oprisk.assess.scores import UnitScores, control_environment_factor, score_units
 
 __all__ = [
     "RANDOM_INDEX",

@@ -16,17 +16,14 @@ from typing import Any
 
 import pandas as pd
 
-from oprisk.assess.ahp import RANDOM_INDEX, PairwiseMatrix, Scale, weigh
+from oprisk.assess.ahp import RANDOM_INDEX, weigh
 from oprisk.assess.errors import AssessmentError
-from oprisk.assess.hierarchy import (
-    Hierarchy,
-    HierarchyWeights,
-    Node,
-    UnitScores,
-    score_units,
-    weigh_hierarchy,
-)
+from oprisk.assess.hierarchy import Hierarchy, Node
+from oprisk.assess.hierarchy_weights import HierarchyWeights, weigh_hierarchy
 from oprisk.assess.judgements import Expert, JudgementSet
+from oprisk.assess.matrix import PairwiseMatrix
+from oprisk.assess.scale import Scale
+from oprisk.assess.scores import UnitScores, score_units
 from oprisk.errors import invalid
 
 SCHEMA = "oprisk.assessment/1"

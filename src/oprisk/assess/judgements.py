@@ -19,9 +19,12 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from oprisk.assess.ahp import Method, PairwiseMatrix, Scale, aggregate_judgements, parse_judgement
+from oprisk.assess.ahp import Method
 from oprisk.assess.errors import AssessmentError, JudgementFileError
-from oprisk.assess.hierarchy import Hierarchy, Node, ScoreScale, build_tree
+from oprisk.assess.hierarchy import Hierarchy, Node, build_tree
+from oprisk.assess.matrix import PairwiseMatrix, aggregate_judgements
+from oprisk.assess.scale import Scale, parse_judgement
+from oprisk.assess.scores import ScoreScale
 from oprisk.errors import invalid
 
 TEMPLATES: tuple[str, ...] = ("supervision",)

@@ -5,18 +5,8 @@ intermediate figure, ``summary()``, ``to_dict()``). The LDA lives in :mod:`opris
 and is not imported here.
 """
 
-from .basic import (
-    ASAResult,
-    BIAResult,
-    BIAYear,
-    LineCharge,
-    LoansIndicator,
-    TSAResult,
-    YearCharge,
-    asa,
-    bia,
-    tsa,
-)
+from .alternative_standardised import ASAResult, LoansIndicator, asa
+from .basic_indicator import BIAResult, BIAYear, bia
 from .indicator import (
     BI_ITEMS,
     BICBucket,
@@ -30,6 +20,7 @@ from .losses import AnnualLoss, EventLine, LossComponentResult, Posting, loss_co
 from .profiles import PROFILES, Profile, get_profile
 from .results import CapitalResult
 from .standardised import ILMResult, SAResult, ilm, sa
+from .traditional_standardised import LineCharge, TSAResult, YearCharge, tsa
 
 __all__ = [
     "BI_ITEMS",

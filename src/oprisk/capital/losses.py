@@ -14,6 +14,7 @@ import pandas as pd
 
 from oprisk.errors import CapitalError, MissingInputError, invalid
 
+from .loss_rows import FLAG_COLUMNS, REQUIRED_COLUMNS, read_rows, roots
 from .results import CONTEXT, CapitalResult, to_decimal, to_year
 
 #: LC = 15 × average annual loss [OPE25.8].
@@ -21,8 +22,6 @@ LC_MULTIPLIER = Decimal(15)
 #: Thresholds accepted without ``allow_any_threshold`` (EUR; 20,000 *unconfirmed*, 100,000 the
 #: bucket 2–3 discretion [EBA Policy Advice 2019 §1.3]).
 STANDARD_THRESHOLDS = (Decimal(20000), Decimal(100000))
-REQUIRED_COLUMNS = ("event_id", "root_event_id", "accounting_year", "net_loss")
-FLAG_COLUMNS = ("excluded", "credit_boundary", "gain")
 Status = Literal[
     "included", "below-threshold", "excluded", "credit-boundary", "gain", "outside-window"
 ]
@@ -127,34 +126,6 @@ class LossComponentResult(CapitalResult):
         ]
 
 
-def _flag(value: Any) -> bool:
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-        return False
-    return bool(value)
-
-
-def _text(value: Any) -> str | None:
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _roots(parent: dict[str, str | None]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for event in parent:
-        chain, node = [event], event
-        while (nxt := parent.get(node)) is not None and nxt != node:
-            if nxt in chain:
-                raise CapitalError(
-                    invalid("root_event_id", event, f"grouping cycle {' → '.join([*chain, nxt])}")
-                )
-            chain.append(nxt)
-            node = nxt
-        out[event] = node
-    return out
-
-
 def loss_component(
     losses: pd.DataFrame,
     *,
@@ -254,7 +225,7 @@ def loss_component(
         )
     first = end - n_years + 1
 
-    rows = _read_rows(losses)
+    rows = read_rows(losses)
     parent: dict[str, str | None] = {}
     flags: dict[str, set[str]] = {}
     reference: dict[str, str | None] = {}
@@ -267,7 +238,7 @@ def loss_component(
             parent[event] = root
         flags.setdefault(event, set()).update(row_flags)
         reference[event] = reference.get(event) or ref
-    group = _roots(parent)
+    group = roots(parent)
 
     def removal(event: str) -> str | None:
         for flag in FLAG_COLUMNS:  # priority: supervisory exclusion, credit boundary, gain
@@ -330,37 +301,6 @@ def loss_component(
         events=_event_lines(postings, status_of, group, reference),
         postings=postings,
     )
-
-
-_Row = tuple[str, str | None, int, Decimal, set[str], str | None]
-
-
-def _read_rows(losses: pd.DataFrame) -> list[_Row]:
-    cols = [
-        *REQUIRED_COLUMNS,
-        *(c for c in (*FLAG_COLUMNS, "exclusion_reference") if c in losses.columns),
-    ]
-    rows: list[_Row] = []
-    for record in losses[cols].to_dict("records"):
-        event = _text(record["event_id"])
-        if event is None:
-            raise MissingInputError(
-                invalid("event_id", record["event_id"], "every row needs an event id")
-            )
-        year = to_year(record["accounting_year"], f"accounting_year[{event}]")
-        amount = to_decimal(record["net_loss"], f"net_loss[{event}, {year}]")
-        row_flags = {f for f in FLAG_COLUMNS if f in record and _flag(record[f])}
-        rows.append(
-            (
-                event,
-                _text(record["root_event_id"]),
-                year,
-                amount,
-                row_flags,
-                _text(record.get("exclusion_reference")),
-            )
-        )
-    return rows
 
 
 _REASONS = {

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from oprisk.domain.events import Fact, fact
+from oprisk.domain.fact import Fact, fact
 
 #: Stream type of assessment facts (read models ignore it).
 ASSESSMENT = "assessment"

@@ -1,24 +1,20 @@
 """The facts of the domain: past-tense, immutable, with stable names and schema versions.
 
-A fact's ``event_type`` is a stable dotted name stored in the log (never a Python path), and its
-``schema_version`` says which payload shape it has; older shapes are upcast on read
-(:mod:`oprisk.store.upcasting`). Payloads serialise to JSON with ``Decimal`` as strings and dates
-in ISO form, so amounts round-trip exactly.
+The loss-event facts (``loss_event.*``), FX rates (``fx_rate.recorded``) and financial inputs
+(``financials.recorded``) are defined here; :data:`REGISTRY` lists them with the assessment fact
+(:mod:`oprisk.domain.assessments`) under their stable names. The base class and what a name and a
+schema version mean are in :mod:`oprisk.domain.fact`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
-from decimal import Decimal
-from typing import Annotated, Any, ClassVar, Literal, TypeVar
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import ConfigDict, Field
 
-# Decimals are kept as strings in JSON (exact), never as floats.
-Amount = Annotated[
-    Decimal, PlainSerializer(lambda d: format(d, "f"), return_type=str, when_used="json")
-]
+from oprisk.domain.assessments import AssessmentRecorded
+from oprisk.domain.fact import Amount, Fact, fact
 
 ImpactKind = Literal["loss", "provision", "provision_release", "cost", "reversal"]
 RecoveryKind = Literal["insurance", "other"]
@@ -31,40 +27,6 @@ IMPACT_SIGN: dict[str, int] = {
     "provision_release": -1,
     "reversal": -1,
 }
-
-
-class Fact(BaseModel):
-    """Base class of every fact; subclasses set ``event_type`` and ``schema_version``."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    event_type: ClassVar[str]
-    schema_version: ClassVar[int] = 1
-
-    def payload(self) -> dict[str, Any]:
-        """The JSON-ready payload stored in the log (``model_dump(mode="json")``, called directly)."""
-        return self.__pydantic_serializer__.to_python(self, mode="json")
-
-
-REGISTRY: dict[str, type[Fact]] = {}
-F = TypeVar("F", bound=Fact)
-
-
-def fact(name: str, version: int = 1) -> Callable[[type[F]], type[F]]:
-    """Register a fact class under its stable name."""
-
-    def register(cls: type[F]) -> type[F]:
-        if name in REGISTRY:
-            raise RuntimeError(f"fact name {name!r} registered twice")
-        cls.event_type, cls.schema_version = name, version
-        REGISTRY[name] = cls
-        return cls
-
-    return register
-
-
-def fact_from(event_type: str, payload: dict[str, Any]) -> Fact:
-    """Rebuild a fact from its stored name and (already upcast) payload."""
-    return REGISTRY[event_type].model_validate(payload)
 
 
 # --- loss events ------------------------------------------------------------------------------
@@ -241,4 +203,40 @@ class FinancialItemRecorded(Fact):
     currency: str
 
 
-from oprisk.domain import assessments as _assessments  # noqa: E402, F401  (registers assessment.recorded)
+# --- the registry -----------------------------------------------------------------------------
+
+
+def _registry(*classes: type[Fact]) -> dict[str, type[Fact]]:
+    out: dict[str, type[Fact]] = {}
+    for cls in classes:
+        if cls.event_type in out:
+            raise RuntimeError(f"fact name {cls.event_type!r} registered twice")
+        out[cls.event_type] = cls
+    return out
+
+
+#: Every fact class by its stable name: what the store reads back (and upcasts) and the projector
+#: applies. A new fact class must be listed here (``tests/domain/test_events.py`` checks it).
+REGISTRY: dict[str, type[Fact]] = _registry(
+    LossEventReported,
+    LossEventAmended,
+    LossEventReclassified,
+    ImpactRecorded,
+    RecoveryRecorded,
+    LossEventLinked,
+    LossEventSubmitted,
+    LossEventApproved,
+    LossEventRejected,
+    LossEventClosed,
+    LossEventReopened,
+    LossEventWithdrawn,
+    LossEventExcluded,
+    FxRateRecorded,
+    FinancialItemRecorded,
+    AssessmentRecorded,
+)
+
+
+def fact_from(event_type: str, payload: dict[str, Any]) -> Fact:
+    """Rebuild a fact from its stored name and (already upcast) payload."""
+    return REGISTRY[event_type].model_validate(payload)

@@ -2,20 +2,27 @@
 
 ``decide`` holds every invariant (design.md §3) and raises a typed error naming the rule;
 ``evolve`` is a pure fold used both to rebuild an event from its stream and by the read models,
-so what the database shows is what a replay of the log gives.
+so what the database shows is what a replay of the log gives. The state and its fold live in
+:mod:`oprisk.domain.loss_event_state` and are importable from here.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from datetime import date
-from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 from oprisk.domain import commands as c
 from oprisk.domain import events as e
+from oprisk.domain.loss_event_state import (
+    Line,
+    LossEventState,
+    Status,
+    evolve,
+    initial,
+    replay,
+    typed_changes,
+)
 from oprisk.domain.taxonomy import business_line, cause, default_cause, event_type
 from oprisk.errors import (
     DomainError,
@@ -33,87 +40,15 @@ from oprisk.errors import (
     invalid,
 )
 
-Status = Literal["open", "submitted", "approved", "rejected", "closed", "withdrawn"]
-ZERO = Decimal(0)
-
-
-@dataclass(frozen=True)
-class Line:
-    """One ledger line as the aggregate remembers it (enough to make re-sent lines idempotent)."""
-
-    kind: str
-    amount: Decimal
-    currency: str
-    accounted_on: date
-    received: bool = True
-
-
-@dataclass(frozen=True)
-class LossEventState:
-    """The current state of one loss event, as a fold of its facts."""
-
-    event_id: str
-    version: int = 0
-    title: str = ""
-    description: str = ""
-    event_type: str = ""
-    cause: str = ""
-    business_line: str = ""
-    legal_entity: str = ""
-    lei: str | None = None
-    org_unit: str = ""
-    occurred_on: date | None = None
-    discovered_on: date | None = None
-    first_accounted_on: date | None = None
-    currency: str = ""
-    near_miss: bool = False
-    gain: bool = False
-    credit_boundary: bool = False
-    market_boundary: bool = False
-    legal: bool = False
-    source: str | None = None
-    external_id: str | None = None
-    reported_by: str = ""
-    submitted_by: str | None = None
-    approved_by: str | None = None
-    status: Status = "open"
-    root_event_id: str | None = None
-    excluded: bool = False
-    exclusion_reference: str | None = None
-    gross_loss: Decimal = ZERO
-    provisions: Decimal = ZERO
-    recoveries_insurance: Decimal = ZERO
-    recoveries_other: Decimal = ZERO
-    recoveries_receivable: Decimal = ZERO
-    lines: Mapping[str, Line] = field(default_factory=dict)
-
-    @property
-    def exists(self) -> bool:
-        return self.version > 0
-
-    @property
-    def net_loss(self) -> Decimal:
-        """Gross loss less recoveries received in cash (receivables do not count: SAMA §9.2.1)."""
-        return self.gross_loss - self.recoveries_insurance - self.recoveries_other
-
-    @property
-    def recoveries(self) -> Decimal:
-        return self.recoveries_insurance + self.recoveries_other + self.recoveries_receivable
-
-
-def initial(event_id: str) -> LossEventState:
-    # ``LossEventState(event_id=event_id)`` without running the 35-field frozen ``__init__``
-    new = object.__new__(LossEventState)
-    new.__dict__.update(_INITIAL)
-    new.__dict__["event_id"] = event_id
-    new.__dict__["lines"] = {}
-    return new
-
-
-_INITIAL = dict(LossEventState(event_id="").__dict__)
-
-
-# --- decide -----------------------------------------------------------------------------------
+__all__ = [
+    "Line",
+    "LossEventState",
+    "Status",
+    "decide",
+    "evolve",
+    "initial",
+    "replay",
+]
 
 
 def _check_dates(occurred: date | None, discovered: date | None) -> None:
@@ -201,7 +136,7 @@ def _amend(cmd: c.AmendLossEvent, s: LossEventState, _: Any) -> list[e.Fact]:
         )
     probe = e.LossEventAmended(changes=cmd.changes, reason=cmd.reason)  # normalise types via JSON
     changes = {
-        k: v for k, v in _typed_changes(probe.payload()["changes"]).items() if getattr(s, k) != v
+        k: v for k, v in typed_changes(probe.payload()["changes"]).items() if getattr(s, k) != v
     }
     if not changes:
         raise NothingToChangeError(f"amendment of {cmd.event_id!r} changes nothing")
@@ -209,25 +144,6 @@ def _amend(cmd: c.AmendLossEvent, s: LossEventState, _: Any) -> list[e.Fact]:
         changes.get("occurred_on", s.occurred_on), changes.get("discovered_on", s.discovered_on)
     )
     return [e.LossEventAmended(changes=changes, reason=cmd.reason)]
-
-
-_DATE_FIELDS = {"occurred_on", "discovered_on"}
-_BOOL_FIELDS = {"near_miss", "gain", "credit_boundary", "market_boundary", "legal"}
-
-
-def _typed_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
-    """Amendment values as the state holds them (dates from ISO text, booleans strict)."""
-    out: dict[str, Any] = {}
-    for k, v in changes.items():
-        if k in _DATE_FIELDS and v is not None:
-            v = v if isinstance(v, date) else date.fromisoformat(str(v))
-        elif k in _BOOL_FIELDS:
-            if not isinstance(v, bool):
-                raise DomainError(invalid(k, v, "must be true or false"))
-        elif k not in _DATE_FIELDS and k != "lei" and v is None:
-            v = ""
-        out[k] = v
-    return out
 
 
 def _reclassify(cmd: c.ReclassifyLossEvent, s: LossEventState, overrides: Any) -> list[e.Fact]:
@@ -460,97 +376,3 @@ _HANDLERS: dict[type, Any] = {
     c.WithdrawLossEvent: _withdraw,
     c.ExcludeLossEvent: _exclude,
 }
-
-
-# --- evolve -----------------------------------------------------------------------------------
-
-
-def replace(s: LossEventState, **changes: Any) -> LossEventState:
-    """``dataclasses.replace`` without re-running ``__init__`` (evolve runs once per fact, twice per append)."""
-    new = object.__new__(LossEventState)
-    new.__dict__.update(s.__dict__)
-    new.__dict__.update(changes)
-    return new
-
-
-def evolve(s: LossEventState, f: e.Fact) -> LossEventState:
-    """Apply one fact to the state (pure)."""
-    v = s.version + 1
-    if isinstance(f, e.LossEventReported):
-        data = f.__dict__  # the fields of ``f.model_dump(by_alias=True)``, without the dump
-        return replace(s, version=v, **{key: data[name] for name, key in _REPORTED_FIELDS})
-    if isinstance(f, e.LossEventAmended):
-        return replace(s, version=v, **_typed_changes(f.changes))
-    if isinstance(f, e.LossEventReclassified):
-        return replace(
-            s, version=v, event_type=f.event_type_code, cause=f.cause, business_line=f.business_line
-        )
-    if isinstance(f, e.ImpactRecorded):
-        sign = e.IMPACT_SIGN[f.kind]
-        prov = s.provisions + (
-            f.amount
-            if f.kind == "provision"
-            else -f.amount
-            if f.kind == "provision_release"
-            else ZERO
-        )
-        first = (
-            min(s.first_accounted_on, f.accounted_on) if s.first_accounted_on else f.accounted_on
-        )
-        lines = {**s.lines, f.line_id: Line(f.kind, f.amount, f.currency, f.accounted_on)}
-        return replace(
-            s,
-            version=v,
-            gross_loss=s.gross_loss + sign * f.amount,
-            provisions=prov,
-            first_accounted_on=first,
-            lines=lines,
-        )
-    if isinstance(f, e.RecoveryRecorded):
-        lines = {
-            **s.lines,
-            f.line_id: Line(f.kind, f.amount, f.currency, f.accounted_on, f.received),
-        }
-        if not f.received:
-            return replace(
-                s, version=v, recoveries_receivable=s.recoveries_receivable + f.amount, lines=lines
-            )
-        if f.kind == "insurance":
-            return replace(
-                s, version=v, recoveries_insurance=s.recoveries_insurance + f.amount, lines=lines
-            )
-        return replace(s, version=v, recoveries_other=s.recoveries_other + f.amount, lines=lines)
-    if isinstance(f, e.LossEventLinked):
-        return replace(s, version=v, root_event_id=f.root_event_id)
-    if isinstance(f, e.LossEventSubmitted):
-        return replace(s, version=v, status="submitted", submitted_by=f.submitted_by)
-    if isinstance(f, e.LossEventApproved):
-        return replace(s, version=v, status="approved", approved_by=f.approved_by)
-    if isinstance(f, e.LossEventRejected):
-        return replace(s, version=v, status="rejected")
-    if isinstance(f, e.LossEventClosed):
-        return replace(s, version=v, status="closed")
-    if isinstance(f, e.LossEventReopened):
-        return replace(s, version=v, status="open")
-    if isinstance(f, e.LossEventWithdrawn):
-        return replace(s, version=v, status="withdrawn")
-    if isinstance(f, e.LossEventExcluded):
-        return replace(s, version=v, excluded=True, exclusion_reference=f.approval_reference)
-    raise DomainError(f"loss-event stream cannot apply fact {f.event_type!r}")
-
-
-_STATE_FIELDS = {f.name for f in dataclasses.fields(LossEventState)}
-#: (attribute, state field) of the reported fact's fields the state holds (aliases resolved)
-_REPORTED_FIELDS = [
-    (name, info.alias or name)
-    for name, info in e.LossEventReported.model_fields.items()
-    if (info.alias or name) in _STATE_FIELDS
-]
-
-
-def replay(event_id: str, facts: Iterable[e.Fact]) -> LossEventState:
-    """Fold a stream's facts into its state."""
-    s = initial(event_id)
-    for f in facts:
-        s = evolve(s, f)
-    return s

@@ -1,0 +1,82 @@
+"""The loss rows the Loss Component is computed from: read, checked and grouped by root event.
+
+One row per (event, accounting year) with the columns of :data:`REQUIRED_COLUMNS` and, if
+present, the flags of :data:`FLAG_COLUMNS` and an ``exclusion_reference``;
+:func:`~oprisk.capital.losses.loss_component` documents them.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+
+from oprisk.errors import CapitalError, MissingInputError, invalid
+
+from .results import to_decimal, to_year
+
+REQUIRED_COLUMNS = ("event_id", "root_event_id", "accounting_year", "net_loss")
+FLAG_COLUMNS = ("excluded", "credit_boundary", "gain")
+
+
+def _flag(value: Any) -> bool:
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return False
+    return bool(value)
+
+
+def _text(value: Any) -> str | None:
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def roots(parent: dict[str, str | None]) -> dict[str, str]:
+    """Each event's group id: its ``root_event_id`` followed to the top (a cycle is an error)."""
+    out: dict[str, str] = {}
+    for event in parent:
+        chain, node = [event], event
+        while (nxt := parent.get(node)) is not None and nxt != node:
+            if nxt in chain:
+                raise CapitalError(
+                    invalid("root_event_id", event, f"grouping cycle {' → '.join([*chain, nxt])}")
+                )
+            chain.append(nxt)
+            node = nxt
+        out[event] = node
+    return out
+
+
+#: (event id, root event id, accounting year, net loss, flags set, exclusion reference)
+Row = tuple[str, str | None, int, Decimal, set[str], str | None]
+
+
+def read_rows(losses: pd.DataFrame) -> list[Row]:
+    """The rows of ``losses`` checked and typed; a row without an event id is an error."""
+    cols = [
+        *REQUIRED_COLUMNS,
+        *(c for c in (*FLAG_COLUMNS, "exclusion_reference") if c in losses.columns),
+    ]
+    rows: list[Row] = []
+    for record in losses[cols].to_dict("records"):
+        event = _text(record["event_id"])
+        if event is None:
+            raise MissingInputError(
+                invalid("event_id", record["event_id"], "every row needs an event id")
+            )
+        year = to_year(record["accounting_year"], f"accounting_year[{event}]")
+        amount = to_decimal(record["net_loss"], f"net_loss[{event}, {year}]")
+        row_flags = {f for f in FLAG_COLUMNS if f in record and _flag(record[f])}
+        rows.append(
+            (
+                event,
+                _text(record["root_event_id"]),
+                year,
+                amount,
+                row_flags,
+                _text(record.get("exclusion_reference")),
+            )
+        )
+    return rows
