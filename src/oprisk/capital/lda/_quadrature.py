@@ -1,0 +1,56 @@
+"""Integrals of a survival function that heavy tails do not break.
+
+``∫_c^∞ S(t) dt`` is the part of the mean that lies beyond c (E[X] = ∫_0^∞ S). On the linear scale
+the integrand of a power tail decays too slowly for a fixed rule; after t = c·e^y it decays like
+e^(−(1/ξ − 1)y), exponentially, and composite Simpson in y converges fast for every family here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+#: Simpson step in y = ln(t/c); halving it changed the integrals of the test families by < 1e-10.
+STEP = 1.0 / 64
+#: Points per block of evaluations (the integral is summed block by block until negligible).
+BLOCK = 2048
+#: e^700 is near the largest double: beyond it the tail is declared divergent.
+Y_MAX = 700.0
+
+
+def _simpson(w: np.ndarray, dy: float) -> float:
+    return float((dy / 3) * (w[0] + 4 * w[1:-1:2].sum() + 2 * w[2:-1:2].sum() + w[-1]))
+
+
+def tail_integral(sf: Callable[[np.ndarray], np.ndarray], c: float) -> tuple[float, float]:
+    """(∫_c^∞ S(t) dt, error estimate) for c > 0; (inf, inf) when the integral does not converge.
+
+    The error estimate is the difference to the same rule with twice the step.
+    """
+    if not c > 0:
+        raise ValueError("tail_integral needs c > 0")
+    total = coarse = 0.0
+    y0 = 0.0
+    while y0 < Y_MAX:
+        y = y0 + np.arange(BLOCK + 1) * STEP
+        ey = np.exp(y)
+        w = np.asarray(sf(c * ey), dtype=float) * ey
+        if not np.all(np.isfinite(w)):
+            return math.inf, math.inf
+        part = _simpson(w, STEP)
+        total += part
+        coarse += _simpson(w[::2], 2 * STEP)
+        # stop once the integrand at the block end is negligible and falling
+        if w[-1] <= 1e-17 * max(total, 1e-300) and w[-1] <= w[-2]:
+            return c * total, c * abs(total - coarse) / 15  # Richardson: Simpson error ≈ Δ/15
+        y0 = float(y[-1])
+    return math.inf, math.inf
+
+
+def integral(sf: Callable[[np.ndarray], np.ndarray], lo: float, hi: float, n: int = 2048) -> float:
+    """∫_lo^hi S(t) dt by Simpson in ln t (lo > 0), for bounded intervals (a right-truncated body)."""
+    y = np.linspace(0.0, math.log(hi / lo), 2 * n + 1)
+    t = lo * np.exp(y)
+    return _simpson(np.asarray(sf(t), dtype=float) * t, float(y[1] - y[0]))
