@@ -12,22 +12,12 @@ import warnings
 import numpy as np
 import pytest
 from scipy import optimize
+from test_severity import TRUE, H
 
 from oprisk.capital.lda import FAMILIES, compare_severities, fit_severity
 from oprisk.capital.lda.families import family_spec, frozen
 from oprisk.errors import ConvergenceWarning
 
-H = 20_000.0
-TRUE = {
-    "lognormal": [10.0, 2.0],
-    "weibull": [0.6, 50_000.0],
-    "gamma": [1.5, 20_000.0],
-    "loglogistic": [1.5, 30_000.0],
-    "burr": [1.2, 1.5, 40_000.0],
-    "pareto": [1.5, 30_000.0],
-    "gpd": [0.6, 20_000.0],
-    "loggamma": [25.0, 2.5],
-}
 REL = 1e-6  # the agreement the issue asks for (relative log-likelihood)
 
 
