@@ -36,7 +36,8 @@ def tail_integral(sf: Callable[[np.ndarray], np.ndarray], c: float) -> tuple[flo
     while y0 < Y_MAX:
         y = y0 + np.arange(BLOCK + 1) * STEP
         ey = np.exp(y)
-        w = np.asarray(sf(c * ey), dtype=float) * ey
+        with np.errstate(all="ignore"):  # far out some scipy sf (fisk) underflow to 0 via log(0)
+            w = np.asarray(sf(c * ey), dtype=float) * ey
         if not np.all(np.isfinite(w)):
             return math.inf, math.inf
         part = _simpson(w, STEP)
