@@ -3,9 +3,10 @@
 L-BFGS-B alone stopped early on the Danish GPD ("relative reduction of F" after one iteration: the
 default forward-difference gradient is too noisy near the optimum and the first steps are tiny),
 returning the start value. Here the quasi-Newton run uses an accurate gradient and tight
-tolerances, runs from a second start, and ends with Newton steps on a finite-difference Hessian
-(eigenvalues floored so every step descends, backtracking line search) until the Newton decrement
-gᵀH⁻¹g — twice the log-likelihood still to gain — is below 1e-14·max(1, |ℓ|).
+tolerances and ends with Newton steps on a finite-difference Hessian (eigenvalues floored so every
+step descends, backtracking line search) until the Newton decrement gᵀH⁻¹g — twice the
+log-likelihood still to gain — is below 1e-14·max(1, |ℓ|); a second start then has to do better
+to replace it.
 """
 
 from __future__ import annotations
@@ -107,28 +108,32 @@ def minimise(
     *,
     all_starts: bool = False,
 ) -> Optimum | None:
-    """Minimise ``obj`` from ``starts`` and Newton-polish the best; ``None`` if nothing is finite.
+    """Minimise ``obj`` from ``starts`` in order; ``None`` if the value is finite at none of them.
 
-    Starts run in order until two of them agree (within 1e-6 relative), or all of them with
-    ``all_starts``.
+    The first usable start is run and Newton-polished. Each further start is run by the
+    quasi-Newton method only; if it ends no lower (within 1e-6 relative) than the polished best,
+    the search stops (unless ``all_starts``), otherwise it is polished and becomes the best.
     """
-    results = []
-    for i, phi0 in enumerate(starts):
+    best: tuple[np.ndarray, float, bool, float] | None = None
+    message = ""
+    n_starts = 0
+    for phi0 in starts:
         if obj(phi0) >= INFEASIBLE:
             continue
         res = _quasi_newton(obj, np.asarray(phi0, dtype=float), bounds)
-        if math.isfinite(res.fun) and res.fun < INFEASIBLE:
-            results.append(res)
-        if not all_starts and i >= 1 and len(results) >= 2:
-            a, b = sorted(r.fun for r in results)[:2]
-            if b - a <= 1e-6 * max(1.0, abs(a)):
-                break
-    if not results:
+        if not (math.isfinite(res.fun) and res.fun < INFEASIBLE):
+            continue
+        n_starts += 1
+        if best is not None and res.fun >= best[1] - 1e-6 * max(1.0, abs(best[1])):
+            if all_starts:
+                continue
+            break
+        polished = _polish(obj, np.asarray(res.x, dtype=float), float(res.fun), bounds)
+        if best is None or polished[1] < best[1]:
+            best, message = polished, str(res.message)
+    if best is None:
         return None
-    best = min(results, key=lambda r: r.fun)
-    phi, f, converged, decrement = _polish(
-        obj, np.asarray(best.x, dtype=float), float(best.fun), bounds
-    )
+    phi, f, converged, decrement = best
     return Optimum(
         phi=phi,
         value=f,
@@ -137,6 +142,6 @@ def minimise(
         converged=converged,
         decrement=decrement,
         n_evaluations=obj.n_calls,
-        n_starts=len(results),
-        message=str(best.message),
+        n_starts=n_starts,
+        message=message,
     )
