@@ -80,5 +80,6 @@ def test_danish_fit_is_a_maximum_of_an_independent_likelihood(danish):
 def test_stability_and_frequency(danish):
     st = gpd_stability(danish["loss_mdkk"], [5, 10, 20])
     assert list(st["xi"].round(3))[1:] == [0.497, 0.684]
+    assert not st["degenerate"].any()
     freq = fit_frequency(danish["date"], start="1980-01-01", end="1990-12-31")
     assert freq.mean == pytest.approx(2167 / 11)

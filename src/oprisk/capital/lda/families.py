@@ -73,6 +73,32 @@ class _LogGammaGen(stats.rv_continuous):
 loggamma_severity = _LogGammaGen(a=1.0, name="loggamma_severity", shapes="a, b")
 
 
+# --- log-logistic with an accurate tail ----------------------------------------------------------
+
+
+class _LogLogisticGen(type(stats.fisk)):  # type: ignore[misc]
+    """scipy's ``fisk`` with S(x) = 1/(1 + x^c) computed directly.
+
+    ``fisk`` takes S = exp(log1p(−(1 + x^−c)^−1)), which is 11 per cent off at S = 1e-15 and 0 below
+    ~1e-16: the tail integral of the mean (and the lattice ES) lost up to a few per cent of E[X]
+    for tail indices near 1.
+    """
+
+    def _sf(self, x: Any, c: Any) -> Any:
+        with np.errstate(over="ignore"):
+            return 1.0 / (1.0 + np.power(x, c))
+
+    def _logsf(self, x: Any, c: Any) -> Any:
+        with np.errstate(over="ignore"):
+            return -np.log1p(np.power(x, c))
+
+    def _isf(self, q: Any, c: Any) -> Any:
+        return np.power((1.0 - q) / q, 1.0 / c)
+
+
+loglogistic_severity = _LogLogisticGen(a=0.0, name="loglogistic_severity")
+
+
 # --- start values -------------------------------------------------------------------------------
 
 
@@ -212,7 +238,7 @@ _SPECS: dict[str, FamilySpec] = {
         ("shape", "scale"),
         (True, True),
         (False, True),
-        stats.fisk,
+        loglogistic_severity,
         lambda t, h: ((t[0],), 0.0, t[1]),
         _start_loglogistic,
     ),
