@@ -3,10 +3,10 @@
 A length-m FFT computes a circular convolution: mass of sums beyond the grid end wraps onto the
 start. Multiplying the severity by e^(−θk) before and the result by e^(θk) after damps every
 wrapped term by e^(−θm) (Embrechts & Frei 2009). The untilting multiplies the FFT's rounding
-(≈ 1e-16 of the largest tilted mass) by up to e^(θm) near the grid end; with θm = 20 that is
-≈ 5e-8 there, but only e^(θk) ≤ e^5 up to a quarter of the grid, where the VaR lies. The lattice ES
-and mean do not read the grid beyond VaR (see :mod:`.measures`), so the amplified rounding at the
-far end no longer reaches them.
+(≈ 1e-16 of the largest tilted mass) by e^(θk): ≈ 5e-8 at the grid end with θm = 20, but
+e^(20·VaR/L) at the 99.9 % VaR — e² to e⁷·³ for the models of tests/data/lda, where VaR lies at 10
+to 36 % of the automatic span. The lattice ES and mean do not read the grid beyond VaR (see
+:mod:`.measures`), so the amplified rounding at the far end no longer reaches them.
 """
 
 from __future__ import annotations
