@@ -173,6 +173,10 @@ class SeverityFit:
         }
 
 
+def _smallest_eigenvalue(hessian: np.ndarray) -> float:
+    return float(np.linalg.eigvalsh(hessian)[0]) if np.all(np.isfinite(hessian)) else math.nan
+
+
 def _assess(
     spec: FamilySpec, theta: np.ndarray, opt: Optimum, se: np.ndarray, x: np.ndarray
 ) -> list[str]:
@@ -182,14 +186,12 @@ def _assess(
         notes.append(
             f"the optimiser did not reach a verified maximum (Newton decrement {opt.decrement:.2g})"
         )
-    eig = (
-        np.linalg.eigvalsh(opt.hessian) if np.all(np.isfinite(opt.hessian)) else np.array([np.nan])
-    )
-    if not np.all(np.isfinite(eig)) or eig[0] <= 0:
+    smallest = _smallest_eigenvalue(opt.hessian)
+    if not smallest > 0:  # NaN included
         notes.append("the information matrix is not positive definite")
-    elif eig[0] < FLAT_INFORMATION * x.size:
+    elif smallest < FLAT_INFORMATION * x.size:
         notes.append(
-            f"the likelihood is flat in one direction (information eigenvalue {eig[0]:.2g})"
+            f"the likelihood is flat in one direction (information eigenvalue {smallest:.2g})"
         )
     if not np.all(np.isfinite(se)):
         notes.append("standard errors are not finite")
@@ -295,7 +297,6 @@ def fit_severity(
         )
     loglik = -float(opt.value)
     k = theta.size
-    eig = np.linalg.eigvalsh(opt.hessian) if np.all(np.isfinite(opt.hessian)) else [math.nan]
     return SeverityFit(
         family=family,
         params={p: float(v) for p, v in zip(spec.params, theta, strict=True)},
@@ -315,7 +316,7 @@ def fit_severity(
         diagnostics={
             "newton_decrement": opt.decrement,
             "gradient_norm": float(np.linalg.norm(opt.gradient)),
-            "min_information_eigenvalue": float(eig[0]),
+            "min_information_eigenvalue": _smallest_eigenvalue(opt.hessian),
             "n_starts": float(opt.n_starts),
         },
     )
