@@ -98,6 +98,24 @@ def test_fft_var_for_infinite_mean_matches_monte_carlo():
     assert abs(fft.var[0.99] - mc.var[0.99]) < 4 * mc.var_se[0.99]
 
 
+def test_grid_mean_includes_a_heavy_tail_beyond_the_grid():
+    # GPD ξ = 0.95: 63 % of E[X] lies beyond the automatic grid end; the tail integral keeps it
+    gpd = stats.genpareto(c=0.95, scale=1e5)
+    r = aggregate(poisson(5), gpd, "fft", confidence_levels=0.99)
+    closed = 5 * 1e5 / 0.05
+    assert r.details["mean_beyond_grid"] > 0.5 * closed
+    assert abs(r.expected_loss - closed) <= r.expected_loss_se + 1e-12 * closed
+    assert r.expected_loss_se < 1e-6 * closed
+
+
+def test_a_tail_too_close_to_one_over_x_is_said_not_hidden():
+    # ξ = 0.99: the mean is finite, but its tail integral does not converge within doubles
+    with pytest.warns(ConvergenceWarning, match="does not converge numerically"):
+        r = aggregate(poisson(5), stats.genpareto(c=0.99, scale=1e5), "fft", confidence_levels=0.99)
+    assert math.isnan(r.expected_loss) and math.isnan(r.es[0.99])
+    assert math.isfinite(r.var[0.99])
+
+
 def test_mc_standard_errors_need_a_finite_variance():
     heavy = stats.genpareto(c=0.7, scale=1e5)  # finite mean, infinite variance
     r = aggregate(poisson(10), heavy, "mc", n_simulations=50_000, random_state=3)

@@ -16,7 +16,7 @@ import numpy as np
 STEP = 1.0 / 64
 #: Points per block of evaluations (the integral is summed block by block until negligible).
 BLOCK = 2048
-#: e^700 is near the largest double: beyond it the tail is declared divergent.
+#: e^700 is near the largest double: a tail not negligible by then is declared divergent.
 Y_MAX = 700.0
 
 
@@ -27,25 +27,35 @@ def _simpson(w: np.ndarray, dy: float) -> float:
 def tail_integral(sf: Callable[[np.ndarray], np.ndarray], c: float) -> tuple[float, float]:
     """(∫_c^∞ S(t) dt, error estimate) for c > 0; (inf, inf) when the integral does not converge.
 
-    The error estimate is the difference to the same rule with twice the step.
+    Blocks of the integrand are summed until what is left — extrapolated from the integrand's
+    decay rate r over the last step, w/r, exact for a power tail — is below 1e-6 of the total; the
+    remainder is added. The error estimate is the difference to the rule with twice the step plus
+    the remainder.
     """
     if not c > 0:
         raise ValueError("tail_integral needs c > 0")
     total = coarse = 0.0
     y0 = 0.0
-    while y0 < Y_MAX:
+    # beyond c·e^y ≈ 1.8e308 the evaluation points overflow: not converged by then is divergent
+    y_max = min(Y_MAX, math.log(np.finfo(float).max / c) - 1.0)
+    while y0 + BLOCK * STEP <= y_max:
         y = y0 + np.arange(BLOCK + 1) * STEP
         ey = np.exp(y)
         with np.errstate(all="ignore"):  # far out some scipy sf (fisk) underflow to 0 via log(0)
             w = np.asarray(sf(c * ey), dtype=float) * ey
         if not np.all(np.isfinite(w)):
             return math.inf, math.inf
-        part = _simpson(w, STEP)
-        total += part
+        total += _simpson(w, STEP)
         coarse += _simpson(w[::2], 2 * STEP)
-        # stop once the integrand at the block end is negligible and falling
-        if w[-1] <= 1e-17 * max(total, 1e-300) and w[-1] <= w[-2]:
-            return c * total, c * abs(total - coarse) / 15  # Richardson: Simpson error ≈ Δ/15
+        last, before = float(w[-1]), float(w[-2])
+        if last == 0.0:
+            rest = 0.0
+        elif before > last:
+            rest = last * STEP / math.log(before / last)  # ∫ last·e^(−r y) dy = last / r
+        else:
+            rest = math.inf
+        if rest <= 1e-6 * total:
+            return c * (total + rest), c * (abs(total - coarse) / 15 + rest)
         y0 = float(y[-1])
     return math.inf, math.inf
 

@@ -100,7 +100,7 @@ def grid_method(
         )
     else:
         mean_err = frequency.mean * (abs(mean_x - sev.mean) + tail_err)
-    es = {a: lattice_es(g, h, a, mean_s) if not math.isnan(mean_s) else math.nan for a in conf}
+    es = {a: lattice_es(g, h, a, mean_s) for a in conf}
     var_err = dict.fromkeys(conf, math.nan)
     es_err = dict.fromkeys(conf, math.nan)
     if error_estimate:

@@ -68,7 +68,7 @@ def lattice_var(pmf: np.ndarray, h: float, a: float) -> float:
 def lattice_es(pmf: np.ndarray, h: float, a: float, mean: float) -> float:
     """ES_α = (E[S] − ∫_0^α VaR_u du) / (1 − α), with E[S] = ``mean`` (the whole distribution's)."""
     if not math.isfinite(mean):
-        return math.inf
+        return mean  # inf (infinite severity mean) or NaN (not computed)
     c = np.cumsum(pmf)
     k = _locate(c, a)
     if k >= c.size:
