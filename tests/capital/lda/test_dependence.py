@@ -5,7 +5,7 @@ import pytest
 from scipy import stats
 
 from oprisk.capital.lda import CorrelationMatrixError, aggregate_units, poisson
-from oprisk.errors import CapitalError
+from oprisk.errors import CapitalError, ConvergenceWarning
 
 UNITS = {
     "retail": (poisson(30), stats.lognorm(s=1.2, scale=math.exp(9.5))),
@@ -49,8 +49,13 @@ def test_var_not_subadditive_for_gpd_xi_above_one():
     # GPD ξ = 1.5 (infinite mean): independence VaR exceeds the comonotonic sum
     gpd = stats.genpareto(c=1.5, scale=1.0)
     units = {"a": (poisson(2), gpd), "b": (poisson(2), gpd)}
-    ind = aggregate_units(units, copula="independence", n_simulations=400_000, random_state=3)
-    com = aggregate_units(units, copula="comonotonic", n_simulations=400_000, random_state=3)
+    with pytest.warns(ConvergenceWarning, match="units a, b: the severity mean is infinite"):
+        ind = aggregate_units(units, copula="independence", n_simulations=400_000, random_state=3)
+    with pytest.warns(ConvergenceWarning):
+        com = aggregate_units(units, copula="comonotonic", n_simulations=400_000, random_state=3)
+    # no finite expected loss or ES to report: inf, not a sample figure
+    assert ind.expected_loss == math.inf and ind.es[0.999] == math.inf
+    assert (ind.standalone["es_0.999"] == math.inf).all()
     a = 0.999
     assert ind.var[a] > com.var[a]
     assert ind.diversification_benefit[a] < 0

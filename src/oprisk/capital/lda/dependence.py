@@ -19,6 +19,7 @@ a larger VaR than the comonotonic one.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -28,18 +29,13 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from oprisk.errors import CapitalError, CorrelationMatrixError, invalid
+from oprisk.errors import CapitalError, ConvergenceWarning, CorrelationMatrixError, invalid
 
 from ._checks import levels, positive_int
-from .aggregate import (
-    _mc_es,
-    _mc_es_se,
-    _mc_var,
-    _mc_var_se,
-    resolve_severity,
-    simulate_annual_losses,
-)
 from .frequency import FrequencyFit
+from .measures import sample_es, sample_es_se, sample_var, sample_var_se
+from .montecarlo import simulate_annual_losses
+from .resolve import INFINITE_MEAN, resolve_severity
 
 Copula = Literal["independence", "comonotonic", "gaussian", "t"]
 
@@ -181,7 +177,7 @@ class PortfolioResult:
     def value_at_risk(self, level: float) -> float:
         if self.sample is None:
             return self.var[level]
-        return _mc_var(self.sample, levels(level, "level")[0])
+        return sample_var(self.sample, levels(level, "level")[0])
 
     def summary(self) -> pd.DataFrame:
         """Per-unit standalone rows, then the sum of standalone and the portfolio rows."""
@@ -291,14 +287,26 @@ def aggregate_units(
     seeds = root.spawn(len(us) + 1)
     scores = _copula_scores(n, _factor(corr), df, seeds[-1], workers) if corr is not None else None
 
+    heavy = [u.name for u, sv in zip(us, sevs, strict=True) if sv.mean == math.inf]
+    if heavy:
+        warnings.warn(
+            f"units {', '.join(heavy)}: {INFINITE_MEAN}",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+
     def unit_work(j: int) -> tuple[np.ndarray, dict[str, Any]]:
         s = simulate_annual_losses(us[j].frequency, sevs[j], n, random_state=seeds[j], n_workers=1)
         srt = np.sort(s)
-        row: dict[str, Any] = {"unit": us[j].name, "expected_loss": float(srt.mean())}
+        finite = sevs[j].mean < math.inf
+        row: dict[str, Any] = {
+            "unit": us[j].name,
+            "expected_loss": float(srt.mean()) if finite else math.inf,
+        }
         for a in conf:
-            row[f"var_{a}"] = _mc_var(srt, a)
-            row[f"es_{a}"] = _mc_es(srt, a)
-            row[f"var_se_{a}"] = _mc_var_se(srt, a)
+            row[f"var_{a}"] = sample_var(srt, a)
+            row[f"es_{a}"] = sample_es(srt, a) if finite else math.inf
+            row[f"var_se_{a}"] = sample_var_se(srt, a)
         if copula == "independence":
             coupled = s
         elif copula == "comonotonic":
@@ -320,17 +328,17 @@ def aggregate_units(
     total.sort()
     standalone = pd.DataFrame(rows)
     sum_var = {a: float(standalone[f"var_{a}"].sum()) for a in conf}
-    var = {a: _mc_var(total, a) for a in conf}
+    var = {a: sample_var(total, a) for a in conf}
     return PortfolioResult(
         copula=copula,
         units=tuple(u.name for u in us),
         confidence_levels=conf,
         standalone=standalone,
-        expected_loss=float(total.mean()),
+        expected_loss=math.inf if heavy else float(total.mean()),
         var=var,
-        es={a: _mc_es(total, a) for a in conf},
-        var_se={a: _mc_var_se(total, a) for a in conf},
-        es_se={a: _mc_es_se(total, a) for a in conf},
+        es={a: math.inf if heavy else sample_es(total, a) for a in conf},
+        var_se={a: sample_var_se(total, a) for a in conf},
+        es_se={a: math.nan if heavy else sample_es_se(total, a) for a in conf},
         sum_standalone_var=sum_var,
         diversification_benefit={a: sum_var[a] - var[a] for a in conf},
         random_state=root.entropy if isinstance(root.entropy, int) else None,

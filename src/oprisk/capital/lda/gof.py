@@ -30,7 +30,8 @@ import pandas as pd
 from oprisk.errors import CapitalError, ConvergenceWarning, FitError, InsufficientDataError, invalid
 
 from ._checks import MIN_LOSSES, above_threshold, loss_array, positive_int, threshold_value
-from .severity import FAMILIES, Family, SeverityFit, fit_severity
+from .families import FAMILIES, Family, family_spec
+from .severity import SeverityFit, fit_severity
 
 STATISTICS: tuple[str, ...] = ("ks", "ad", "ad_up", "cvm")
 
@@ -163,9 +164,13 @@ def compare_severities(
 ) -> pd.DataFrame:
     """Fit several families (left-truncated at ``threshold``) and rank them by AIC.
 
-    Returns one row per family: parameters, log-likelihood, AIC, BIC, ΔAIC, the four truncated
-    goodness-of-fit statistics and (with ``n_bootstrap``) their p-values. A family that cannot be
-    fitted gets a row with NaNs and the reason in ``error`` (it is ranked last).
+    Returns one row per family and one column per parameter name (``mu``, ``sigma``, ``shape``,
+    ``scale``, ``c``, ``d``, ``alpha``, ``xi``, ``beta``, ``rate``; NaN where a family has no such
+    parameter), then n, log-likelihood, AIC, ΔAIC, BIC, the four truncated goodness-of-fit
+    statistics, their p-values (NaN without ``n_bootstrap``), ``degenerate`` and ``notes``, and
+    ``error``. Degenerate fits (see :class:`SeverityFit`) are ranked after the others, families
+    that could not be fitted last (NaNs and the reason in ``error``); ΔAIC is measured from the
+    best non-degenerate fit.
     """
     fams = list(FAMILIES if families is None else families)
     if not fams:
@@ -174,33 +179,54 @@ def compare_severities(
     x = loss_array(losses)
     above_threshold(x, h, min_losses=min_losses)  # fail early with the data error, not per family
     rows = []
+    names: list[str] = []
+    for fam in fams:
+        for p in family_spec(fam).params:
+            if p not in names:
+                names.append(p)
     for fam in fams:
         row: dict[str, Any] = {"family": fam}
         try:
             with warnings.catch_warnings():
+                # a degenerate fit is reported in its row (degenerate, notes), not as a warning
                 warnings.simplefilter("ignore", ConvergenceWarning)
                 fit = fit_severity(x, fam, threshold=h, min_losses=min_losses)  # type: ignore[arg-type]
-            gof = goodness_of_fit(fit, x, n_bootstrap=n_bootstrap, random_state=random_state)
+                gof = goodness_of_fit(fit, x, n_bootstrap=n_bootstrap, random_state=random_state)
         except FitError as exc:
-            row.update({"error": str(exc), "aic": math.inf})
+            row.update({"degenerate": True, "notes": "", "error": str(exc), "aic": math.inf})
             rows.append(row)
             continue
         row.update(
             {
-                "params": dict(fit.params),
+                **fit.params,
                 "n": fit.n,
                 "loglik": fit.loglik,
                 "aic": fit.aic,
                 "bic": fit.bic,
                 **gof.statistics,
                 **{f"p_{k}": v for k, v in gof.p_values.items()},
+                "degenerate": fit.degenerate,
+                "notes": "; ".join(fit.notes),
                 "error": None,
             }
         )
         rows.append(row)
-    df = pd.DataFrame(rows).sort_values("aic", kind="stable").reset_index(drop=True)
-    df.insert(df.columns.get_loc("aic") + 1, "delta_aic", df["aic"] - df["aic"].iloc[0])
+    df = pd.DataFrame(rows)
+    failed = df["error"].notna()
+    df = (
+        df.assign(_rank_failed=failed, _rank_degenerate=df["degenerate"].astype(bool))
+        .sort_values(["_rank_failed", "_rank_degenerate", "aic"], kind="stable")
+        .drop(columns=["_rank_failed", "_rank_degenerate"])
+        .reset_index(drop=True)
+    )
+    good = df.loc[~df["degenerate"].astype(bool) & df["error"].isna(), "aic"]
+    best = float(good.iloc[0]) if len(good) else float(df["aic"].iloc[0])
+    df.insert(df.columns.get_loc("aic") + 1, "delta_aic", df["aic"] - best)
     df["aic"] = df["aic"].replace(math.inf, math.nan)
     df["delta_aic"] = df["delta_aic"].replace(math.inf, math.nan)
+    columns = ["family", *names, "n", "loglik", "aic", "delta_aic", "bic", *STATISTICS]
+    columns += [f"p_{k}" for k in STATISTICS] + ["degenerate", "notes", "error"]
+    df = df.reindex(columns=columns)
+    df["degenerate"] = df["degenerate"].astype(bool)
     df.attrs["threshold"] = h
     return df

@@ -216,6 +216,7 @@ def gpd_stability(
     """GPD fits above a range of thresholds: ξ, β and the modified scale β − ξu with SEs.
 
     Above a threshold where the GPD holds, ξ and β − ξu are constant up to sampling error.
+    ``degenerate`` marks thresholds whose fit is degenerate or failed (see :class:`SeverityFit`).
     """
     x = loss_array(losses)
     us = _default_thresholds(x, min_exceed) if thresholds is None else np.asarray(thresholds, float)
@@ -233,6 +234,7 @@ def gpd_stability(
                 beta=math.nan,
                 beta_se=math.nan,
                 modified_scale=math.nan,
+                degenerate=True,
             )
         else:
             xi, beta = f.params["xi"], f.params["beta"]
@@ -242,6 +244,7 @@ def gpd_stability(
                 beta=beta,
                 beta_se=f.se["beta"],
                 modified_scale=beta - xi * float(u),
+                degenerate=f.degenerate,  # the reasons: fit_severity(..., "gpd") at that u
             )
         rows.append(row)
     return pd.DataFrame(rows)
