@@ -134,9 +134,9 @@ def loss_component(
     years: int = 10,
     min_years: int = 5,
     years_of_data: int | None = None,
-    unit: Decimal | int | str = 1,
+    unit: Decimal | int | str | None = None,
     allow_any_threshold: bool = False,
-    currency: str = "EUR",
+    currency: str | None = None,
 ) -> LossComponentResult:
     """Loss Component LC = 15 × average annual net loss over the window [OPE25.8], [CRR3 Art 316-320].
 
@@ -176,11 +176,14 @@ def loss_component(
         Years of good-quality loss data available (``None`` = ``years``). With fewer than
         ``years`` the window shrinks to the years available and the average is over them.
     unit
-        How many currency units one unit of ``net_loss`` is (``Decimal("1e6")`` for millions).
+        How many currency units one unit of ``net_loss`` is (``Decimal("1e6")`` for millions);
+        ``None`` = the frame's ``attrs["unit"]``, else 1 (whole currency units). A ``unit`` that
+        contradicts ``attrs["unit"]`` is refused.
     allow_any_threshold
         Accept a threshold other than 20,000 / 100,000.
     currency
-        Reporting currency code, carried in the result.
+        Currency of ``net_loss`` and the threshold; ``None`` = the frame's
+        ``attrs["currency"]``, else EUR. One that contradicts ``attrs["currency"]`` is refused.
 
     Returns
     -------
@@ -204,7 +207,7 @@ def loss_component(
                 "must be 20000 or 100000 (pass allow_any_threshold=True for another)",
             )
         )
-    scale = to_decimal(unit, "unit")
+    scale, currency = _unit_and_currency(losses, unit, currency)
     if scale <= 0:
         raise CapitalError(invalid("unit", unit, "must be > 0"))
     end = to_year(end_year, "end_year")
@@ -301,6 +304,25 @@ def loss_component(
         events=_event_lines(postings, status_of, group, reference),
         postings=postings,
     )
+
+
+def _unit_and_currency(losses: Any, unit: Any, currency: str | None) -> tuple[Decimal, str]:
+    attrs = losses.attrs if isinstance(losses, pd.DataFrame) else {}
+    declared_unit, declared_currency = attrs.get("unit"), attrs.get("currency")
+    scale = to_decimal(unit if unit is not None else (declared_unit or 1), "unit")
+    if (
+        unit is not None
+        and declared_unit is not None
+        and to_decimal(declared_unit, "unit") != scale
+    ):
+        raise CapitalError(
+            invalid("unit", unit, f"the loss rows say their unit is {declared_unit}")
+        )
+    if currency is not None and declared_currency is not None and currency != declared_currency:
+        raise CapitalError(
+            invalid("currency", currency, f"the loss rows are in {declared_currency}")
+        )
+    return scale, currency or declared_currency or "EUR"
 
 
 _REASONS = {

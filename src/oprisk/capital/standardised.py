@@ -18,7 +18,7 @@ from oprisk.errors import CapitalError, DataQualityWarning, MissingInputError, i
 
 from .indicator import BICResult, BusinessIndicatorResult, bic, business_indicator
 from .losses import LossComponentResult, loss_component
-from .profiles import Profile, get_profile
+from .profiles import Profile, get_profile, in_currency
 from .results import CONTEXT, RWA_FACTOR, CapitalResult, to_decimal
 
 _HIGH = Context(prec=60)
@@ -91,6 +91,10 @@ def ilm(lc: LossComponentResult | Any, bic: BICResult | Any) -> ILMResult:
 
 def _lc_in_bi_units(lc: Any, bic_: Any) -> Decimal:
     if isinstance(lc, LossComponentResult):
+        if isinstance(bic_, BICResult) and lc.currency != bic_.currency:
+            raise CapitalError(
+                invalid("lc", f"{lc.lc} {lc.currency}", f"the BIC is in {bic_.currency}")
+            )
         unit = bic_.bi_unit if isinstance(bic_, BICResult) else lc.unit
         return CONTEXT.divide(CONTEXT.multiply(lc.lc, lc.unit), unit)
     return to_decimal(lc, "lc")
@@ -156,7 +160,8 @@ def sa(
     years_of_data: int | None = None,
     loss_data_standards_met: bool = True,
     allow_any_threshold: bool = False,
-    currency: str = "EUR",
+    currency: str | None = None,
+    fx_rate: Decimal | int | str | None = None,
 ) -> SAResult:
     """Basel III standardised approach: ORC = BIC × ILM, RWA = 12.5 × ORC [OPE25.2].
 
@@ -185,29 +190,53 @@ def sa(
     bi_unit
         Currency units per unit of the BI figures (``Decimal("1e6")`` for EUR millions).
     threshold
-        Loss threshold in whole currency units, one of ``profile.thresholds`` unless
-        ``allow_any_threshold``; required with raw losses, not allowed with an LC result.
+        Loss threshold in whole units of the **profile's** currency, one of
+        ``profile.thresholds`` unless ``allow_any_threshold``; ``None`` = the profile's default
+        (EUR 20,000). Used with raw losses only; not allowed with an LC result.
     loss_unit
-        Currency units per unit of ``net_loss``; ``None`` = ``bi_unit``.
+        Currency units per unit of ``net_loss``. ``None`` reads ``losses.attrs["unit"]`` (the
+        frames of ``db.capital.loss_data`` carry it: 1, whole currency units); a frame without
+        that attribute is refused: the loss unit is never assumed to be the BI unit.
     end_year
         BI year t and last year of the loss window; ``None`` = the latest year of the BI items.
     years_of_data
         Years of good-quality loss data (``None`` = ``profile.loss_years``, i.e. 10).
     loss_data_standards_met
         False floors the ILM at 1.
-    allow_any_threshold, currency
+    allow_any_threshold
         As for :func:`loss_component`.
+    currency
+        Currency of the BI and the losses; ``None`` takes it from a BI result or the losses'
+        ``attrs["currency"]``, else the profile's. Losses in another currency are refused.
+    fx_rate
+        Units of ``currency`` per unit of ``profile.currency`` (a recorded FX rate); needed only
+        when the two differ, to convert the bucket boundaries and the threshold.
 
     Returns
     -------
     SAResult
     """
     prof = get_profile(profile)
+    loss_attrs = losses.attrs if isinstance(losses, pd.DataFrame) else {}
+    if currency is None:
+        currency = (
+            bi.currency
+            if isinstance(bi, BusinessIndicatorResult)
+            else loss_attrs.get("currency") or prof.currency
+        )
     bi_result = bi if isinstance(bi, BusinessIndicatorResult) else None
     if bi_result is None and isinstance(bi, pd.DataFrame | dict):
         bi_result = business_indicator(bi, end_year=end_year, currency=currency)
+    if bi_result is not None and bi_result.currency != currency:
+        raise CapitalError(
+            invalid("currency", currency, f"the BI is in {bi_result.currency}: convert one of them")
+        )
     bic_result = bic(
-        bi_result if bi_result is not None else bi, bi_unit=bi_unit, profile=prof, currency=currency
+        bi_result if bi_result is not None else bi,
+        bi_unit=bi_unit,
+        profile=prof,
+        currency=currency,
+        fx_rate=fx_rate,
     )
     t = end_year if end_year is not None else (bi_result.years[-1] if bi_result else None)
 
@@ -266,18 +295,33 @@ def _loss_component(
             )
         return losses
     if threshold is None:
-        raise MissingInputError(
-            invalid("threshold", None, "required with raw losses (20000 or 100000)")
-        )
+        threshold = prof.default_threshold
+        if threshold is None:
+            raise MissingInputError(
+                invalid(
+                    "threshold",
+                    None,
+                    f"profile {prof.name!r} has no confirmed {prof.currency} loss threshold: pass one",
+                )
+            )
     thr = to_decimal(threshold, "threshold")
     if thr < 0:
         raise CapitalError(invalid("threshold", threshold, "must be ≥ 0"))
     if not allow_any_threshold and thr not in prof.thresholds:
-        allowed = ", ".join(f"{x:f}" for x in prof.thresholds)
+        allowed = ", ".join(f"{x:f}" for x in prof.thresholds) or "(none confirmed)"
         raise CapitalError(
-            invalid("threshold", threshold, f"must be one of {allowed} under profile {prof.name!r}")
+            invalid(
+                "threshold",
+                threshold,
+                f"must be one of {allowed} {prof.currency} under profile {prof.name!r}",
+            )
         )
-    if thr > min(prof.thresholds) and bic_result.bucket == 1 and not allow_any_threshold:
+    if (
+        prof.thresholds
+        and thr > min(prof.thresholds)
+        and bic_result.bucket == 1
+        and not allow_any_threshold
+    ):
         warnings.warn(
             f"threshold {thr:f} above {min(prof.thresholds):f} is a discretion for buckets 2-3 "
             "(EBA Policy Advice 2019 §1.3); this bank is in bucket 1",
@@ -290,15 +334,38 @@ def _loss_component(
         )
     return loss_component(
         losses,
-        threshold=thr,
+        threshold=in_currency(thr, prof, currency, bic_result.fx_rate, "loss thresholds"),
         end_year=end_year,
         years=prof.loss_years,
         min_years=prof.min_loss_years,
         years_of_data=years_of_data,
-        unit=bic_result.bi_unit if loss_unit is None else loss_unit,
+        unit=loss_unit_of(losses, loss_unit),
         allow_any_threshold=True,  # checked against the profile above
         currency=currency,
     )
+
+
+def loss_unit_of(losses: pd.DataFrame, loss_unit: Any) -> Decimal:
+    """The unit of the losses' ``net_loss``: ``loss_unit`` or the frame's ``attrs["unit"]``.
+
+    Neither given is an error (the BI unit is never assumed); both given and different too.
+    """
+    declared = losses.attrs.get("unit")
+    if loss_unit is None and declared is None:
+        raise MissingInputError(
+            invalid(
+                "loss_unit",
+                None,
+                "the loss rows carry no unit (attrs['unit']): pass loss_unit= "
+                "(1 for whole currency units, as db.capital.loss_data returns them)",
+            )
+        )
+    unit = to_decimal(loss_unit if loss_unit is not None else declared, "loss_unit")
+    if declared is not None and loss_unit is not None and to_decimal(declared, "unit") != unit:
+        raise CapitalError(
+            invalid("loss_unit", loss_unit, f"the loss rows say their unit is {declared}")
+        )
+    return unit
 
 
 def _decide(
@@ -312,7 +379,8 @@ def _decide(
     if prof.ilm_fixed_at_one:
         return "profile", f"{prof.description} [{prof.citation}]", _ONE
     if bic_result.bucket == 1 and not prof.bucket1_ilm:
-        return "bucket-1", "bucket-1 bank (BI ≤ EUR 1bn): ILM = 1, ORC = BIC [OPE25]", _ONE
+        limit = f"{prof.currency} {prof.bucket_boundaries[0]:,f}"
+        return "bucket-1", f"bucket-1 bank (BI ≤ {limit}): ILM = 1, ORC = BIC [OPE25]", _ONE
     n_years = lc.years_of_data if lc is not None else years_of_data
     if n_years is not None and n_years < prof.min_loss_years:
         return (

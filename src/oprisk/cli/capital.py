@@ -14,6 +14,7 @@ from typing import Any
 import click
 import pandas as pd
 
+from oprisk.capital.profiles import DEFAULT_THRESHOLD
 from oprisk.cli.options import Group, open_db, parse_as_of
 from oprisk.errors import ConfigurationError
 
@@ -155,7 +156,12 @@ def asa_cmd(
     default=None,
     help="Jurisdiction profile (required): basel, basel-bucket1-ilm, eu-crr3, uk-pra, cn-nfra.",
 )
-@click.option("--threshold", default=None, help="Loss threshold (required): 20000 or 100000.")
+@click.option(
+    "--threshold",
+    default=None,
+    help="Loss threshold in the profile's currency (default: the profile's, EUR 20000 = "
+    "CRR3 Art 319(1) / OPE25; 100000 for buckets 2-3 where allowed).",
+)
 @click.option(
     "--bi-unit",
     default="1",
@@ -187,8 +193,6 @@ def sa_cmd(
         raise ConfigurationError(
             f"capital sa needs --profile (the jurisdiction decides the ILM): one of {', '.join(PROFILES)}"
         )
-    if threshold is None:
-        raise ConfigurationError("capital sa needs --threshold: 20000 or 100000")
     with open_db(ctx) as db:
         run = db.capital.sa(
             year,
@@ -221,7 +225,11 @@ def sa_cmd(
 @click.option("--sims", default=200_000, show_default=True, type=int, help="Monte Carlo years.")
 @click.option("--seed", default=2026, show_default=True, type=int)
 @click.option(
-    "--threshold", default=10_000.0, show_default=True, type=float, help="Collection threshold."
+    "--threshold",
+    default=float(DEFAULT_THRESHOLD),
+    show_default=True,
+    type=float,
+    help="Loss threshold (the same default as capital sa and export: EUR 20,000).",
 )
 @click.option(
     "--copula",

@@ -128,9 +128,7 @@ class Reports:
     ``attrs`` carry the labels, the period and the cut-off (position and time).
     """
 
-    def __init__(
-        self, uow: Transactions, queries: Queries, capital: CapitalService
-    ) -> None:
+    def __init__(self, uow: Transactions, queries: Queries, capital: CapitalService) -> None:
         self.uow = uow
         self.queries = queries
         self.capital = capital
