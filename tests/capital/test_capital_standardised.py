@@ -274,7 +274,7 @@ def test_sa_threshold_rules():
     # no threshold: the profile's default, EUR 20,000 (the same default everywhere)
     assert sa(items_wide(), losses(), profile="basel", bi_unit=M).lc == D("343.5")
     no_default = replace(get_profile("basel"), thresholds=())
-    with pytest.raises(MissingInputError, match="'threshold'.*no confirmed EUR loss threshold"):
+    with pytest.raises(MissingInputError, match=r"'threshold'.*no confirmed EUR loss threshold"):
         sa(items_wide(), losses(), profile=no_default, bi_unit=M)
     lc = loss_component(losses(), threshold=20000, end_year=2024, unit=M)
     with pytest.raises(CapitalError, match="only when raw loss rows"):

@@ -19,11 +19,11 @@ from oprisk.capital import (
     get_profile,
 )
 from oprisk.capital import asa as _asa
-from oprisk.capital.profiles import in_currency
 from oprisk.capital import bia as _bia
 from oprisk.capital import loss_component as _loss_component
 from oprisk.capital import sa as _sa
 from oprisk.capital import tsa as _tsa
+from oprisk.capital.profiles import in_currency
 from oprisk.capital.results import CapitalResult
 from oprisk.errors import CapitalError, DataQualityWarning, MissingInputError, invalid
 
