@@ -14,6 +14,7 @@ import pandas as pd
 
 from oprisk.errors import CapitalError, MissingInputError, invalid
 
+from .crr3 import ExclusionCheck, art320
 from .loss_rows import FLAG_COLUMNS, REQUIRED_COLUMNS, read_rows, roots
 from .results import CONTEXT, CapitalResult, to_decimal, to_year
 
@@ -80,6 +81,8 @@ class LossComponentResult(CapitalResult):
     ilm_ineligible_reason: str | None
     events: tuple[EventLine, ...]
     postings: tuple[Posting, ...]
+    #: every approved exclusion checked against CRR3 Art 320(1)
+    exclusion_checks: tuple[ExclusionCheck, ...] = ()
 
     def events_frame(self) -> pd.DataFrame:
         """Every group/status line: included, below threshold, excluded, credit boundary, gain."""
@@ -123,6 +126,10 @@ class LossComponentResult(CapitalResult):
             ("average annual loss", self.average_annual_loss, 2, ref),
             (f"LC ({self.currency} × {self.unit.normalize():f})", self.lc, 2, "OPE25.8"),
             ("ILM may be used", self.ilm_eligible, None, "SAMA §7.3.3"),
+            *(
+                (f"exclusion {c.group_id}", c.finding, None, "CRR3 Art 320(1)")
+                for c in self.exclusion_checks
+            ),
         ]
 
 
@@ -283,6 +290,7 @@ def loss_component(
     total = sum((a.net_loss for a in annual), Decimal(0))
     average = CONTEXT.divide(total, Decimal(n_years))
     eligible = n_years >= min_years
+    events = _event_lines(postings, status_of, group, reference)
     return LossComponentResult(
         threshold=thr,
         unit=scale,
@@ -301,9 +309,26 @@ def loss_component(
         ilm_ineligible_reason=None
         if eligible
         else f"{n_years} years of good-quality loss data < {min_years}: the ILM must not be used (BIC only)",
-        events=_event_lines(postings, status_of, group, reference),
+        events=events,
         postings=postings,
+        exclusion_checks=_exclusion_checks(events, total, n_years, scale, thr),
     )
+
+
+def _exclusion_checks(
+    events: tuple[EventLine, ...], total: Decimal, n_years: int, scale: Decimal, thr: Decimal
+) -> tuple[ExclusionCheck, ...]:
+    """CRR3 Art 320(1) for every excluded group above the threshold, against the average annual
+    loss with those groups counted (the average they would otherwise be part of)."""
+    excluded = [
+        (e.group_id, e.exclusion_reference, e.aggregated_net_loss)
+        for e in events
+        if e.status == "excluded" and CONTEXT.multiply(e.aggregated_net_loss, scale) >= thr
+    ]
+    if not excluded:
+        return ()
+    with_them = total + sum((amount for _, _, amount in excluded), Decimal(0))
+    return art320(excluded, CONTEXT.divide(with_them, Decimal(n_years)))
 
 
 def _unit_and_currency(losses: Any, unit: Any, currency: str | None) -> tuple[Decimal, str]:

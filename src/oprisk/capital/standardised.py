@@ -1,103 +1,27 @@
-"""Basel III standardised approach: ILM and the full chain BI → BIC → LC → ILM → ORC [OPE25].
-
-The ILM needs ln and a power; they are computed with :mod:`decimal` (``Decimal.ln`` / ``exp``) at
-60 significant digits and rounded to the module's 40, so results are deterministic on every
-platform and ILM = 1 exactly when LC = BIC.
-"""
+"""Basel III standardised approach: the full chain BI → BIC → LC → ILM → ORC [OPE25], with the
+jurisdiction's switches (profiles) and the EU CRR3 rules of :mod:`.crr3`."""
 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
-from decimal import Context, Decimal
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
 
 from oprisk.errors import CapitalError, DataQualityWarning, MissingInputError, invalid
 
+from .crr3 import Art316, ILDCSplit, art316, ildc_split
 from .indicator import BICResult, BusinessIndicatorResult, bic, business_indicator
+from .internal_loss_multiplier import ILMResult, _lc_in_bi_units, ilm
 from .losses import LossComponentResult, loss_component
 from .profiles import Profile, get_profile, in_currency
 from .results import CONTEXT, RWA_FACTOR, CapitalResult, to_decimal
 
-_HIGH = Context(prec=60)
 _ONE = Decimal(1)
-#: ILM exponent [OPE25.8].
-ILM_EXPONENT = Decimal("0.8")
-
-
-@dataclass(frozen=True)
-class ILMResult(CapitalResult):
-    """ILM = ln(e − 1 + (LC/BIC)^0.8) with its intermediate figures [OPE25.8]."""
-
-    lc: Decimal
-    bic: Decimal
-    ratio: Decimal
-    ratio_power: Decimal
-    ilm: Decimal
-    method: str = "decimal ln/exp, 60 digits, rounded to 40"
-
-    def _rows(self) -> list[tuple[str, Any, int | None, str]]:
-        return [
-            ("LC", self.lc, 2, "OPE25.8"),
-            ("BIC", self.bic, 2, "OPE25.7"),
-            ("LC / BIC", self.ratio, 6, "OPE25.8"),
-            ("(LC / BIC)^0.8", self.ratio_power, 6, "OPE25.8"),
-            ("ILM", self.ilm, 6, "OPE25.8"),
-        ]
-
-
-def ilm(lc: LossComponentResult | Any, bic: BICResult | Any) -> ILMResult:
-    """Internal Loss Multiplier ILM = ln(e − 1 + (LC / BIC)^0.8) [OPE25.8].
-
-    ILM = 1 when LC = BIC, > 1 above, < 1 below; ln(e − 1) ≈ 0.5413 as LC → 0.
-
-    Parameters
-    ----------
-    lc
-        A :class:`LossComponentResult` or the LC as a number (≥ 0).
-    bic
-        A :class:`BICResult` or the BIC as a number (> 0). When both are results the LC is
-        rescaled to the BIC's unit (``lc.unit`` / ``bic.bi_unit``); plain numbers must share a unit.
-
-    Returns
-    -------
-    ILMResult
-
-    Examples
-    --------
-    >>> round(ilm(Decimal("343.50"), Decimal("291.75")).ilm, 6)
-    Decimal('1.050063')
-    """
-    lc_value = _lc_in_bi_units(lc, bic)
-    bic_value = to_decimal(bic.bic if isinstance(bic, BICResult) else bic, "bic")
-    if bic_value <= 0:
-        raise CapitalError(invalid("bic", bic_value, "must be > 0 for the ILM"))
-    if lc_value < 0:
-        raise CapitalError(invalid("lc", lc_value, "must be ≥ 0"))
-    ratio = _HIGH.divide(lc_value, bic_value)
-    power = _HIGH.exp(_HIGH.multiply(ILM_EXPONENT, _HIGH.ln(ratio))) if ratio > 0 else Decimal(0)
-    e_minus_1 = _HIGH.subtract(_HIGH.exp(_ONE), _ONE)
-    value = _HIGH.ln(_HIGH.add(e_minus_1, power))
-    return ILMResult(
-        lc=lc_value,
-        bic=bic_value,
-        ratio=CONTEXT.plus(ratio),
-        ratio_power=CONTEXT.plus(power),
-        ilm=CONTEXT.plus(value),
-    )
-
-
-def _lc_in_bi_units(lc: Any, bic_: Any) -> Decimal:
-    if isinstance(lc, LossComponentResult):
-        if isinstance(bic_, BICResult) and lc.currency != bic_.currency:
-            raise CapitalError(
-                invalid("lc", f"{lc.lc} {lc.currency}", f"the BIC is in {bic_.currency}")
-            )
-        unit = bic_.bi_unit if isinstance(bic_, BICResult) else lc.unit
-        return CONTEXT.divide(CONTEXT.multiply(lc.lc, lc.unit), unit)
-    return to_decimal(lc, "lc")
+__all__ = ["ILMResult", "SAResult", "ilm", "loss_unit_of", "sa"]
 
 
 @dataclass(frozen=True)
@@ -119,6 +43,10 @@ class SAResult(CapitalResult):
     loss_data_standards_met: bool
     orc: Decimal
     rwa: Decimal
+    #: CRR3 Art 314(3): the ILDC with subsidiaries computed separately (the BI uses its total)
+    ildc_split: ILDCSplit | None = None
+    #: CRR3 Art 316: whether the annual operational risk loss must be calculated
+    art316: Art316 | None = None
 
     def _rows(self) -> list[tuple[str, Any, int | None, str]]:
         unit = f"{self.currency} × {self.bi_unit.normalize():f}"
@@ -139,6 +67,10 @@ class SAResult(CapitalResult):
             rows.append((f"LC ({unit})", self.lc, 2, "OPE25.8"))
         if self.ilm_formula is not None:
             rows.append(("ILM by formula", self.ilm_formula.ilm, 6, "OPE25.8"))
+        if self.ildc_split is not None:
+            rows += self.ildc_split._rows()
+        if self.art316 is not None:
+            rows.append(("annual loss calculation", self.art316.required, None, self.art316.reason))
         return [
             *rows,
             ("ILM applied", self.ilm, 6, "OPE25.8"),
@@ -162,6 +94,9 @@ def sa(
     allow_any_threshold: bool = False,
     currency: str | None = None,
     fx_rate: Decimal | int | str | None = None,
+    subsidiaries: Mapping[str, Any] | None = None,
+    subsidiary_leis: Mapping[str, str | None] | None = None,
+    art316_waiver: bool = False,
 ) -> SAResult:
     """Basel III standardised approach: ORC = BIC × ILM, RWA = 12.5 × ORC [OPE25.2].
 
@@ -211,6 +146,14 @@ def sa(
     fx_rate
         Units of ``currency`` per unit of ``profile.currency`` (a recorded FX rate); needed only
         when the two differ, to convert the bucket boundaries and the threshold.
+    subsidiaries, subsidiary_leis
+        CRR3 Art 314(3): the BI items (or BI results) of subsidiaries whose ILDC is computed
+        separately, by legal entity, and their LEIs; the BI then uses the split ILDC
+        (:func:`~oprisk.capital.crr3.ildc_split`). Requires the BI as items or a result.
+    art316_waiver
+        The institution holds a CRR3 Art 316(2) waiver (only possible up to a BI of EUR 1bn).
+        With a profile that has Art 316 limits (``eu-crr3``) the result says whether the annual
+        operational risk loss must be calculated.
 
     Returns
     -------
@@ -231,6 +174,23 @@ def sa(
         raise CapitalError(
             invalid("currency", currency, f"the BI is in {bi_result.currency}: convert one of them")
         )
+    split = None
+    if subsidiaries:
+        if bi_result is None:
+            raise MissingInputError(
+                invalid("bi", bi, "the Art 314(3) split needs the BI items, not a number")
+            )
+        split = ildc_split(
+            bi_result,
+            {
+                name: items
+                if isinstance(items, BusinessIndicatorResult)
+                else business_indicator(items, end_year=bi_result.years[-1], currency=currency)
+                for name, items in subsidiaries.items()
+            },
+            subsidiary_leis,
+        )
+        bi_result = replace(bi_result, ildc=split.ildc, bi=split.ildc + bi_result.sc + bi_result.fc)
     bic_result = bic(
         bi_result if bi_result is not None else bi,
         bi_unit=bi_unit,
@@ -256,6 +216,17 @@ def sa(
         prof, bic_result, lc_result, formula, years_of_data, loss_data_standards_met
     )
     orc = CONTEXT.multiply(bic_result.bic, value)
+    art316_result = (
+        art316(
+            CONTEXT.multiply(bic_result.bi, bic_result.bi_unit),
+            prof,
+            currency,
+            bic_result.fx_rate,
+            art316_waiver,
+        )
+        if prof.loss_calculation_bi is not None
+        else None
+    )
     return SAResult(
         profile=prof.name,
         currency=currency,
@@ -274,6 +245,8 @@ def sa(
         loss_data_standards_met=loss_data_standards_met,
         orc=orc,
         rwa=CONTEXT.multiply(RWA_FACTOR, orc),
+        ildc_split=split,
+        art316=art316_result,
     )
 
 
