@@ -36,7 +36,7 @@ def test_same_cutoff_same_bytes_after_more_facts(seeded, more_facts, tmp_path):
     manifest = json.loads((first / "manifest.json").read_text())
     assert manifest["knowledge_cutoff"]["position"] == db.position(t)
     assert manifest["knowledge_cutoff"]["time"] is not None
-    assert manifest["parameters"]["threshold"] == "10000" and manifest["profile"]["name"] == "basel"
+    assert manifest["parameters"]["threshold"] == "20000" and manifest["profile"]["name"] == "basel"
     assert manifest["oprisk_version"]
     # the later facts do change an export made now: the test is not vacuous
     r3 = db.reports.export("all", "2025", None, ["csv"], now)

@@ -15,7 +15,7 @@ import click
 import pandas as pd
 
 from oprisk.capital.profiles import DEFAULT_THRESHOLD
-from oprisk.cli.options import Group, open_db, parse_as_of
+from oprisk.cli.options import Group, open_db, parse_as_of, parse_subsidiaries
 from oprisk.errors import ConfigurationError
 
 _OFFSETTING = click.Choice(["within-year", "none"])
@@ -174,6 +174,22 @@ def asa_cmd(
     default=None,
     help="Years of good-quality loss data (default: the profile's 10).",
 )
+@click.option(
+    "--subsidiary",
+    "subsidiaries",
+    multiple=True,
+    help="CRR3 Art 314(3) subsidiary whose ILDC is computed apart, as NAME=LEI (repeat).",
+)
+@click.option(
+    "--art316-waiver", is_flag=True, help="The institution holds a CRR3 Art 316(2) waiver."
+)
+@click.option(
+    "--fc-approach",
+    type=click.Choice(["accounting", "prudential"]),
+    default="accounting",
+    show_default=True,
+    help="Trading / banking book values the financial component uses.",
+)
 @click.pass_context
 def sa_cmd(
     ctx: click.Context,
@@ -185,8 +201,12 @@ def sa_cmd(
     threshold: str | None,
     bi_unit: str,
     years_of_data: int | None,
+    subsidiaries: tuple[str, ...],
+    art316_waiver: bool,
+    fc_approach: str,
 ) -> None:
     """Basel III standardised approach: BI, BIC, LC, ILM, ORC and RWA."""
+
     if profile is None:
         from oprisk.capital import PROFILES
 
@@ -202,6 +222,9 @@ def sa_cmd(
             threshold=threshold,
             bi_unit=bi_unit,
             years_of_data=years_of_data,
+            subsidiaries=parse_subsidiaries(subsidiaries),
+            art316_waiver=art316_waiver,
+            fc_approach=fc_approach,
         )
     _show(run, as_json)
 

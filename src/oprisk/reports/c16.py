@@ -7,7 +7,6 @@ rows of the approach asked for are filled. Reference §6.1.
 from __future__ import annotations
 
 import dataclasses
-
 from decimal import Decimal
 from typing import Any
 

@@ -116,12 +116,32 @@ def by_line(fin: pd.DataFrame, item: str) -> pd.DataFrame | None:
     )
 
 
+#: the financial-component items under the prudential boundary approach (C 16.01.b r0110)
+PRUDENTIAL = {f"{i}_prudential": i for i in ("net_pnl_trading_book", "net_pnl_banking_book")}
+
+
 def bi_items(
-    queries: Queries, cut: Cutoff, year: int, legal_entity: str | None, currency: str, unit: Decimal
+    queries: Queries,
+    cut: Cutoff,
+    year: int,
+    legal_entity: str | None,
+    currency: str,
+    unit: Decimal,
+    fc_approach: str = "accounting",
 ) -> tuple[str, pd.DataFrame]:
+    """The ten BI items of ``year − 2 … year``; with ``fc_approach="prudential"`` the trading
+    and banking book items are the values recorded under the prudential boundary approach."""
+    if fc_approach not in ("accounting", "prudential"):
+        raise ConfigurationError(
+            invalid("fc_approach", fc_approach, "must be accounting or prudential")
+        )
+    wanted = set(BI_ITEMS)
+    if fc_approach == "prudential":
+        wanted = (wanted - set(PRUDENTIAL.values())) | set(PRUDENTIAL)
     entity, fin = financials(
-        queries, cut, year, legal_entity, currency, set(BI_ITEMS), "Business Indicator items"
+        queries, cut, year, legal_entity, currency, wanted, "Business Indicator items"
     )
+    fin = fin.assign(item=fin["item"].replace(PRUDENTIAL))
     # the entity-wide figure of an item; without one, the item's per-line figures summed
     entity_wide: dict[tuple[int, str], Decimal] = {}
     by_line: dict[tuple[int, str], Decimal] = {}

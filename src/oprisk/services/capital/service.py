@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -218,6 +219,9 @@ class CapitalService:
         years_of_data: int | None = None,
         loss_data_standards_met: bool = True,
         allow_any_threshold: bool = False,
+        subsidiaries: Mapping[str, str | None] | None = None,
+        art316_waiver: bool = False,
+        fc_approach: str = "accounting",
     ) -> CapitalRun[SAResult]:
         """Basel III SA: BI from the recorded BI items of ``year − 2 … year``, LC from the losses
         accounted in the ``profile.loss_years`` (10) years up to 31 December ``year``.
@@ -228,11 +232,19 @@ class CapitalService:
         the profile's currency (``None``: the profile's default, EUR 20,000). When the profile's
         currency is not the calculation currency, its amounts are converted at the rate recorded
         for 31 December ``year`` as known at the cut-off; without one the run is refused.
+        ``subsidiaries`` (legal entity → LEI) are the CRR3 Art 314(3) subsidiaries whose ILDC is
+        computed from their own recorded items; ``art316_waiver`` says the institution holds an
+        Art 316(2) waiver; ``fc_approach`` (``accounting`` / ``prudential``) picks the trading
+        and banking book values the financial component uses (C 16.01.b).
         """
         cut, prof, cur = self._cutoff(as_of), get_profile(profile), self._currency(currency)
         unit = self._unit(bi_unit)
         fx_rate = profile_rate(self.queries, cut, prof, cur, year)
-        entity, items = bi_items(self.queries, cut, year, legal_entity, cur, unit)
+        entity, items = bi_items(self.queries, cut, year, legal_entity, cur, unit, fc_approach)
+        subs = {
+            name: bi_items(self.queries, cut, year, name, cur, unit, fc_approach)[1]
+            for name in sorted(subsidiaries or {})
+        }
         losses, withdrawn, notes = loss_rows(
             self.queries, cut, year, prof.loss_years, legal_entity, cur
         )
@@ -256,6 +268,9 @@ class CapitalService:
                 allow_any_threshold=allow_any_threshold,
                 currency=cur,
                 fx_rate=fx_rate,
+                subsidiaries=subs or None,
+                subsidiary_leis=dict(subsidiaries or {}),
+                art316_waiver=art316_waiver,
             )
         return self._run(
             "sa", year, prof, entity, cur, cut, date(year, 12, 31), withdrawn, notes, result
