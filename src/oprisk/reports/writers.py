@@ -14,7 +14,6 @@ Notes on how figures were derived are not written here: they are in the manifest
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
@@ -67,24 +66,36 @@ def cells(table: Table) -> Iterator[tuple[str, str, Any, str]]:
                 yield r, c, v, table.kind(r, c)
 
 
+def csv_line(fields: list[str], end: str = "\n") -> str:
+    """One CSV record (RFC 4180): a field holding a comma, a quote, a CR or an LF is quoted, its
+    quotes doubled (the csv module leaves a bare CR unquoted when the line ends with LF)."""
+    return (
+        ",".join(
+            '"' + f.replace('"', '""') + '"' if any(ch in f for ch in ',"\r\n') else f
+            for f in fields
+        )
+        + end
+    )
+
+
 def csv_bytes(table: Table) -> bytes:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["template", "row", "column", "value", "kind", "row_label", "column_label"])
+    lines = [csv_line(["template", "row", "column", "value", "kind", "row_label", "column_label"])]
     labels = {**table.column_labels, **dict(table.key_columns)}
     for r, c, v, k in cells(table):
-        w.writerow(
-            [
-                table.template,
-                csv_text(r, "text"),
-                c,
-                csv_text(v, k),
-                k,
-                csv_text(table.row_labels.get(r, ""), "text"),
-                labels.get(c, ""),
-            ]
+        lines.append(
+            csv_line(
+                [
+                    table.template,
+                    csv_text(r, "text"),
+                    c,
+                    csv_text(v, k),
+                    k,
+                    csv_text(table.row_labels.get(r, ""), "text"),
+                    labels.get(c, ""),
+                ]
+            )
         )
-    return buf.getvalue().encode("utf-8")
+    return "".join(lines).encode("utf-8")
 
 
 def json_bytes(table: Table, meta: dict[str, Any]) -> bytes:

@@ -19,8 +19,6 @@ same bytes.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -29,7 +27,7 @@ from typing import Any
 from .definitions import framework, table_def
 from .params import Parameters
 from .table import Period, Table
-from .writers import fixed_time, text_value, zip_bytes
+from .writers import csv_line, fixed_time, text_value, zip_bytes
 
 PACKAGE_TYPE = "https://xbrl.org/report-package/2023"
 CSV_TYPE = "https://xbrl.org/2021/xbrl-csv"
@@ -56,9 +54,7 @@ def package_name(prm: Parameters, period: Period, when: datetime | None) -> str:
 
 
 def _csv(rows: Sequence[Sequence[str]]) -> bytes:
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\r\n").writerows(rows)
-    return buf.getvalue().encode("utf-8")
+    return "".join(csv_line(list(r), "\r\n") for r in rows).encode("utf-8")
 
 
 def facts(table: Table) -> list[list[str]]:
