@@ -155,6 +155,10 @@ class _Checker:
             self.fail("reports/parameters.csv: the header must be name,value")
         self.params = {r.get("name", ""): r.get("value", "") for r in rows}
         p = self.params
+        required = ("entityID", "refPeriod", "baseCurrency", "decimalsMonetary", "decimalsInteger")
+        for missing in [k for k in required if k not in p]:
+            self.fail(f"parameters.csv: the required parameter {missing} is missing")
+            p[missing] = ""
         entity = re.fullmatch(r"lei:(.+)\.(CON|IND)", p.get("entityID", ""))
         if entity is None or not LEI.match(entity.group(1)):
             self.fail(
@@ -206,6 +210,9 @@ class _Checker:
         seen: set[tuple[str, ...]] = set()
         for i, r in enumerate(rows, start=2):
             where = f"{name} line {i}"
+            if None in r or None in r.values():
+                self.fail(f"{where}: not as many fields as the header has ({len(header)})")
+                continue
             keys = tuple(r.get(k, "") for k in defn.key_names)
             if any(not k for k in keys):
                 self.fail(f"{where}: a key column ({', '.join(defn.key_names)}) is empty")
