@@ -318,8 +318,12 @@ def test_framework_follows_the_period_and_usage_errors(small, tmp_path):
     assert built(db, t)["c_16.01.a"].framework == "4.2"
     legacy = db.reports.build(["c17.01", "c17.02"], "2025-H1", t, db.reports._params())
     assert legacy.framework == "legacy" and [x.code for x in legacy.tables] == ["c17.01", "c17.02"]
-    with pytest.raises(Exception, match=r"'framework'.*2026-03-31"):
-        db.reports.export(None, "2025", t, "csv", tmp_path, framework="4.2")
+    # asked for, 4.2 serves an earlier period too (a parallel run), flagged as not for submission
+    r = db.reports.export(["c17.01"], "2025", t, "xbrl-csv", tmp_path / "run", framework="4.2",
+                          entity=sb.GROUP_LEI)  # fmt: skip
+    assert "not for submission" in r.manifest["notes"]["framework"]
+    check = db.reports.validate(package(tmp_path / "run"))
+    assert check.ok and "precedes 2026-03-31" in check.notes[0]
     with pytest.raises(Exception, match=r"xbrl-csv.*--entity"):
         db.reports.export(None, PERIOD, t, "xbrl-csv", tmp_path)
     res = cli(db, "export", "--period", PERIOD, "--format", "xbrl-csv", "--entity", "nope",

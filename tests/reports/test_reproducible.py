@@ -129,6 +129,15 @@ def test_sqlite_and_postgresql_export_the_same_bytes(pg_db, clock, seed_facts, t
         assert a == b and len(a) == 13
         ma.pop("log_digest", None), mb.pop("log_digest", None)
         assert _without_digest(ma) == _without_digest(mb)
+        # the EBA 4.2 templates and their report package, too
+        for name, db in (("sqlite", lite), ("postgresql", pg_db)):
+            out[name] = tmp_path / f"{name}-4.2"
+            db.reports.export(None, "2025", cutoffs[0], ["xbrl-csv", "xlsx", "csv", "json"],
+                              out[name], framework="4.2", entity="529900T8BM49AURSDO55")  # fmt: skip
+        a, b = files(out["sqlite"]), files(out["postgresql"])
+        ma, mb = (json.loads(x.pop("manifest.json")) for x in (a, b))
+        assert a == b and len(a) == 2 + 2 * 8 and any(n.endswith(".zip") for n in a)
+        assert _without_digest(ma) == _without_digest(mb)
     finally:
         lite.close()
 

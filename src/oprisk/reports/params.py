@@ -39,22 +39,24 @@ LEI = re.compile(r"^[0-9A-Z]{18}[0-9]{2}$")
 
 
 def framework_for(period: Period, asked: str | None) -> str:
-    """The framework asked for, or the one the period's end date calls for."""
+    """The framework asked for, or the one the period's end date calls for. 4.2 may be asked
+    for an earlier period (a parallel run): :func:`framework_note` says it is not for submission."""
     if asked in (None, "", "default"):
         return "4.2" if period.end >= CRR3_REFERENCE_DATE else "legacy"
     name = {"3": "legacy", "3.x": "legacy", "legacy": "legacy", "4.2": "4.2"}.get(str(asked))
     if name is None:
         raise ConfigurationError(invalid("framework", asked, "must be 4.2 or legacy"))
-    if name == "4.2" and period.end < MODULE_FROM:
-        raise ConfigurationError(
-            invalid(
-                "framework",
-                asked,
-                f"the 4.2 module applies from reference date {MODULE_FROM.isoformat()}; "
-                f"period {period.label} ends {period.end.isoformat()}",
-            )
-        )
     return name
+
+
+def framework_note(period: Period, framework: str) -> str | None:
+    """Why a 4.2 export for an earlier reference date is not for submission (None if it is)."""
+    if framework == "4.2" and period.end < MODULE_FROM:
+        return (
+            f"the 4.2 module applies from reference date {MODULE_FROM.isoformat()}; this export "
+            f"for {period.end.isoformat()} is for testing and comparison, not for submission"
+        )
+    return None
 
 
 def templates_from(names: str | Iterable[str], framework: str = "legacy") -> list[str]:

@@ -31,6 +31,7 @@ from .params import (
     Parameters,
     formats_from,
     framework_for,
+    framework_note,
     templates_from,
 )
 from .table import Cutoff, Period, Table
@@ -332,7 +333,10 @@ class Reports:
             else None,
             "crr3": built.crr3,
             "filing_indicators": indicators,
-            "notes": {t.code: list(t.notes) for t in tables if t.notes},
+            "notes": {
+                **({"framework": note} if (note := framework_note(per, built.framework)) else {}),
+                **{t.code: list(t.notes) for t in tables if t.notes},
+            },
             "unconfirmed": LEGACY_UNCONFIRMED if built.framework == "legacy" else None,
             "files": digests,
         }

@@ -39,12 +39,16 @@ class ValidationReport:
     problems: tuple[str, ...]
     facts: int
     tables: tuple[str, ...]
+    notes: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         if self.ok:
-            return (
-                f"ok: {self.path.name} is a valid report package "
-                f"({self.facts} facts in {len(self.tables)} tables)"
+            return "\n".join(
+                [
+                    f"ok: {self.path.name} is a valid report package "
+                    f"({self.facts} facts in {len(self.tables)} tables)",
+                    *(f"note: {n}" for n in self.notes),
+                ]
             )
         return "\n".join([f"INVALID: {self.path.name}", *(f"  {p}" for p in self.problems)])
 
@@ -72,7 +76,12 @@ def validate(path: str | Path) -> ValidationReport:
     checker = _Checker(inner, problems)
     checker.run()
     return ValidationReport(
-        path, not problems, tuple(problems), checker.n_facts, tuple(sorted(checker.tables))
+        path,
+        not problems,
+        tuple(problems),
+        checker.n_facts,
+        tuple(sorted(checker.tables)),
+        tuple(checker.notes),
     )
 
 
@@ -84,6 +93,7 @@ class _Checker:
         self.n_facts = 0
         self.tables: set[str] = set()
         self.params: dict[str, str] = {}
+        self.notes: list[str] = []
 
     def fail(self, message: str) -> None:
         self.problems.append(message)
@@ -165,7 +175,13 @@ class _Checker:
                 f"parameters.csv: entityID {p.get('entityID')!r} must be lei:<LEI>.CON or .IND"
             )
         try:
-            date.fromisoformat(p.get("refPeriod", ""))
+            ref = date.fromisoformat(p.get("refPeriod", ""))
+            first = date.fromisoformat(self.fw.meta["from_reference_date"])
+            if ref < first:
+                self.notes.append(
+                    f"refPeriod {ref.isoformat()} precedes {first.isoformat()}, the first reference "
+                    "date of the 4.2 module: a test package, not one to submit"
+                )
         except ValueError:
             self.fail(
                 f"parameters.csv: refPeriod {p.get('refPeriod')!r} must be a date (YYYY-MM-DD)"
