@@ -70,7 +70,7 @@ def c16_eba(
     r = run.result
     bi = r.business_indicator
     years = {y: y - year for y in bi.years}  # year → offset from t
-    items = inputs.financial_items(year, run.legal_entity)
+    items = inputs.financial_items(year, str(run.legal_entity))
     recorded: dict[tuple[str, int], Decimal] = {}
     for y, item, amount in items.itertuples(index=False, name=None):
         recorded[(str(item), years[int(y)])] = amount
@@ -109,13 +109,24 @@ def c16_eba(
         f"Year t = {year}; profile eu-crr3 (CRR3 Art 312: own funds requirement = BIC); "
         f"legal entity {run.legal_entity}; FC approach {fc_approach}.",
     )
-    kw = dict(period=period, cutoff=inputs.cutoff, currency=inputs.currency, notes=notes)
-    tables = [fill(table_def(c), v, **kw) for c in ("c_16.01.a", "c_16.01.b", "c_16.02", "c_16.03")]
+
+    def make(code: str, values: Any, keys: dict[str, tuple[str, ...]] | None = None) -> Table:
+        return fill(
+            table_def(code),
+            values,
+            period=period,
+            cutoff=inputs.cutoff,
+            currency=inputs.currency,
+            notes=notes,
+            keys=keys,
+        )
+
+    tables = [make(c, v) for c in ("c_16.01.a", "c_16.01.b", "c_16.02", "c_16.03")]
     rows: dict[str, dict[str, Any]] = {}
     keys: dict[str, tuple[str, ...]] = {}
     for s in split.subsidiaries if split else ():
         lei = str(s.lei)
         rows[lei] = {f"subsidiary|{k}": money(getattr(s, k)) for k in ("ildc", "ic", "ac", "dc")}
         keys[lei] = (s.legal_entity, lei)
-    tables.append(fill(table_def("c_16.04"), rows, keys=keys, **kw))
+    tables.append(make("c_16.04", rows, keys))
     return tables, run

@@ -44,8 +44,10 @@ BANDS = (
     (3, Decimal(100_000), Decimal(1_000_000)),
     (4, Decimal(1_000_000), None),
 )
-MEASURES = ("events", "gross", "adj_events", "adjustments", "max", "top5", "direct", "insurance")
-MEASURES += ("adj_events_pos", "adj_events_neg", "adjustments_pos", "adjustments_neg")
+MEASURES: tuple[str, ...] = (
+    *("events", "gross", "adj_events", "adjustments", "max", "top5", "direct", "insurance"),
+    *("adj_events_pos", "adj_events_neg", "adjustments_pos", "adjustments_neg"),
+)
 #: the LEI member of the C 17.02 "type of code" domain (qCO) — *unconfirmed* label, see docs
 LEI_CODE_TYPE = "eba_qCO:qx2000"
 

@@ -122,10 +122,9 @@ def _sheet(ws: Any, t: Table) -> None:
     if not t.open:
         put(ws, LABELS, 2, "").border = box
     for j, (code, label) in enumerate(heads):
-        col = start + j
-        lab = put(ws, LABELS, col, label)
+        lab = put(ws, LABELS, start + j, label)
         lab.alignment = Alignment(wrap_text=True, vertical="bottom", horizontal="center")
-        cod = put(ws, CODES, col, code)
+        cod = put(ws, CODES, start + j, code)
         cod.alignment = Alignment(horizontal="center")
         for c in (lab, cod):
             c.font, c.border = bold, box
