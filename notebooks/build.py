@@ -121,8 +121,9 @@ NOTEBOOKS = {
             "rows = db.capital.loss_data(2025)\n"
             "extra = pd.DataFrame([{'event_id': 'WHATIF-LEGAL', 'root_event_id': None, 'accounting_year': 2025,\n"
             "                       'net_loss': Decimal('150000000')}])\n"
+            "# the rows are in whole euros (rows.attrs['unit'] == 1), the BI in EUR millions: say so\n"
             "what_if = capital.sa(sa.result.business_indicator, pd.concat([rows, extra], ignore_index=True), profile='basel',\n"
-            "                     bi_unit=Decimal('1e6'), threshold=Decimal(20000), end_year=2025)\n"
+            "                     bi_unit=Decimal('1e6'), loss_unit=rows.attrs['unit'], threshold=Decimal(20000), end_year=2025)\n"
             "pd.DataFrame({'now': [sa.lc, sa.ilm, sa.orc], 'with the legal loss': [what_if.lc, what_if.ilm, what_if.orc]},\n"
             "             index=['LC (EUR m)', 'ILM', 'ORC (EUR m)']).astype(float)",
         ),

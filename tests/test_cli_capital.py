@@ -173,7 +173,10 @@ def test_errors_exit_2_with_one_line(url):
     for args, text in [
         (("tsa", "--year", "2030"), "no gross income recorded for 2028–2030"),
         (("sa", "--year", "2024", "--threshold", "20000"), "needs --profile"),
-        (("sa", "--year", "2024", "--profile", "basel"), "needs --threshold"),
+        (
+            ("sa", "--year", "2024", "--profile", "cn-nfra"),
+            "amounts in CNY and the calculation is in EUR",
+        ),
         (("sa", "--year", "2024", "--profile", "basel", "--threshold", "5"), "threshold"),
         (("bia", "--year", "2024", "--profile", "nope"), "nope"),
     ]:

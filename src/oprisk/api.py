@@ -87,7 +87,10 @@ class Database:
         self.uow = UnitOfWork(engine, EventStore(clock) if clock else EventStore())
         self.read = ReadModel(self.uow, self.reporting_currency)
         self.recorder = Recorder(
-            self.uow, self.reporting_currency, projector=Projector(), cause_overrides=cause_overrides
+            self.uow,
+            self.reporting_currency,
+            projector=Projector(),
+            cause_overrides=cause_overrides,
         )
 
     def __repr__(self) -> str:

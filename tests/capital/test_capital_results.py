@@ -92,7 +92,7 @@ def test_public_api_is_pinned():
         "alternative_standardised",
         "indicator",
         "losses",
-        "standardised",
+        "internal_loss_multiplier",
     ],
 )
 def test_docstring_examples_run(module):

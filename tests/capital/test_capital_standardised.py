@@ -46,7 +46,7 @@ def items_long() -> pd.DataFrame:
 
 
 def losses() -> pd.DataFrame:
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "event_id": [f"E{y}" for y in range(2015, 2025)],
             "root_event_id": [None] * 10,
@@ -54,6 +54,8 @@ def losses() -> pd.DataFrame:
             "net_loss": ANNUAL,
         }
     )
+    frame.attrs.update(currency="EUR", unit=M)  # net_loss in EUR millions, like the BI items
+    return frame
 
 
 # --- BI -----------------------------------------------------------------------------------------
@@ -171,9 +173,9 @@ def test_ilm_worked_example_and_exact_one():
 
 
 def test_ilm_rescales_lc_to_bi_unit():
-    lc = loss_component(
-        losses().assign(net_loss=lambda f: f.net_loss * 1_000_000), threshold=20000, end_year=2024
-    )
+    whole = losses().assign(net_loss=lambda f: f.net_loss * 1_000_000)
+    whole.attrs["unit"] = 1  # now in whole euros
+    lc = loss_component(whole, threshold=20000, end_year=2024)
     assert lc.lc == D("343500000") and lc.unit == 1
     assert round(ilm(lc, bic(2145, bi_unit=M)).ilm, 6) == D("1.050063")
 
@@ -204,7 +206,7 @@ def test_sa_worked_example_basel():
     assert r.summary().loc["RWA (EUR × 1000000)", "value"] == D("3829.45")
 
 
-@pytest.mark.parametrize("name", ["eu-crr3", "uk-pra", "cn-nfra"])
+@pytest.mark.parametrize("name", ["eu-crr3", "uk-pra"])
 def test_sa_ilm_one_profiles(name):
     r = sa(items_wide(), losses(), profile=name, bi_unit=M, threshold=20000)
     assert r.ilm == 1 and r.ilm_rule == "profile" and r.orc == D("291.75")
@@ -269,8 +271,11 @@ def test_sa_threshold_rules():
         allow_any_threshold=True,
     )
     assert r.lc == D("343.5")
-    with pytest.raises(MissingInputError, match="'threshold'"):
-        sa(items_wide(), losses(), profile="basel", bi_unit=M)
+    # no threshold: the profile's default, EUR 20,000 (the same default everywhere)
+    assert sa(items_wide(), losses(), profile="basel", bi_unit=M).lc == D("343.5")
+    no_default = replace(get_profile("basel"), thresholds=())
+    with pytest.raises(MissingInputError, match=r"'threshold'.*no confirmed EUR loss threshold"):
+        sa(items_wide(), losses(), profile=no_default, bi_unit=M)
     lc = loss_component(losses(), threshold=20000, end_year=2024, unit=M)
     with pytest.raises(CapitalError, match="only when raw loss rows"):
         sa(items_wide(), lc, profile="basel", bi_unit=M, threshold=20000)

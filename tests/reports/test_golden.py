@@ -178,7 +178,7 @@ def cells(df: pd.DataFrame) -> dict[tuple[str, str], float]:
 
 def test_c17_01_every_cell(seeded):
     db, t = seeded
-    df = db.reports.c17_01("2025", t)
+    df = db.reports.c17_01("2025", t, threshold=10_000)  # the data set collects from 10,000
     thresholds = {
         (r, c): 10_000
         for r in [f"{b:04d}" for b in range(10, 820, 100)] + ["0910"]
@@ -191,7 +191,7 @@ def test_c17_01_every_cell(seeded):
 
 def test_c17_01_interim_period(seeded):
     db, t = seeded
-    df = db.reports.c17_01("2025-H1", t)
+    df = db.reports.c17_01("2025-H1", t, threshold=10_000)
     # new in H1: A 15,000, B 55,000, C 1,200,000, G 130,000, M 90,000 (its 19,000 is accounted in October)
     assert df.loc["0910", "0080"] == 5
     assert df.loc["0920", "0080"] == 15_000 + 55_000 + 1_200_000 + 130_000 + 90_000
@@ -299,3 +299,15 @@ def test_bands_and_periods():
     assert Period.parse(2025).capital_year == 2025 and Period.parse("2025-H1").capital_year == 2024
     with pytest.raises(Exception, match="period"):
         Period.parse("2025-Q3")
+    with pytest.raises(Exception, match="quarter-end"):
+        Period.parse("2026-06-29")
+    q = Period.parse("2026-06-30")  # a reference date: 1 January to that date
+    assert (q.start, q.end, q.interim, q.capital_year) == (
+        date(2026, 1, 1),
+        date(2026, 6, 30),
+        True,
+        2025,
+    )
+    assert (
+        not Period.parse("2026-12-31").interim and Period.parse("2026-12-31").capital_year == 2026
+    )

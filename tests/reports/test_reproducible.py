@@ -36,7 +36,7 @@ def test_same_cutoff_same_bytes_after_more_facts(seeded, more_facts, tmp_path):
     manifest = json.loads((first / "manifest.json").read_text())
     assert manifest["knowledge_cutoff"]["position"] == db.position(t)
     assert manifest["knowledge_cutoff"]["time"] is not None
-    assert manifest["parameters"]["threshold"] == "10000" and manifest["profile"]["name"] == "basel"
+    assert manifest["parameters"]["threshold"] == "20000" and manifest["profile"]["name"] == "basel"
     assert manifest["oprisk_version"]
     # the later facts do change an export made now: the test is not vacuous
     r3 = db.reports.export("all", "2025", None, ["csv"], now)
@@ -128,6 +128,15 @@ def test_sqlite_and_postgresql_export_the_same_bytes(pg_db, clock, seed_facts, t
         ma, mb = (json.loads(x.pop("manifest.json")) for x in (a, b))
         assert a == b and len(a) == 13
         ma.pop("log_digest", None), mb.pop("log_digest", None)
+        assert _without_digest(ma) == _without_digest(mb)
+        # the EBA 4.2 templates and their report package, too
+        for name, db in (("sqlite", lite), ("postgresql", pg_db)):
+            out[name] = tmp_path / f"{name}-4.2"
+            db.reports.export(None, "2025", cutoffs[0], ["xbrl-csv", "xlsx", "csv", "json"],
+                              out[name], framework="4.2", entity="529900T8BM49AURSDO55")  # fmt: skip
+        a, b = files(out["sqlite"]), files(out["postgresql"])
+        ma, mb = (json.loads(x.pop("manifest.json")) for x in (a, b))
+        assert a == b and len(a) == 2 + 2 * 8 and any(n.endswith(".zip") for n in a)
         assert _without_digest(ma) == _without_digest(mb)
     finally:
         lite.close()

@@ -48,7 +48,14 @@ def load(db, n_per_unit, rng, start=date(2016, 1, 1)):
 def test_lda_from_the_store(db):
     rng = np.random.default_rng(7)
     load(db, 300, rng)
-    kw = dict(uom="et", n_simulations=20_000, random_state=3, families=("lognormal",), method="mc")
+    kw = dict(
+        uom="et",
+        n_simulations=20_000,
+        random_state=3,
+        families=("lognormal",),
+        method="mc",
+        threshold=10_000,  # the data are collected from 10,000 (the default is 20,000)
+    )
     run = db.capital.lda(2025, **kw)
     units = {u.unit: u for u in run.units}
     assert set(units) == {"ET2", "ET7"}

@@ -16,10 +16,11 @@ from .indicator import (
     bic,
     business_indicator,
 )
+from .internal_loss_multiplier import ILMResult, ilm
 from .losses import AnnualLoss, EventLine, LossComponentResult, Posting, loss_component
 from .profiles import PROFILES, Profile, get_profile
 from .results import CapitalResult
-from .standardised import ILMResult, SAResult, ilm, sa
+from .standardised import SAResult, sa
 from .traditional_standardised import LineCharge, TSAResult, YearCharge, tsa
 
 __all__ = [

@@ -14,7 +14,7 @@ import pandas as pd
 from oprisk.errors import CapitalError, MissingInputError, invalid
 
 from .inputs import keyed_table
-from .profiles import Profile, get_profile
+from .profiles import Profile, get_profile, in_currency
 from .results import CONTEXT, CapitalResult, avg, to_decimal, to_year
 
 #: BI items and the short codes also accepted (OPE10.2 Table 1; reference §4.2).
@@ -269,6 +269,8 @@ class BICResult(CapitalResult):
     bic: Decimal
     profile: str
     currency: str
+    #: units of ``currency`` per unit of the profile's currency, when the two differ
+    fx_rate: Decimal | None = None
 
     def _rows(self) -> list[tuple[str, Any, int | None, str]]:
         rows: list[tuple[str, Any, int | None, str]] = [
@@ -280,8 +282,14 @@ class BICResult(CapitalResult):
             )
             for b in self.buckets
         ]
+        fx: list[tuple[str, Any, int | None, str]] = (
+            [(f"FX rate ({self.currency} per profile currency)", self.fx_rate, 6, "boundaries")]
+            if self.fx_rate is not None
+            else []
+        )
         return [
             (f"BI ({self.currency} × {self.bi_unit.normalize():f})", self.bi, 2, "OPE25.3"),
+            *fx,
             ("bucket", self.bucket, None, "OPE25.7"),
             *rows,
             (
@@ -299,6 +307,7 @@ def bic(
     bi_unit: Decimal | int | str,
     profile: Profile | str = "basel",
     currency: str | None = None,
+    fx_rate: Decimal | int | str | None = None,
 ) -> BICResult:
     """Business Indicator Component: marginal 12 % / 15 % / 18 % above EUR 1bn / 30bn [OPE25.7].
 
@@ -316,8 +325,11 @@ def bic(
     profile
         Supplies the boundaries and coefficients (CRR3 Art 313 uses the Basel ones).
     currency
-        Reporting currency; ``None`` takes it from a BI result, else ``"EUR"``. The boundaries are
-        EUR amounts: for another currency use a profile with converted boundaries.
+        Currency of the BI; ``None`` takes it from a BI result, else the profile's currency.
+    fx_rate
+        Units of ``currency`` per unit of ``profile.currency`` (a recorded FX rate), needed only
+        when the two differ: the boundaries are converted with it. Without it a BI in another
+        currency than the profile's is refused with an error naming both.
 
     Returns
     -------
@@ -332,13 +344,18 @@ def bic(
     if isinstance(bi, BusinessIndicatorResult):
         currency = currency or bi.currency
         bi = bi.bi
+    currency = currency or prof.currency
     value = to_decimal(bi, "bi")
     unit = to_decimal(bi_unit, "bi_unit")
     if unit <= 0:
         raise CapitalError(invalid("bi_unit", bi_unit, "must be > 0 (e.g. 1e6 for millions)"))
     if value < 0:
         raise CapitalError(invalid("bi", bi, "must be ≥ 0"))
-    lows = [Decimal(0), *(CONTEXT.divide(b, unit) for b in prof.bucket_boundaries)]
+    rate = None if fx_rate is None or currency == prof.currency else to_decimal(fx_rate, "fx_rate")
+    bounds = [
+        in_currency(b, prof, currency, rate, "bucket boundaries") for b in prof.bucket_boundaries
+    ]
+    lows = [Decimal(0), *(CONTEXT.divide(b, unit) for b in bounds)]
     highs: list[Decimal | None] = [*lows[1:], None]
     parts = []
     for i, (lo, hi, coef) in enumerate(zip(lows, highs, prof.marginal_coefficients, strict=True)):
@@ -352,5 +369,6 @@ def bic(
         buckets=tuple(parts),
         bic=sum((p.contribution for p in parts), Decimal(0)),
         profile=prof.name,
-        currency=currency or "EUR",
+        currency=currency,
+        fx_rate=rate,
     )

@@ -14,6 +14,7 @@ import pandas as pd
 
 from oprisk.errors import CapitalError, MissingInputError, invalid
 
+from .crr3 import ExclusionCheck, art320
 from .loss_rows import FLAG_COLUMNS, REQUIRED_COLUMNS, read_rows, roots
 from .results import CONTEXT, CapitalResult, to_decimal, to_year
 
@@ -80,6 +81,8 @@ class LossComponentResult(CapitalResult):
     ilm_ineligible_reason: str | None
     events: tuple[EventLine, ...]
     postings: tuple[Posting, ...]
+    #: every approved exclusion checked against CRR3 Art 320(1)
+    exclusion_checks: tuple[ExclusionCheck, ...] = ()
 
     def events_frame(self) -> pd.DataFrame:
         """Every group/status line: included, below threshold, excluded, credit boundary, gain."""
@@ -123,6 +126,10 @@ class LossComponentResult(CapitalResult):
             ("average annual loss", self.average_annual_loss, 2, ref),
             (f"LC ({self.currency} × {self.unit.normalize():f})", self.lc, 2, "OPE25.8"),
             ("ILM may be used", self.ilm_eligible, None, "SAMA §7.3.3"),
+            *(
+                (f"exclusion {c.group_id}", c.finding, None, "CRR3 Art 320(1)")
+                for c in self.exclusion_checks
+            ),
         ]
 
 
@@ -134,9 +141,9 @@ def loss_component(
     years: int = 10,
     min_years: int = 5,
     years_of_data: int | None = None,
-    unit: Decimal | int | str = 1,
+    unit: Decimal | int | str | None = None,
     allow_any_threshold: bool = False,
-    currency: str = "EUR",
+    currency: str | None = None,
 ) -> LossComponentResult:
     """Loss Component LC = 15 × average annual net loss over the window [OPE25.8], [CRR3 Art 316-320].
 
@@ -176,11 +183,14 @@ def loss_component(
         Years of good-quality loss data available (``None`` = ``years``). With fewer than
         ``years`` the window shrinks to the years available and the average is over them.
     unit
-        How many currency units one unit of ``net_loss`` is (``Decimal("1e6")`` for millions).
+        How many currency units one unit of ``net_loss`` is (``Decimal("1e6")`` for millions);
+        ``None`` = the frame's ``attrs["unit"]``, else 1 (whole currency units). A ``unit`` that
+        contradicts ``attrs["unit"]`` is refused.
     allow_any_threshold
         Accept a threshold other than 20,000 / 100,000.
     currency
-        Reporting currency code, carried in the result.
+        Currency of ``net_loss`` and the threshold; ``None`` = the frame's
+        ``attrs["currency"]``, else EUR. One that contradicts ``attrs["currency"]`` is refused.
 
     Returns
     -------
@@ -204,7 +214,7 @@ def loss_component(
                 "must be 20000 or 100000 (pass allow_any_threshold=True for another)",
             )
         )
-    scale = to_decimal(unit, "unit")
+    scale, currency = _unit_and_currency(losses, unit, currency)
     if scale <= 0:
         raise CapitalError(invalid("unit", unit, "must be > 0"))
     end = to_year(end_year, "end_year")
@@ -280,6 +290,7 @@ def loss_component(
     total = sum((a.net_loss for a in annual), Decimal(0))
     average = CONTEXT.divide(total, Decimal(n_years))
     eligible = n_years >= min_years
+    events = _event_lines(postings, status_of, group, reference)
     return LossComponentResult(
         threshold=thr,
         unit=scale,
@@ -298,9 +309,45 @@ def loss_component(
         ilm_ineligible_reason=None
         if eligible
         else f"{n_years} years of good-quality loss data < {min_years}: the ILM must not be used (BIC only)",
-        events=_event_lines(postings, status_of, group, reference),
+        events=events,
         postings=postings,
+        exclusion_checks=_exclusion_checks(events, total, n_years, scale, thr),
     )
+
+
+def _exclusion_checks(
+    events: tuple[EventLine, ...], total: Decimal, n_years: int, scale: Decimal, thr: Decimal
+) -> tuple[ExclusionCheck, ...]:
+    """CRR3 Art 320(1) for every excluded group above the threshold, against the average annual
+    loss with those groups counted (the average they would otherwise be part of)."""
+    excluded = [
+        (e.group_id, e.exclusion_reference, e.aggregated_net_loss)
+        for e in events
+        if e.status == "excluded" and CONTEXT.multiply(e.aggregated_net_loss, scale) >= thr
+    ]
+    if not excluded:
+        return ()
+    with_them = total + sum((amount for _, _, amount in excluded), Decimal(0))
+    return art320(excluded, CONTEXT.divide(with_them, Decimal(n_years)))
+
+
+def _unit_and_currency(losses: Any, unit: Any, currency: str | None) -> tuple[Decimal, str]:
+    attrs = losses.attrs if isinstance(losses, pd.DataFrame) else {}
+    declared_unit, declared_currency = attrs.get("unit"), attrs.get("currency")
+    scale = to_decimal(unit if unit is not None else (declared_unit or 1), "unit")
+    if (
+        unit is not None
+        and declared_unit is not None
+        and to_decimal(declared_unit, "unit") != scale
+    ):
+        raise CapitalError(
+            invalid("unit", unit, f"the loss rows say their unit is {declared_unit}")
+        )
+    if currency is not None and declared_currency is not None and currency != declared_currency:
+        raise CapitalError(
+            invalid("currency", currency, f"the loss rows are in {declared_currency}")
+        )
+    return scale, currency or declared_currency or "EUR"
 
 
 _REASONS = {

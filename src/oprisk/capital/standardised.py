@@ -1,99 +1,27 @@
-"""Basel III standardised approach: ILM and the full chain BI → BIC → LC → ILM → ORC [OPE25].
-
-The ILM needs ln and a power; they are computed with :mod:`decimal` (``Decimal.ln`` / ``exp``) at
-60 significant digits and rounded to the module's 40, so results are deterministic on every
-platform and ILM = 1 exactly when LC = BIC.
-"""
+"""Basel III standardised approach: the full chain BI → BIC → LC → ILM → ORC [OPE25], with the
+jurisdiction's switches (profiles) and the EU CRR3 rules of :mod:`.crr3`."""
 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
-from decimal import Context, Decimal
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
 
 from oprisk.errors import CapitalError, DataQualityWarning, MissingInputError, invalid
 
+from .crr3 import Art316, ILDCSplit, art316, ildc_split
 from .indicator import BICResult, BusinessIndicatorResult, bic, business_indicator
+from .internal_loss_multiplier import ILMResult, _lc_in_bi_units, ilm
 from .losses import LossComponentResult, loss_component
-from .profiles import Profile, get_profile
+from .profiles import Profile, get_profile, in_currency
 from .results import CONTEXT, RWA_FACTOR, CapitalResult, to_decimal
 
-_HIGH = Context(prec=60)
 _ONE = Decimal(1)
-#: ILM exponent [OPE25.8].
-ILM_EXPONENT = Decimal("0.8")
-
-
-@dataclass(frozen=True)
-class ILMResult(CapitalResult):
-    """ILM = ln(e − 1 + (LC/BIC)^0.8) with its intermediate figures [OPE25.8]."""
-
-    lc: Decimal
-    bic: Decimal
-    ratio: Decimal
-    ratio_power: Decimal
-    ilm: Decimal
-    method: str = "decimal ln/exp, 60 digits, rounded to 40"
-
-    def _rows(self) -> list[tuple[str, Any, int | None, str]]:
-        return [
-            ("LC", self.lc, 2, "OPE25.8"),
-            ("BIC", self.bic, 2, "OPE25.7"),
-            ("LC / BIC", self.ratio, 6, "OPE25.8"),
-            ("(LC / BIC)^0.8", self.ratio_power, 6, "OPE25.8"),
-            ("ILM", self.ilm, 6, "OPE25.8"),
-        ]
-
-
-def ilm(lc: LossComponentResult | Any, bic: BICResult | Any) -> ILMResult:
-    """Internal Loss Multiplier ILM = ln(e − 1 + (LC / BIC)^0.8) [OPE25.8].
-
-    ILM = 1 when LC = BIC, > 1 above, < 1 below; ln(e − 1) ≈ 0.5413 as LC → 0.
-
-    Parameters
-    ----------
-    lc
-        A :class:`LossComponentResult` or the LC as a number (≥ 0).
-    bic
-        A :class:`BICResult` or the BIC as a number (> 0). When both are results the LC is
-        rescaled to the BIC's unit (``lc.unit`` / ``bic.bi_unit``); plain numbers must share a unit.
-
-    Returns
-    -------
-    ILMResult
-
-    Examples
-    --------
-    >>> round(ilm(Decimal("343.50"), Decimal("291.75")).ilm, 6)
-    Decimal('1.050063')
-    """
-    lc_value = _lc_in_bi_units(lc, bic)
-    bic_value = to_decimal(bic.bic if isinstance(bic, BICResult) else bic, "bic")
-    if bic_value <= 0:
-        raise CapitalError(invalid("bic", bic_value, "must be > 0 for the ILM"))
-    if lc_value < 0:
-        raise CapitalError(invalid("lc", lc_value, "must be ≥ 0"))
-    ratio = _HIGH.divide(lc_value, bic_value)
-    power = _HIGH.exp(_HIGH.multiply(ILM_EXPONENT, _HIGH.ln(ratio))) if ratio > 0 else Decimal(0)
-    e_minus_1 = _HIGH.subtract(_HIGH.exp(_ONE), _ONE)
-    value = _HIGH.ln(_HIGH.add(e_minus_1, power))
-    return ILMResult(
-        lc=lc_value,
-        bic=bic_value,
-        ratio=CONTEXT.plus(ratio),
-        ratio_power=CONTEXT.plus(power),
-        ilm=CONTEXT.plus(value),
-    )
-
-
-def _lc_in_bi_units(lc: Any, bic_: Any) -> Decimal:
-    if isinstance(lc, LossComponentResult):
-        unit = bic_.bi_unit if isinstance(bic_, BICResult) else lc.unit
-        return CONTEXT.divide(CONTEXT.multiply(lc.lc, lc.unit), unit)
-    return to_decimal(lc, "lc")
+__all__ = ["ILMResult", "SAResult", "ilm", "loss_unit_of", "sa"]
 
 
 @dataclass(frozen=True)
@@ -115,6 +43,10 @@ class SAResult(CapitalResult):
     loss_data_standards_met: bool
     orc: Decimal
     rwa: Decimal
+    #: CRR3 Art 314(3): the ILDC with subsidiaries computed separately (the BI uses its total)
+    ildc_split: ILDCSplit | None = None
+    #: CRR3 Art 316: whether the annual operational risk loss must be calculated
+    art316: Art316 | None = None
 
     def _rows(self) -> list[tuple[str, Any, int | None, str]]:
         unit = f"{self.currency} × {self.bi_unit.normalize():f}"
@@ -135,6 +67,10 @@ class SAResult(CapitalResult):
             rows.append((f"LC ({unit})", self.lc, 2, "OPE25.8"))
         if self.ilm_formula is not None:
             rows.append(("ILM by formula", self.ilm_formula.ilm, 6, "OPE25.8"))
+        if self.ildc_split is not None:
+            rows += self.ildc_split._rows()
+        if self.art316 is not None:
+            rows.append(("annual loss calculation", self.art316.required, None, self.art316.reason))
         return [
             *rows,
             ("ILM applied", self.ilm, 6, "OPE25.8"),
@@ -156,7 +92,11 @@ def sa(
     years_of_data: int | None = None,
     loss_data_standards_met: bool = True,
     allow_any_threshold: bool = False,
-    currency: str = "EUR",
+    currency: str | None = None,
+    fx_rate: Decimal | int | str | None = None,
+    subsidiaries: Mapping[str, Any] | None = None,
+    subsidiary_leis: Mapping[str, str | None] | None = None,
+    art316_waiver: bool = False,
 ) -> SAResult:
     """Basel III standardised approach: ORC = BIC × ILM, RWA = 12.5 × ORC [OPE25.2].
 
@@ -185,29 +125,78 @@ def sa(
     bi_unit
         Currency units per unit of the BI figures (``Decimal("1e6")`` for EUR millions).
     threshold
-        Loss threshold in whole currency units, one of ``profile.thresholds`` unless
-        ``allow_any_threshold``; required with raw losses, not allowed with an LC result.
+        Loss threshold in whole units of the **profile's** currency, one of
+        ``profile.thresholds`` unless ``allow_any_threshold``; ``None`` = the profile's default
+        (EUR 20,000). Used with raw losses only; not allowed with an LC result.
     loss_unit
-        Currency units per unit of ``net_loss``; ``None`` = ``bi_unit``.
+        Currency units per unit of ``net_loss``. ``None`` reads ``losses.attrs["unit"]`` (the
+        frames of ``db.capital.loss_data`` carry it: 1, whole currency units); a frame without
+        that attribute is refused: the loss unit is never assumed to be the BI unit.
     end_year
         BI year t and last year of the loss window; ``None`` = the latest year of the BI items.
     years_of_data
         Years of good-quality loss data (``None`` = ``profile.loss_years``, i.e. 10).
     loss_data_standards_met
         False floors the ILM at 1.
-    allow_any_threshold, currency
+    allow_any_threshold
         As for :func:`loss_component`.
+    currency
+        Currency of the BI and the losses; ``None`` takes it from a BI result or the losses'
+        ``attrs["currency"]``, else the profile's. Losses in another currency are refused.
+    fx_rate
+        Units of ``currency`` per unit of ``profile.currency`` (a recorded FX rate); needed only
+        when the two differ, to convert the bucket boundaries and the threshold.
+    subsidiaries, subsidiary_leis
+        CRR3 Art 314(3): the BI items (or BI results) of subsidiaries whose ILDC is computed
+        separately, by legal entity, and their LEIs; the BI then uses the split ILDC
+        (:func:`~oprisk.capital.crr3.ildc_split`). Requires the BI as items or a result.
+    art316_waiver
+        The institution holds a CRR3 Art 316(2) waiver (only possible up to a BI of EUR 1bn).
+        With a profile that has Art 316 limits (``eu-crr3``) the result says whether the annual
+        operational risk loss must be calculated.
 
     Returns
     -------
     SAResult
     """
     prof = get_profile(profile)
+    loss_attrs = losses.attrs if isinstance(losses, pd.DataFrame) else {}
+    if currency is None:
+        currency = (
+            bi.currency
+            if isinstance(bi, BusinessIndicatorResult)
+            else loss_attrs.get("currency") or prof.currency
+        )
     bi_result = bi if isinstance(bi, BusinessIndicatorResult) else None
     if bi_result is None and isinstance(bi, pd.DataFrame | dict):
         bi_result = business_indicator(bi, end_year=end_year, currency=currency)
+    if bi_result is not None and bi_result.currency != currency:
+        raise CapitalError(
+            invalid("currency", currency, f"the BI is in {bi_result.currency}: convert one of them")
+        )
+    split = None
+    if subsidiaries:
+        if bi_result is None:
+            raise MissingInputError(
+                invalid("bi", bi, "the Art 314(3) split needs the BI items, not a number")
+            )
+        split = ildc_split(
+            bi_result,
+            {
+                name: items
+                if isinstance(items, BusinessIndicatorResult)
+                else business_indicator(items, end_year=bi_result.years[-1], currency=currency)
+                for name, items in subsidiaries.items()
+            },
+            subsidiary_leis,
+        )
+        bi_result = replace(bi_result, ildc=split.ildc, bi=split.ildc + bi_result.sc + bi_result.fc)
     bic_result = bic(
-        bi_result if bi_result is not None else bi, bi_unit=bi_unit, profile=prof, currency=currency
+        bi_result if bi_result is not None else bi,
+        bi_unit=bi_unit,
+        profile=prof,
+        currency=currency,
+        fx_rate=fx_rate,
     )
     t = end_year if end_year is not None else (bi_result.years[-1] if bi_result else None)
 
@@ -227,6 +216,17 @@ def sa(
         prof, bic_result, lc_result, formula, years_of_data, loss_data_standards_met
     )
     orc = CONTEXT.multiply(bic_result.bic, value)
+    art316_result = (
+        art316(
+            CONTEXT.multiply(bic_result.bi, bic_result.bi_unit),
+            prof,
+            currency,
+            bic_result.fx_rate,
+            art316_waiver,
+        )
+        if prof.loss_calculation_bi is not None
+        else None
+    )
     return SAResult(
         profile=prof.name,
         currency=currency,
@@ -245,6 +245,8 @@ def sa(
         loss_data_standards_met=loss_data_standards_met,
         orc=orc,
         rwa=CONTEXT.multiply(RWA_FACTOR, orc),
+        ildc_split=split,
+        art316=art316_result,
     )
 
 
@@ -266,18 +268,33 @@ def _loss_component(
             )
         return losses
     if threshold is None:
-        raise MissingInputError(
-            invalid("threshold", None, "required with raw losses (20000 or 100000)")
-        )
+        threshold = prof.default_threshold
+        if threshold is None:
+            raise MissingInputError(
+                invalid(
+                    "threshold",
+                    None,
+                    f"profile {prof.name!r} has no confirmed {prof.currency} loss threshold: pass one",
+                )
+            )
     thr = to_decimal(threshold, "threshold")
     if thr < 0:
         raise CapitalError(invalid("threshold", threshold, "must be ≥ 0"))
     if not allow_any_threshold and thr not in prof.thresholds:
-        allowed = ", ".join(f"{x:f}" for x in prof.thresholds)
+        allowed = ", ".join(f"{x:f}" for x in prof.thresholds) or "(none confirmed)"
         raise CapitalError(
-            invalid("threshold", threshold, f"must be one of {allowed} under profile {prof.name!r}")
+            invalid(
+                "threshold",
+                threshold,
+                f"must be one of {allowed} {prof.currency} under profile {prof.name!r}",
+            )
         )
-    if thr > min(prof.thresholds) and bic_result.bucket == 1 and not allow_any_threshold:
+    if (
+        prof.thresholds
+        and thr > min(prof.thresholds)
+        and bic_result.bucket == 1
+        and not allow_any_threshold
+    ):
         warnings.warn(
             f"threshold {thr:f} above {min(prof.thresholds):f} is a discretion for buckets 2-3 "
             "(EBA Policy Advice 2019 §1.3); this bank is in bucket 1",
@@ -290,15 +307,38 @@ def _loss_component(
         )
     return loss_component(
         losses,
-        threshold=thr,
+        threshold=in_currency(thr, prof, currency, bic_result.fx_rate, "loss thresholds"),
         end_year=end_year,
         years=prof.loss_years,
         min_years=prof.min_loss_years,
         years_of_data=years_of_data,
-        unit=bic_result.bi_unit if loss_unit is None else loss_unit,
+        unit=loss_unit_of(losses, loss_unit),
         allow_any_threshold=True,  # checked against the profile above
         currency=currency,
     )
+
+
+def loss_unit_of(losses: pd.DataFrame, loss_unit: Any) -> Decimal:
+    """The unit of the losses' ``net_loss``: ``loss_unit`` or the frame's ``attrs["unit"]``.
+
+    Neither given is an error (the BI unit is never assumed); both given and different too.
+    """
+    declared = losses.attrs.get("unit")
+    if loss_unit is None and declared is None:
+        raise MissingInputError(
+            invalid(
+                "loss_unit",
+                None,
+                "the loss rows carry no unit (attrs['unit']): pass loss_unit= "
+                "(1 for whole currency units, as db.capital.loss_data returns them)",
+            )
+        )
+    unit = to_decimal(loss_unit if loss_unit is not None else declared, "loss_unit")
+    if declared is not None and loss_unit is not None and to_decimal(declared, "unit") != unit:
+        raise CapitalError(
+            invalid("loss_unit", loss_unit, f"the loss rows say their unit is {declared}")
+        )
+    return unit
 
 
 def _decide(
@@ -312,7 +352,8 @@ def _decide(
     if prof.ilm_fixed_at_one:
         return "profile", f"{prof.description} [{prof.citation}]", _ONE
     if bic_result.bucket == 1 and not prof.bucket1_ilm:
-        return "bucket-1", "bucket-1 bank (BI ≤ EUR 1bn): ILM = 1, ORC = BIC [OPE25]", _ONE
+        limit = f"{prof.currency} {prof.bucket_boundaries[0]:,f}"
+        return "bucket-1", f"bucket-1 bank (BI ≤ {limit}): ILM = 1, ORC = BIC [OPE25]", _ONE
     n_years = lc.years_of_data if lc is not None else years_of_data
     if n_years is not None and n_years < prof.min_loss_years:
         return (

@@ -14,7 +14,8 @@ from typing import Any
 import click
 import pandas as pd
 
-from oprisk.cli.options import Group, open_db, parse_as_of
+from oprisk.capital.profiles import DEFAULT_THRESHOLD
+from oprisk.cli.options import Group, open_db, parse_as_of, parse_subsidiaries
 from oprisk.errors import ConfigurationError
 
 _OFFSETTING = click.Choice(["within-year", "none"])
@@ -155,7 +156,12 @@ def asa_cmd(
     default=None,
     help="Jurisdiction profile (required): basel, basel-bucket1-ilm, eu-crr3, uk-pra, cn-nfra.",
 )
-@click.option("--threshold", default=None, help="Loss threshold (required): 20000 or 100000.")
+@click.option(
+    "--threshold",
+    default=None,
+    help="Loss threshold in the profile's currency (default: the profile's, EUR 20000 = "
+    "CRR3 Art 319(1) / OPE25; 100000 for buckets 2-3 where allowed).",
+)
 @click.option(
     "--bi-unit",
     default="1",
@@ -168,6 +174,22 @@ def asa_cmd(
     default=None,
     help="Years of good-quality loss data (default: the profile's 10).",
 )
+@click.option(
+    "--subsidiary",
+    "subsidiaries",
+    multiple=True,
+    help="CRR3 Art 314(3) subsidiary whose ILDC is computed apart, as NAME=LEI (repeat).",
+)
+@click.option(
+    "--art316-waiver", is_flag=True, help="The institution holds a CRR3 Art 316(2) waiver."
+)
+@click.option(
+    "--fc-approach",
+    type=click.Choice(["accounting", "prudential"]),
+    default="accounting",
+    show_default=True,
+    help="Trading / banking book values the financial component uses.",
+)
 @click.pass_context
 def sa_cmd(
     ctx: click.Context,
@@ -179,16 +201,18 @@ def sa_cmd(
     threshold: str | None,
     bi_unit: str,
     years_of_data: int | None,
+    subsidiaries: tuple[str, ...],
+    art316_waiver: bool,
+    fc_approach: str,
 ) -> None:
     """Basel III standardised approach: BI, BIC, LC, ILM, ORC and RWA."""
+
     if profile is None:
         from oprisk.capital import PROFILES
 
         raise ConfigurationError(
             f"capital sa needs --profile (the jurisdiction decides the ILM): one of {', '.join(PROFILES)}"
         )
-    if threshold is None:
-        raise ConfigurationError("capital sa needs --threshold: 20000 or 100000")
     with open_db(ctx) as db:
         run = db.capital.sa(
             year,
@@ -198,6 +222,9 @@ def sa_cmd(
             threshold=threshold,
             bi_unit=bi_unit,
             years_of_data=years_of_data,
+            subsidiaries=parse_subsidiaries(subsidiaries),
+            art316_waiver=art316_waiver,
+            fc_approach=fc_approach,
         )
     _show(run, as_json)
 
@@ -221,7 +248,11 @@ def sa_cmd(
 @click.option("--sims", default=200_000, show_default=True, type=int, help="Monte Carlo years.")
 @click.option("--seed", default=2026, show_default=True, type=int)
 @click.option(
-    "--threshold", default=10_000.0, show_default=True, type=float, help="Collection threshold."
+    "--threshold",
+    default=float(DEFAULT_THRESHOLD),
+    show_default=True,
+    type=float,
+    help="Loss threshold (the same default as capital sa and export: EUR 20,000).",
 )
 @click.option(
     "--copula",

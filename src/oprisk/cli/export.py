@@ -1,9 +1,13 @@
-"""``oprisk export``: regulatory templates as known at a knowledge cut-off, and ``--verify``.
+"""``oprisk export``: regulatory templates as known at a knowledge cut-off, ``--verify`` and
+``--validate``.
 
-``oprisk export --template c17.01 --period 2025 --as-of 2026-02-15 --format xlsx --out DIR`` writes
-the files and ``manifest.json`` (cut-off position and time, parameters, version, SHA-256 of every
-file); ``oprisk export --verify DIR`` re-runs the export from the manifest in a temporary directory
-and exits 1 naming every file whose bytes differ.
+``oprisk export --period 2026-06-30 --as-of T --format xbrl-csv --entity LEI --out DIR`` writes
+the EBA 4.2 report package and ``manifest.json`` (cut-off position and time, parameters,
+version, SHA-256 of every file); ``--framework`` picks 4.2 or the legacy templates (default:
+the one the period calls for). ``oprisk export --verify DIR`` re-runs the export from the
+manifest in a temporary directory and exits 1 naming every file whose bytes differ;
+``oprisk export --validate PACKAGE`` checks a report package's structure and exits 1 naming
+each problem.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from oprisk.cli.options import Command, open_db, parse_as_of
+from oprisk.cli.options import Command, open_db, parse_as_of, parse_subsidiaries
 
 
 @click.command("export", cls=Command)
@@ -21,12 +25,20 @@ from oprisk.cli.options import Command, open_db, parse_as_of
     "--template",
     "templates",
     multiple=True,
-    help="c16, c17.01, c17.02, or1, or2, or3 or all (repeat or comma-separate).",
+    help="Templates (repeat or comma-separate), or all. Legacy: c16, c17.01, c17.02; 4.2: "
+    "c16.01, c16.02, c16.03, c16.04, c17.01, c17.02; both: or1, or2, or3. "
+    "Default: the framework's COREP templates.",
 )
 @click.option(
     "--period",
     default=None,
-    help="Reporting period: 2025 (calendar year) or 2025-H1 (interim).",
+    help="2025 (calendar year), 2025-H1 (interim) or a quarter-end reference date (2026-06-30).",
+)
+@click.option(
+    "--framework",
+    type=click.Choice(["4.2", "legacy"]),
+    default=None,
+    help="COREP framework (default: 4.2 from reference date 2026-06-30, legacy before).",
 )
 @click.option(
     "--as-of",
@@ -39,7 +51,7 @@ from oprisk.cli.options import Command, open_db, parse_as_of
     multiple=True,
     default=("xlsx",),
     show_default=True,
-    help="xlsx, csv or json (repeat or comma-separate).",
+    help="xlsx, csv, json or xbrl-csv (repeat or comma-separate).",
 )
 @click.option(
     "--out",
@@ -48,8 +60,18 @@ from oprisk.cli.options import Command, open_db, parse_as_of
     default=None,
     help="Output directory (created if missing).",
 )
+@click.option("--entity", default=None, help="LEI of the reporting entity (xbrl-csv).")
 @click.option(
-    "--threshold", default=None, help="C 17.01 data-collection threshold (default 10000)."
+    "--basis",
+    type=click.Choice(["consolidated", "individual"]),
+    default=None,
+    help="Consolidation basis of the xbrl-csv entity id (.CON / .IND; default consolidated).",
+)
+@click.option("--country", default=None, help="Country of the competent authority (file name).")
+@click.option(
+    "--threshold",
+    default=None,
+    help="C 17.01 data-collection threshold (default 20000: OPE25 / CRR3 Art 319(1)).",
 )
 @click.option("--large-loss", default=None, help="C 17.02 gross-loss threshold (default 100000).")
 @click.option(
@@ -59,13 +81,30 @@ from oprisk.cli.options import Command, open_db, parse_as_of
     "--approach",
     type=click.Choice(["bia", "tsa", "asa"]),
     default=None,
-    help="C 16.00 approach (default tsa).",
+    help="Legacy C 16.00 approach (default tsa).",
 )
 @click.option("--profile", default=None, help="OR1-OR3 jurisdiction profile (default basel).")
 @click.option(
-    "--sa-threshold", default=None, help="OR1 / OR3 loss threshold of the ILM (default 20000)."
+    "--sa-threshold",
+    default=None,
+    help="Loss threshold of the standardised approach (OR1 / OR3 / C 16; default 20000).",
 )
 @click.option("--legal-entity", default=None, help="Legal entity of the financial inputs.")
+@click.option(
+    "--subsidiary",
+    "subsidiaries",
+    multiple=True,
+    help="C 16.04: an Art 314(3) subsidiary as NAME=LEI (repeat).",
+)
+@click.option(
+    "--art316-waiver", is_flag=True, help="The institution holds a CRR3 Art 316(2) waiver."
+)
+@click.option(
+    "--fc-approach",
+    type=click.Choice(["accounting", "prudential"]),
+    default=None,
+    help="C 16.01.b: values the financial component uses (default accounting).",
+)
 @click.option(
     "--verify",
     "verify_dir",
@@ -73,14 +112,25 @@ from oprisk.cli.options import Command, open_db, parse_as_of
     default=None,
     help="Re-run the export in DIR from its manifest and compare every file's SHA-256.",
 )
+@click.option(
+    "--validate",
+    "package",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Check the structure of an xBRL-CSV report package.",
+)
 @click.pass_context
 def export(
     ctx: click.Context,
     templates: tuple[str, ...],
     period: str | None,
+    framework: str | None,
     as_of: str | None,
     formats: tuple[str, ...],
     out_dir: Path | None,
+    entity: str | None,
+    basis: str | None,
+    country: str | None,
     threshold: str | None,
     large_loss: str | None,
     include_credit_boundary: bool,
@@ -88,9 +138,20 @@ def export(
     profile: str | None,
     sa_threshold: str | None,
     legal_entity: str | None,
+    subsidiaries: tuple[str, ...],
+    art316_waiver: bool,
+    fc_approach: str | None,
     verify_dir: Path | None,
+    package: Path | None,
 ) -> None:
-    """Export COREP C 16 / C 17 and Pillar 3 OR1-OR3 tables with a manifest (or verify an export)."""
+    """Export COREP C 16 / C 17 and Pillar 3 OR1-OR3 tables with a manifest (or verify an export,
+    or validate a report package)."""
+    if package is not None:
+        from oprisk.reports.validate import validate
+
+        result = validate(package)
+        click.echo(str(result), err=not result.ok)
+        sys.exit(0 if result.ok else 1)
     if verify_dir is not None:
         with open_db(ctx) as db:
             report = db.reports.verify(verify_dir)
@@ -98,19 +159,21 @@ def export(
             click.echo(f"note: {note}", err=True)
         click.echo(str(report), err=not report.ok)
         sys.exit(0 if report.ok else 1)
-    missing = [
-        n for n, v in (("--template", templates), ("--period", period), ("--out", out_dir)) if not v
-    ]
+    missing = [n for n, v in (("--period", period), ("--out", out_dir)) if not v]
     if missing:
         raise click.UsageError(f"export needs {', '.join(missing)} (or --verify DIR)")
     assert period is not None and out_dir is not None
     with open_db(ctx) as db:
         result = db.reports.export(
-            templates,
+            templates or None,
             period,
             parse_as_of(as_of),
             formats,
             out_dir,
+            framework=framework,
+            entity=entity,
+            basis=basis,
+            country=country,
             threshold=threshold,
             large_loss=large_loss,
             include_credit_boundary=include_credit_boundary or None,
@@ -118,9 +181,15 @@ def export(
             profile=profile,
             sa_threshold=sa_threshold,
             legal_entity=legal_entity,
+            subsidiaries=parse_subsidiaries(subsidiaries),
+            art316_waiver=art316_waiver or None,
+            fc_approach=fc_approach,
         )
     cut = result.manifest["knowledge_cutoff"]
-    click.echo(f"knowledge cut-off: position {cut['position']} ({cut['time'] or 'empty log'})")
+    click.echo(
+        f"knowledge cut-off: position {cut['position']} ({cut['time'] or 'empty log'}); "
+        f"framework {result.manifest['framework']}"
+    )
     for name, digest in result.files.items():
         click.echo(f"{digest}  {out_dir / name}")
     click.echo(f"manifest: {out_dir / 'manifest.json'}")

@@ -138,6 +138,19 @@ def parse_as_of(value: str | None) -> int | str | None:
     return int(value) if value.isdigit() else value
 
 
+def parse_subsidiaries(values: tuple[str, ...]) -> dict[str, str] | None:
+    """``--subsidiary NAME=LEI`` options as a mapping (None when none was given)."""
+    from oprisk.errors import ConfigurationError, invalid
+
+    out = {}
+    for v in values:
+        name, sep, lei = v.rpartition("=")
+        if not sep or not name.strip():
+            raise ConfigurationError(invalid("subsidiary", v, "must be NAME=LEI"))
+        out[name.strip()] = lei.strip()
+    return out or None
+
+
 def fmt_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     """``--json`` / ``--csv`` (table by default) as the parameter ``fmt``."""
     fn = click.option("--json", "fmt", flag_value="json", help="JSON records.")(fn)

@@ -180,9 +180,10 @@ def run_demo(
     bia = cap.bia(year)
     tsa = cap.tsa(year)
     asa = cap.asa(year)
-    sa = cap.sa(year, profile="basel", threshold=20000, bi_unit="1e6")
-    sa_then = cap.sa(year, as_of=first_cut, profile="basel", threshold=20000, bi_unit="1e6")
-    sa_eu = cap.sa(year, profile="eu-crr3", threshold=20000, bi_unit="1e6")
+    # the loss threshold is the default everywhere: EUR 20,000 (OPE25; CRR3 Art 319(1))
+    sa = cap.sa(year, profile="basel", bi_unit="1e6")
+    sa_then = cap.sa(year, as_of=first_cut, profile="basel", bi_unit="1e6")
+    sa_eu = cap.sa(year, profile="eu-crr3", bi_unit="1e6")
     lda = cap.lda(
         year,
         uom="et",
@@ -196,7 +197,6 @@ def run_demo(
         as_of=first_cut,
         fmt=["xlsx", "csv"],
         out_dir=out / "exports",
-        threshold=20000,
         profile="basel",
         legal_entity=None,
     )

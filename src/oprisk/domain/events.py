@@ -15,6 +15,7 @@ from pydantic import ConfigDict, Field
 
 from oprisk.domain.assessments import AssessmentRecorded
 from oprisk.domain.fact import Amount, Fact, fact
+from oprisk.domain.financial_items import FinancialItem
 
 ImpactKind = Literal["loss", "provision", "provision_release", "cost", "reversal"]
 RecoveryKind = Literal["insurance", "other"]
@@ -173,22 +174,6 @@ class FxRateRecorded(Fact):
     quote: str
     rate_date: date
     rate: Amount
-
-
-FinancialItem = Literal[
-    "gross_income",
-    "loans_and_advances",
-    "interest_income",
-    "interest_expense",
-    "interest_earning_assets",
-    "dividend_income",
-    "fee_income",
-    "fee_expense",
-    "other_operating_income",
-    "other_operating_expense",
-    "net_pnl_trading_book",
-    "net_pnl_banking_book",
-]
 
 
 @fact("financials.recorded")

@@ -6,45 +6,20 @@ rows of the approach asked for are filled. Reference §6.1.
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 from typing import Any
 
 from .capital_inputs import CapitalInputs
+from .definitions import fill, table_def
 from .table import Period, Table, money
 
-ROWS = (
-    ("010", None, "Banking activities subject to the basic indicator approach (BIA)"),
-    (
-        "020",
-        None,
-        "Banking activities subject to the standardised (TSA) / alternative standardised (ASA) approach",
-    ),
-    ("030", "BL1", "Subject to TSA: corporate finance (CF)"),
-    ("040", "BL2", "Subject to TSA: trading and sales (TS)"),
-    ("050", "BL8", "Subject to TSA: retail brokerage (RBr)"),
-    ("060", "BL4", "Subject to TSA: commercial banking (CB)"),
-    ("070", "BL3", "Subject to TSA: retail banking (RB)"),
-    ("080", "BL5", "Subject to TSA: payment and settlement (PS)"),
-    ("090", "BL6", "Subject to TSA: agency services (AS)"),
-    ("100", "BL7", "Subject to TSA: asset management (AM)"),
-    ("110", "BL4", "Subject to ASA: commercial banking (CB)"),
-    ("120", "BL3", "Subject to ASA: retail banking (RB)"),
-    ("130", None, "Banking activities subject to advanced measurement approaches (AMA)"),
-)
-COLUMNS = (
-    ("010", "Relevant indicator: year-3"),
-    ("020", "Relevant indicator: year-2"),
-    ("030", "Relevant indicator: last year"),
-    ("040", "Loans and advances (ASA): year-3"),
-    ("050", "Loans and advances (ASA): year-2"),
-    ("060", "Loans and advances (ASA): last year"),
-    ("070", "Own funds requirement"),
-    ("071", "Total operational risk exposure amount (12.5 × own funds requirement)"),
-)
 NOTES = (
     "Column 071 and the AMA columns 080-120 are unconfirmed codes (reference §6.1, §10); AMA is not computed.",
     "Only the rows of the approach reported are filled; ASA rows 110-120 show loans and advances.",
 )
+TSA_ROWS = {"BL1": "030", "BL2": "040", "BL8": "050", "BL4": "060", "BL3": "070", "BL5": "080",
+            "BL6": "090", "BL7": "100"}  # fmt: skip
 
 
 def c16(inputs: CapitalInputs, period: Period, *, approach: str = "tsa", **options: Any) -> Table:
@@ -67,7 +42,7 @@ def c16(inputs: CapitalInputs, period: Period, *, approach: str = "tsa", **optio
                 cells[("020", ri_cols[yc.year])] = money(yc.gross_income)
         cells[("020", "070")] = money(r.capital)
         cells[("020", "071")] = money(r.rwa)
-        tsa_rows = {bl: row for row, bl, _ in ROWS[2:10]}
+        tsa_rows = TSA_ROWS
         totals: dict[tuple[str, int], Decimal] = {}
         for lc in r.line_charges:
             bl = lc.business_line
@@ -89,23 +64,20 @@ def c16(inputs: CapitalInputs, period: Period, *, approach: str = "tsa", **optio
                 ):  # a line under ASA has no TSA indicator
                     for col in ri_cols.values():
                         cells.pop((bl_row, col), None)
-    column_labels = dict(COLUMNS)
+    defn = table_def("c16")
+    column_labels = {a.code: a.label for a in defn.columns}
     for col, y in [*((c, y) for y, c in ri_cols.items()), *((c, y) for y, c in la_cols.items())]:
         column_labels[col] += f" ({y})"
-    return Table(
-        code="c16",
-        template="C 16.00",
-        title=f"Operational risk (OPR): {approach.upper()}, year {year}",
-        rows=tuple(r for r, _, _ in ROWS),
-        columns=tuple(c for c, _ in COLUMNS),
-        row_labels={r: label for r, _, label in ROWS},
-        column_labels=column_labels,
-        row_kinds={r: "amount" for r, _, _ in ROWS},
-        cells=cells,
+    table = fill(
+        defn,
+        {f"c16|{r}|{c}": v for (r, c), v in cells.items()},
         period=period,
         cutoff=inputs.cutoff,
         currency=inputs.currency,
         notes=NOTES
         + tuple(run.notes)
         + (f"Approach {approach.upper()}, year t = {year}; profile {run.profile.name}.",),
+    )
+    return dataclasses.replace(
+        table, title=f"{defn.title}: {approach.upper()}, year {year}", column_labels=column_labels
     )

@@ -1,4 +1,9 @@
-"""COREP C 17.01 (losses and recoveries by business line × event type) and C 17.02 (large events).
+"""C 17.01 (losses and recoveries by business line × event type) and C 17.02 (large events),
+legacy (framework 3.x) and EBA 4.2 (C 17.01.a / C 17.01.b / C 17.02).
+
+The figures are computed once per period as values keyed by the sources of the template
+definitions (``c17|<BL or total>|<measure>|<ET or all>``, ``threshold|…``, ``event|…``);
+:func:`~oprisk.reports.definitions.fill` places them in either framework's cells.
 
 Rules (reference §6.2–6.3, docs/reports.md):
 
@@ -12,8 +17,10 @@ Rules (reference §6.2–6.3, docs/reports.md):
 - amounts are in the reporting currency, each line converted at its accounting date;
 - the collection threshold applies to an event's aggregated gross loss (for an adjusted event,
   before or after the adjustment);
-- bands use the event's aggregated gross loss; an adjustment that moves an event to another
-  band is shown in both the old and the new band.
+- recoveries count when received, in the period they are accounted (CRR3 Art 318: a recovery
+  is a payment received from a third party; a receivable does not reduce the loss);
+- bands use the event's aggregated gross loss; in the legacy layout an adjustment that moves an
+  event to another band is shown in both the old and the new band.
 """
 
 from __future__ import annotations
@@ -22,117 +29,42 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from .data import Line, LossData
+from .definitions import fill, framework, table_def
 from .table import Period, Table, money
 
 ZERO = Decimal(0)
-
-#: (first row code, business line, label, short name) in template order
-BLOCKS = (
-    (10, "BL1", "Corporate finance", "CF"),
-    (110, "BL2", "Trading and sales", "T&S"),
-    (210, "BL8", "Retail brokerage", "RBr"),
-    (310, "BL4", "Commercial banking", "CB"),
-    (410, "BL3", "Retail banking", "RB"),
-    (510, "BL5", "Payment and settlement", "P&S"),
-    (610, "BL6", "Agency services", "AS"),
-    (710, "BL7", "Asset management", "AM"),
-    (810, "BL9", "Corporate items", "Corporate items"),
-)
-#: (offset in the block, key, kind, label)
-ITEMS = (
-    (0, "events", "count", "Number of events (new events)"),
-    (10, "gross", "amount", "Gross loss amount (new events)"),
-    (20, "adj_events", "count", "Number of events subject to loss adjustments"),
-    (30, "adjustments", "amount", "Loss adjustments relating to previous reporting periods"),
-    (40, "max", "amount", "Maximum single loss"),
-    (50, "top5", "amount", "Sum of the five largest losses"),
-    (
-        60,
-        "direct",
-        "amount",
-        "Total direct loss recovery (except insurance and other risk transfer mechanisms)",
-    ),
-    (70, "insurance", "amount", "Total recovery from insurance and other risk transfer mechanisms"),
-)
-EVENT_TYPES = (
-    ("0010", "ET1", "Internal fraud"),
-    ("0020", "ET2", "External fraud"),
-    ("0030", "ET3", "Employment practices and workplace safety"),
-    ("0040", "ET4", "Clients, products and business practices"),
-    ("0050", "ET5", "Damage to physical assets"),
-    ("0060", "ET6", "Business disruption and system failures"),
-    ("0070", "ET7", "Execution, delivery and process management"),
-)
-TOTAL_COL, THRESHOLD_LOW, THRESHOLD_HIGH = "0080", "0090", "0100"
+BUSINESS_LINES = ("BL1", "BL2", "BL8", "BL4", "BL3", "BL5", "BL6", "BL7", "BL9")
+EVENT_TYPES = ("ET1", "ET2", "ET3", "ET4", "ET5", "ET6", "ET7")
 BANDS = (
-    (1, Decimal(10_000), Decimal(20_000), "10,000 ≤ gross loss < 20,000"),
-    (2, Decimal(20_000), Decimal(100_000), "20,000 ≤ gross loss < 100,000"),
-    (3, Decimal(100_000), Decimal(1_000_000), "100,000 ≤ gross loss < 1,000,000"),
-    (4, Decimal(1_000_000), None, "gross loss ≥ 1,000,000"),
+    (1, Decimal(10_000), Decimal(20_000)),
+    (2, Decimal(20_000), Decimal(100_000)),
+    (3, Decimal(100_000), Decimal(1_000_000)),
+    (4, Decimal(1_000_000), None),
 )
-#: totals block: (row, key, kind, label, band or None)
-TOTAL_ROWS = (
-    [("0910", "events", "count", "Number of events (new events)", None)]
-    + [
-        (f"{910 + b:04d}", "events", "count", f"Number of events (new events): {t}", b)
-        for b, _, _, t in BANDS
-    ]
-    + [("0920", "gross", "amount", "Gross loss amount (new events)", None)]
-    + [
-        (f"{920 + b:04d}", "gross", "amount", f"Gross loss amount (new events): {t}", b)
-        for b, _, _, t in BANDS
-    ]
-    + [("0930", "adj_events", "count", "Number of events subject to loss adjustments", None)]
-    + [
-        (
-            f"{930 + b:04d}",
-            "adj_events",
-            "count",
-            f"Number of events subject to loss adjustments: {t}",
-            b,
-        )
-        for b, _, _, t in BANDS
-    ]
-    + [
-        (
-            "0935",
-            "adjustments",
-            "amount",
-            "Loss adjustments relating to previous reporting periods",
-            None,
-        )
-    ]
-    + [
-        (
-            f"{935 + b:04d}",
-            "adjustments",
-            "amount",
-            f"Loss adjustments relating to previous reporting periods: {t}",
-            b,
-        )
-        for b, _, _, t in BANDS
-    ]
-    + [
-        ("0940", "max", "amount", "Maximum single loss", None),
-        ("0950", "top5", "amount", "Sum of the five largest losses", None),
-        ("0960", "direct", "amount", ITEMS[6][3], None),
-        ("0970", "insurance", "amount", ITEMS[7][3], None),
-    ]
+MEASURES: tuple[str, ...] = (
+    *("events", "gross", "adj_events", "adjustments", "max", "top5", "direct", "insurance"),
+    *("adj_events_pos", "adj_events_neg", "adjustments_pos", "adjustments_neg"),
 )
+#: the LEI member of the C 17.02 "type of code" domain (qCO) — *unconfirmed* label, see docs
+LEI_CODE_TYPE = "eba_qCO:qx2000"
 
-C17_01_NOTES = (
-    "Row codes 0930-0970 of the totals block and the labels of rows x30, x70 and x80 are unconfirmed "
-    "(reference §6.2, §10).",
-    "Bands use the event's aggregated gross loss in the reporting currency; an adjustment that moves an "
-    "event to another band is shown in both bands, so band rows 0931-0939 need not add up to 0930 / 0935.",
+NOTES = (
     "An event split across business lines is counted in each business line and once in the totals.",
+    "Bands use the event's aggregated gross loss in the reporting currency.",
+)
+LEGACY_NOTES = (
+    "Row codes 0930-0970 of the totals block and the labels of rows x30, x70 and x80 are "
+    "unconfirmed (reference §6.2, §10).",
+    "An adjustment that moves an event to another band is shown in both bands, so band rows "
+    "0931-0939 need not add up to 0930 / 0935.",
 )
 
 
 def band(amount: Decimal) -> int | None:
-    for b, low, high, _ in BANDS:
+    for b, low, high in BANDS:
         if amount >= low and (high is None or amount < high):
             return b
     return None
@@ -147,15 +79,30 @@ class _Acc:
     candidates: list[Decimal] = field(default_factory=list)
     direct: Decimal = ZERO
     insurance: Decimal = ZERO
+    adj_events_pos: set[str] = field(default_factory=set)
+    adj_events_neg: set[str] = field(default_factory=set)
+    adjustments_pos: Decimal = ZERO
+    adjustments_neg: Decimal = ZERO
+
+    def adjust(self, group_id: str, amount: Decimal, candidate: bool) -> None:
+        self.adj_events.add(group_id)
+        self.adjustments += amount
+        if amount > 0:
+            self.adj_events_pos.add(group_id)
+            self.adjustments_pos += amount
+            if candidate:
+                self.candidates.append(amount)
+        elif amount < 0:
+            self.adj_events_neg.add(group_id)
+            self.adjustments_neg += amount
 
     def value(self, key: str) -> int | Decimal:
-        if key in ("events", "adj_events"):
-            return len(getattr(self, key))
         if key == "max":
             return money(max(self.candidates, default=ZERO))
         if key == "top5":
             return money(sum(sorted(self.candidates, reverse=True)[:5], ZERO))
-        return money(getattr(self, key))
+        v = getattr(self, key)
+        return len(v) if isinstance(v, set) else money(v)
 
 
 @dataclass(frozen=True)
@@ -209,11 +156,9 @@ def groups(data: LossData, period: Period) -> list[GroupView]:
     return out
 
 
-def c17_01(data: LossData, period: Period, *, threshold: Decimal = Decimal(10_000)) -> Table:
-    """C 17.01 for ``period`` from the loss data read at the cut-off."""
-    acc: dict[tuple[str, str], _Acc] = defaultdict(
-        _Acc
-    )  # (block BL or "total" or "band<n>", ET or "all")
+def c17_values(data: LossData, period: Period, threshold: Decimal) -> dict[str, Any]:
+    """Every C 17.01 figure of the period, keyed by its source (both frameworks' sources)."""
+    acc: dict[tuple[str, str], _Acc] = defaultdict(_Acc)  # (BL | total | band<n>, ET | all)
 
     def each(scope: str, et: str) -> list[_Acc]:
         return [acc[(scope, et)], acc[(scope, "all")]]
@@ -229,8 +174,7 @@ def c17_01(data: LossData, period: Period, *, threshold: Decimal = Decimal(10_00
                     a.events.add(g.group_id)
                     a.gross += amount
                     a.candidates.append(amount)
-            scopes = ["total"] + ([f"band{b}"] if (b := band(g.gross)) else [])
-            for scope in scopes:
+            for scope in ["total"] + ([f"band{b}"] if (b := band(g.gross)) else []):
                 for a in each(scope, et):
                     a.events.add(g.group_id)
                     a.gross += g.gross
@@ -239,18 +183,11 @@ def c17_01(data: LossData, period: Period, *, threshold: Decimal = Decimal(10_00
         elif g.adjusted:
             for bl, amount in sorted(g.by_line(g.period_impacts).items()):
                 for a in each(bl, et):
-                    a.adj_events.add(g.group_id)
-                    a.adjustments += amount
-                    if amount > 0:
-                        a.candidates.append(amount)
-            adjustment = g.gross - g.before
+                    a.adjust(g.group_id, amount, candidate=True)
             bands = sorted({b for b in (band(g.before), band(g.gross)) if b is not None})
             for scope in ["total"] + [f"band{b}" for b in bands]:
                 for a in each(scope, et):
-                    a.adj_events.add(g.group_id)
-                    a.adjustments += adjustment
-                    if scope == "total" and adjustment > 0:
-                        a.candidates.append(adjustment)
+                    a.adjust(g.group_id, g.gross - g.before, candidate=scope == "total")
         for ln in g.lines:
             if ln.line_type == "recovery" and ln.received and ln.accounted_on >= period.start:
                 for scope in (ln.business_line, "total"):
@@ -259,96 +196,27 @@ def c17_01(data: LossData, period: Period, *, threshold: Decimal = Decimal(10_00
                             a.insurance += ln.amount
                         else:
                             a.direct += ln.amount
-
-    columns = (*(c for c, _, _ in EVENT_TYPES), TOTAL_COL, THRESHOLD_LOW, THRESHOLD_HIGH)
-    column_labels = {c: f"{et} {label}" for c, et, label in EVENT_TYPES}
-    column_labels |= {
-        TOTAL_COL: "Total event types",
-        THRESHOLD_LOW: "Memorandum: data-collection threshold (lowest)",
-        THRESHOLD_HIGH: "Memorandum: data-collection threshold (highest)",
-    }
-    et_cols = [(c, et) for c, et, _ in EVENT_TYPES] + [(TOTAL_COL, "all")]
-    rows: list[str] = []
-    labels: dict[str, str] = {}
-    kinds: dict[str, str] = {}
-    cells: dict[tuple[str, str], object] = {}
-    cell_kinds: dict[tuple[str, str], str] = {}
-    sections: list[tuple[str, str]] = []
-    limit = money(threshold)
-
-    for base, bl, name, short in BLOCKS:
-        sections.append((f"{base:04d}", f"{name} ({short}, {bl})"))
-        for offset, key, kind, label in ITEMS:
-            row = f"{base + offset:04d}"
-            rows.append(row)
-            labels[row] = f"{short}: {label}"
-            kinds[row] = kind
-            for col, et in et_cols:
-                cells[(row, col)] = acc[(bl, et)].value(key)
-            if offset == 0:
-                for col in (THRESHOLD_LOW, THRESHOLD_HIGH):
-                    cells[(row, col)] = limit
-                    cell_kinds[(row, col)] = "amount"
-    sections.append(("0910", "Total business lines"))
-    for row, key, kind, label, b in TOTAL_ROWS:
-        rows.append(row)
-        labels[row] = label
-        kinds[row] = kind
-        scope = "total" if b is None else f"band{b}"
-        for col, et in et_cols:
-            cells[(row, col)] = acc[(scope, et)].value(key)
-    for col in (THRESHOLD_LOW, THRESHOLD_HIGH):
-        cells[("0910", col)] = limit
-        cell_kinds[("0910", col)] = "amount"
-    return Table(
-        code="c17.01",
-        template="C 17.01",
-        title="Operational risk: losses and recoveries by business line and event type (OPR DETAILS 1)",
-        rows=tuple(rows),
-        columns=columns,
-        row_labels=labels,
-        column_labels=column_labels,
-        row_kinds=kinds,
-        cells=cells,
-        period=period,
-        cutoff=data.cutoff,
-        currency=data.currency,
-        notes=C17_01_NOTES,
-        cell_kinds=cell_kinds,
-        sections=tuple(sections),
-    )
+    out: dict[str, Any] = {}
+    for scope in (*BUSINESS_LINES, "total"):
+        for et in (*EVENT_TYPES, "all"):
+            for m in MEASURES:
+                out[f"c17|{scope}|{m}|{et}"] = acc[(scope, et)].value(m)
+            for b, _, _ in BANDS:
+                for m in ("events", "gross", "adj_events", "adjustments"):
+                    out[f"c17|total|{m}_band{b}|{et}"] = acc[(f"band{b}", et)].value(m)
+        out[f"threshold|{scope}|low"] = out[f"threshold|{scope}|high"] = money(threshold)
+    return out
 
 
-C17_02_COLUMNS = (
-    ("0020", "date", "Date of accounting (first)"),
-    ("0030", "date", "Date of occurrence"),
-    ("0040", "date", "Date of discovery"),
-    ("0050", "text", "Event type"),
-    ("0060", "amount", "Gross loss"),
-    ("0070", "amount", "Gross loss net of direct recoveries"),
-    *(
-        (f"{80 + 10 * i:04d}", "amount", f"Gross loss: {short}")
-        for i, (_, _, _, short) in enumerate(BLOCKS)
-    ),
-    ("0170", "text", "Legal entity name"),
-    ("0180", "text", "Legal entity identifier (LEI)"),
-    ("0190", "text", "Business unit"),
-    ("0200", "text", "Description"),
-)
-_SPLIT = {bl: f"{80 + 10 * i:04d}" for i, (_, bl, _, _) in enumerate(BLOCKS)}
-C17_02_NOTES = (
-    "The C 17.02 column list and codes are unconfirmed (reference §6.3, §10); column 0010 (event ID) is the row key.",
-    "Rows: (root) events first accounted in the period or adjusted in it whose aggregated gross loss up to the "
-    "period end is at least the threshold; amounts are aggregated up to the period end; largest first.",
-)
-
-
-def c17_02(data: LossData, period: Period, *, threshold: Decimal = Decimal(100_000)) -> Table:
-    """C 17.02: one row per (root) event with an aggregated gross loss ≥ ``threshold``."""
+def c17_02_values(
+    data: LossData, period: Period, threshold: Decimal, *, eba: bool
+) -> dict[str, dict[str, Any]]:
+    """One row per (root) event new or adjusted in the period with an aggregated gross loss ≥
+    ``threshold``, largest first: row id (the root's event id) → source → value."""
     picked = [g for g in groups(data, period) if (g.new or g.adjusted) and g.gross >= threshold]
     picked.sort(key=lambda g: (-g.gross, g.group_id))
-    cells: dict[tuple[str, str], object] = {}
-    rows = []
+    members_of = framework("4.2").meta["event_type_members"]
+    out: dict[str, dict[str, Any]] = {}
     for g in picked:
         root = data.root(g.group_id)
         members = sorted({ln.event_id for ln in g.lines})
@@ -361,45 +229,68 @@ def c17_02(data: LossData, period: Period, *, threshold: Decimal = Decimal(100_0
             ),
             ZERO,
         )
-        row = g.group_id
-        rows.append(row)
         description = root.title + (f" — {root.description}" if root.description else "")
         others = [m for m in members if m != g.group_id]
         if others:
             description += f" (grouped: {', '.join(others)})"
-        cells |= {
-            (row, "0020"): g.first_accounted_on,
-            (row, "0030"): min(
+        split = g.by_line(g.lines)
+        out[g.group_id] = {
+            "event|accounted_on": g.first_accounted_on,
+            "event|occurred_on": min(
                 (m.occurred_on for m in infos if m.occurred_on), default=root.occurred_on
             ),
-            (row, "0040"): min(
+            "event|discovered_on": min(
                 (m.discovered_on for m in infos if m.discovered_on), default=root.discovered_on
             ),
-            (row, "0050"): root.event_type,
-            (row, "0060"): money(g.gross),
-            (row, "0070"): money(g.gross - direct),
-            (row, "0170"): root.legal_entity or None,
-            (row, "0180"): root.lei,
-            (row, "0190"): root.org_unit or None,
-            (row, "0200"): description,
+            "event|event_type": members_of[root.event_type] if eba else root.event_type,
+            "event|gross": money(g.gross),
+            "event|gross_net_direct": money(g.gross - direct),
+            "event|legal_entity": root.legal_entity or None,
+            "event|lei": root.lei,
+            "event|code": root.lei,
+            "event|code_type": LEI_CODE_TYPE if root.lei else None,
+            "event|business_unit": root.org_unit or None,
+            "event|description": description,
+            **{f"event|gross|{bl}": money(split.get(bl, ZERO)) for bl in BUSINESS_LINES},
         }
-        split = g.by_line(g.lines)
-        for bl, col in _SPLIT.items():
-            cells[(row, col)] = money(split.get(bl, ZERO))
-    return Table(
-        code="c17.02",
-        template="C 17.02",
-        title="Operational risk: largest loss events (OPR DETAILS 2)",
-        rows=tuple(rows),
-        columns=tuple(c for c, _, _ in C17_02_COLUMNS),
-        row_labels={r: r for r in rows},
-        column_labels={c: label for c, _, label in C17_02_COLUMNS},
-        row_kinds={},
-        column_kinds={c: k for c, k, _ in C17_02_COLUMNS},
-        cells=cells,
+    return out
+
+
+def c17_01(data: LossData, period: Period, *, threshold: Decimal) -> Table:
+    """Legacy C 17.01 for ``period`` from the loss data read at the cut-off."""
+    return fill(
+        table_def("c17.01"),
+        c17_values(data, period, threshold),
         period=period,
         cutoff=data.cutoff,
         currency=data.currency,
-        notes=C17_02_NOTES,
-        row_header="0010 Event ID",
+        notes=NOTES + LEGACY_NOTES,
+    )
+
+
+def c17_01_eba(data: LossData, period: Period, *, threshold: Decimal) -> list[Table]:
+    """EBA 4.2 C 17.01.a (losses and recoveries) and C 17.01.b (thresholds applied)."""
+    values = c17_values(data, period, threshold)
+    return [
+        fill(table_def(code), values, period=period, cutoff=data.cutoff, currency=data.currency,
+             notes=NOTES)
+        for code in ("c_17.01.a", "c_17.01.b")
+    ]  # fmt: skip
+
+
+def c17_02(data: LossData, period: Period, *, threshold: Decimal, eba: bool = False) -> Table:
+    """C 17.02 (legacy, or EBA 4.2 with ``eba``): the large loss events of the period."""
+    rows = c17_02_values(data, period, threshold, eba=eba)
+    return fill(
+        table_def("c_17.02" if eba else "c17.02"),
+        rows,
+        period=period,
+        cutoff=data.cutoff,
+        currency=data.currency,
+        notes=(
+            f"Rows: (root) events first accounted in the period or adjusted in it whose aggregated "
+            f"gross loss up to the period end is at least {threshold:,f}; amounts aggregated up to "
+            "the period end; largest first.",
+        ),
+        keys={rid: (rid,) for rid in rows},
     )

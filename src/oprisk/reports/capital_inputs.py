@@ -14,6 +14,8 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from oprisk.capital import LossComponentResult, get_profile, loss_component
 from oprisk.errors import ReportError
 
@@ -56,7 +58,9 @@ class CapitalInputs:
             )
         )
 
-    def sa(self, year: int, *, profile: str, threshold: Decimal, **options: Any) -> CapitalRun[Any]:
+    def sa(
+        self, year: int, *, profile: str, threshold: Decimal | None, **options: Any
+    ) -> CapitalRun[Any]:
         return self._checked(
             self.capital.sa(
                 year,
@@ -69,8 +73,27 @@ class CapitalInputs:
             )
         )
 
+    def financial_items(self, year: int, legal_entity: str) -> pd.DataFrame:
+        """Every financial item of ``legal_entity`` for ``year − 2 … year`` (whole units of the
+        export's currency), as known at the export's cut-off: columns year / item / amount."""
+        from oprisk.domain.financial_items import FINANCIAL_ITEMS
+        from oprisk.services.capital.gather import Cutoff as CapitalCutoff
+        from oprisk.services.capital.gather import financials
+
+        cut = CapitalCutoff(self.cutoff.position, self.cutoff.time, None)
+        _, rows = financials(
+            self.capital.queries,
+            cut,
+            year,
+            legal_entity,
+            self.currency,
+            set(FINANCIAL_ITEMS),
+            "financial inputs",
+        )
+        return rows[rows.business_line == ""][["year", "item", "amount"]]
+
     def annual_losses(
-        self, year: int, *, profile: str, threshold: Decimal, with_exclusions: bool = True
+        self, year: int, *, profile: str, threshold: Decimal | None, with_exclusions: bool = True
     ) -> LossComponentResult:
         """Ten years of net losses at ``threshold``; ``with_exclusions=False`` keeps approved
         exclusions in (OR1 rows 1-2 / 6-7)."""
@@ -88,7 +111,7 @@ class CapitalInputs:
             rows = rows.assign(excluded=False)
         return loss_component(
             rows,
-            threshold=threshold,
+            threshold=threshold if threshold is not None else prof.default_threshold or 0,
             end_year=year,
             years=prof.loss_years,
             min_years=prof.min_loss_years,

@@ -1,4 +1,5 @@
-"""``db.reports``: build the templates at one knowledge cut-off, export them, verify an export."""
+"""``db.reports``: build the templates at one knowledge cut-off, export them, verify an export,
+validate an xBRL-CSV package."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,55 +19,30 @@ from . import c16 as _c16
 from . import c17 as _c17
 from . import manifest as mf
 from . import pillar3 as _p3
-from . import writers
+from . import writers, xbrl, xlsx
+from .c16_crr3 import c16_eba
 from .capital_inputs import CapitalInputs
+from .cover import LEGACY_UNCONFIRMED, cover, crr3_findings, profile_dict
 from .data import load, resolve_cutoff
+from .params import (
+    EBA_TABLES,
+    FORMATS,
+    TEMPLATES,
+    Parameters,
+    formats_from,
+    framework_for,
+    framework_note,
+    templates_from,
+)
 from .table import Cutoff, Period, Table
+from .validate import ValidationReport, validate
 
 if TYPE_CHECKING:
     from oprisk.ports import AsOf, Queries, Transactions
     from oprisk.services.capital import CapitalService
 
-TEMPLATES = ("c16", "c17.01", "c17.02", "or1", "or2", "or3")
-FORMATS = ("xlsx", "csv", "json")
-
-
-@dataclass(frozen=True)
-class Parameters:
-    """Every choice an export depends on (recorded in the manifest)."""
-
-    currency: str
-    threshold: Decimal = Decimal(10_000)  # C 17.01 data-collection threshold (reporting currency)
-    large_loss: Decimal = Decimal(100_000)  # C 17.02 threshold
-    include_credit_boundary: bool = False  # C 17: credit-risk boundary losses
-    approach: str = "tsa"  # C 16.00: bia | tsa | asa
-    profile: str = "basel"  # OR1-OR3: jurisdiction profile
-    sa_threshold: Decimal = Decimal(20_000)  # OR1 row 13 / OR3: loss threshold of the ILM
-    legal_entity: str | None = None  # C 16 / OR: the entity of the financial inputs
-
-    def __post_init__(self) -> None:
-        for name in ("threshold", "large_loss", "sa_threshold"):
-            value = getattr(self, name)
-            try:
-                d = Decimal(str(value))
-            except ArithmeticError:
-                raise ConfigurationError(invalid(name, value, "must be a number")) from None
-            if not d.is_finite() or d < 0:
-                raise ConfigurationError(invalid(name, value, "must be a number ≥ 0"))
-            object.__setattr__(self, name, d)
-        if self.approach not in ("bia", "tsa", "asa"):
-            raise ConfigurationError(invalid("approach", self.approach, "must be bia, tsa or asa"))
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            f.name: (format(v, "f") if isinstance(v := getattr(self, f.name), Decimal) else v)
-            for f in dataclasses.fields(self)
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Parameters:
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
+__all__ = ["FORMATS", "TEMPLATES", "ExportResult", "Parameters", "Reports", "VerifyReport"]
+COREP = {"legacy": ("c16", "c17.01", "c17.02"), "4.2": tuple(EBA_TABLES)}
 
 
 @dataclass(frozen=True)
@@ -91,46 +66,28 @@ class VerifyReport:
         return "\n".join(["FAILED:", *(f"  {p}" for p in self.problems)])
 
 
-def templates_from(names: str | Iterable[str]) -> list[str]:
-    items = [names] if isinstance(names, str) else list(names)
-    out: list[str] = []
-    for raw in items:
-        for name in str(raw).replace(",", " ").split():
-            key = name.strip().lower().replace("c17_", "c17.").replace("c16.00", "c16")
-            picked = list(TEMPLATES) if key == "all" else [key]
-            for k in picked:
-                if k not in TEMPLATES:
-                    raise ConfigurationError(
-                        invalid("template", name, f"must be one of {', '.join(TEMPLATES)} or all")
-                    )
-                if k not in out:
-                    out.append(k)
-    if not out:
-        raise ConfigurationError("no template asked for")
-    return [t for t in TEMPLATES if t in out]
+@dataclass(frozen=True)
+class Built:
+    """The tables of one export and what the CRR3 run behind them found."""
 
-
-def formats_from(fmt: str | Iterable[str]) -> list[str]:
-    items = [fmt] if isinstance(fmt, str) else list(fmt)
-    asked = {f.strip().lower() for raw in items for f in str(raw).split(",") if f.strip()}
-    bad = sorted(asked - set(FORMATS))
-    if bad or not asked:
-        raise ConfigurationError(invalid("format", fmt, f"must be {', '.join(FORMATS)}"))
-    return [f for f in FORMATS if f in asked]
+    framework: str
+    templates: list[str]
+    tables: list[Table]
+    crr3: dict[str, Any] | None = None
 
 
 class Reports:
-    """COREP C 16.00 / C 17.01 / C 17.02 and Pillar 3 OR1–OR3 from this database (``db.reports``).
+    """COREP (legacy C 16.00 / C 17.01 / C 17.02, or EBA 4.2 C 16.01–C 17.02) and Pillar 3
+    OR1–OR3 from this database (``db.reports``).
 
-    Every method takes ``period`` (``"2025"`` or ``"2025-H1"``) and ``as_of`` (the knowledge
-    cut-off: a position, a timestamp, a date meaning the end of that day in UTC, or ``None`` for
-    now). The DataFrames are indexed by the template's row codes with one column per column code;
-    ``attrs`` carry the labels, the period and the cut-off (position and time).
+    Every method takes ``period`` (``"2025"``, ``"2025-H1"`` or a reference date such as
+    ``"2026-06-30"``) and ``as_of`` (the knowledge cut-off: a position, a timestamp, a date
+    meaning the end of that day in UTC, or ``None`` for now). The DataFrames are indexed by the
+    template's row codes with one column per column code; ``attrs`` carry the labels, the period
+    and the cut-off (position and time).
     """
 
-    def __init__(
-        self, uow: Transactions, queries: Queries, capital: CapitalService
-    ) -> None:
+    def __init__(self, uow: Transactions, queries: Queries, capital: CapitalService) -> None:
         self.uow = uow
         self.queries = queries
         self.capital = capital
@@ -148,48 +105,25 @@ class Reports:
 
     # --- single templates -------------------------------------------------------------------------
 
-    def c17_01(
-        self,
-        period: str,
-        as_of: AsOf = None,
-        *,
-        threshold: Any = None,
-        currency: str | None = None,
-        include_credit_boundary: bool = False,
-    ) -> pd.DataFrame:
-        """C 17.01: losses and recoveries by business line (row blocks) × event type (columns)."""
-        p = self._params(
-            currency, threshold=threshold, include_credit_boundary=include_credit_boundary
-        )
-        return self.table("c17.01", period, as_of, p).to_frame()
+    def c17_01(self, period: str, as_of: AsOf = None, **kw: Any) -> pd.DataFrame:
+        """C 17.01 (legacy; EBA 4.2: ``table("c_17.01.a", …)``): losses and recoveries by
+        business line × event type. Keywords: ``threshold``, ``currency``,
+        ``include_credit_boundary``."""
+        return self.table("c17.01", period, as_of, self._params(**kw)).to_frame()
 
     def c17_02(
-        self,
-        period: str,
-        as_of: AsOf = None,
-        *,
-        threshold: Any = None,
-        currency: str | None = None,
-        include_credit_boundary: bool = False,
+        self, period: str, as_of: AsOf = None, *, threshold: Any = None, **kw: Any
     ) -> pd.DataFrame:
-        """C 17.02: one row per (root) event with an aggregated gross loss ≥ ``threshold`` (100,000)."""
-        p = self._params(
-            currency, large_loss=threshold, include_credit_boundary=include_credit_boundary
-        )
-        return self.table("c17.02", period, as_of, p).to_frame()
+        """C 17.02 (legacy): one row per (root) event with an aggregated gross loss ≥ ``threshold``
+        (100,000)."""
+        return self.table(
+            "c17.02", period, as_of, self._params(large_loss=threshold, **kw)
+        ).to_frame()
 
-    def c16(
-        self,
-        period: str,
-        as_of: AsOf = None,
-        *,
-        approach: str = "tsa",
-        legal_entity: str | None = None,
-        currency: str | None = None,
-    ) -> pd.DataFrame:
-        """C 16.00: relevant indicator, loans and advances and own funds requirement (BIA / TSA / ASA)."""
-        p = self._params(currency, approach=approach, legal_entity=legal_entity)
-        return self.table("c16", period, as_of, p).to_frame()
+    def c16(self, period: str, as_of: AsOf = None, **kw: Any) -> pd.DataFrame:
+        """C 16.00 (legacy): relevant indicator, loans and advances and own funds requirement
+        (``approach`` bia / tsa / asa)."""
+        return self.table("c16", period, as_of, self._params(**kw)).to_frame()
 
     def or1(self, period: str, as_of: AsOf = None, **kw: Any) -> pd.DataFrame:
         """OR1: ten years of net losses at the 20,000 and 100,000 thresholds; the ILM-use rows."""
@@ -204,20 +138,11 @@ class Reports:
         return self._pillar3("or3", period, as_of, **kw)
 
     def _pillar3(
-        self,
-        code: str,
-        period: str,
-        as_of: AsOf,
-        *,
-        profile: str = "basel",
-        threshold: Any = None,
-        legal_entity: str | None = None,
-        currency: str | None = None,
+        self, code: str, period: str, as_of: AsOf, *, threshold: Any = None, **kw: Any
     ) -> pd.DataFrame:
-        p = self._params(
-            currency, profile=profile, sa_threshold=threshold, legal_entity=legal_entity
-        )
-        return self.table(code, period, as_of, p).to_frame()
+        return self.table(
+            code, period, as_of, self._params(sa_threshold=threshold, **kw)
+        ).to_frame()
 
     # --- building ---------------------------------------------------------------------------------
 
@@ -228,8 +153,15 @@ class Reports:
         as_of: AsOf = None,
         params: Parameters | None = None,
     ) -> Table:
-        """One template as a :class:`Table` (cells, labels, kinds, cut-off)."""
-        return self.tables([template], period, as_of, params)[0]
+        """One table as a :class:`Table`: a legacy template (``c17.01``), an OR template, or an
+        EBA 4.2 table (``c_17.01.a``; the framework is then 4.2)."""
+        prm = params or self._params()
+        if template.startswith("c_"):
+            prm = dataclasses.replace(prm, framework="4.2")
+            name = next((n for n, codes in EBA_TABLES.items() if template in codes), template)
+            built = self.build([name], period, as_of, prm)
+            return next(t for t in built.tables if t.code == template)
+        return self.build([template], period, as_of, prm).tables[0]
 
     def tables(
         self,
@@ -241,45 +173,89 @@ class Reports:
         cutoff: Cutoff | None = None,
     ) -> list[Table]:
         """Several templates read at **one** knowledge cut-off."""
-        names = templates_from(templates)
+        return self.build(templates, period, as_of, params, cutoff=cutoff).tables
+
+    def build(
+        self,
+        templates: str | Iterable[str] | None,
+        period: str | Period,
+        as_of: AsOf = None,
+        params: Parameters | None = None,
+        *,
+        cutoff: Cutoff | None = None,
+    ) -> Built:
+        """The tables of ``templates`` (``None``: the framework's COREP templates; under 4.2,
+        C 17 only when CRR3 Art 316 asks for the annual loss calculation)."""
         per = Period.parse(period)
         prm = params or self._params()
+        fw = framework_for(per, prm.framework)
+        names = templates_from(templates if templates is not None else COREP[fw], fw)
         cut = cutoff or resolve_cutoff(self.uow, as_of)
+        cap = CapitalInputs(self.capital, cut, prm.currency, prm.legal_entity)
         out: list[Table] = []
+        crr3 = None
+        if fw == "4.2" and any(n.startswith("c16") for n in names):
+            c16s, run = self._guard(
+                "c16",
+                lambda: c16_eba(
+                    cap,
+                    per,
+                    threshold=prm.sa_threshold,
+                    subsidiaries=dict(prm.subsidiaries),
+                    art316_waiver=prm.art316_waiver,
+                    fc_approach=prm.fc_approach,
+                ),
+            )
+            crr3 = crr3_findings(run)
+            if templates is None and run.result.art316 and not run.result.art316.required:
+                names = [n for n in names if not n.startswith("c17")]
+            out += [
+                t for t in c16s if any(t.code in EBA_TABLES[n] for n in names if n in EBA_TABLES)
+            ]
         data = None
         if any(n.startswith("c17") for n in names):
             data = load(
                 self.uow, cut, prm.currency, include_credit_boundary=prm.include_credit_boundary
             )
-        cap = CapitalInputs(self.capital, cut, prm.currency, prm.legal_entity)
         for name in names:
-            try:
-                if name == "c17.01":
-                    assert data is not None
-                    out.append(_c17.c17_01(data, per, threshold=prm.threshold))
-                elif name == "c17.02":
-                    assert data is not None
-                    out.append(_c17.c17_02(data, per, threshold=prm.large_loss))
-                elif name == "c16":
-                    out.append(_c16.c16(cap, per, approach=prm.approach))
-                else:
-                    builder = {"or1": _p3.or1, "or2": _p3.or2, "or3": _p3.or3}[name]
-                    out.append(builder(cap, per, profile=prm.profile, threshold=prm.sa_threshold))
-            except OpriskError as err:
-                if isinstance(err, ReportError) or str(err).startswith(f"{name}:"):
-                    raise
-                try:
-                    again = type(err)(f"{name}: {err}")
-                except TypeError:
-                    raise err from None
-                raise again from err
-        return out
+            if fw == "4.2" and name.startswith("c16"):
+                continue
+            out += self._guard(name, lambda name=name: self._one(name, fw, data, cap, per, prm))
+        return Built(fw, names, out, crr3)
 
-    # --- export and verify ------------------------------------------------------------------------
+    def _one(
+        self, name: str, fw: str, data: Any, cap: CapitalInputs, per: Period, prm: Parameters
+    ) -> list[Table]:
+        if name == "c17.01":
+            if fw == "4.2":
+                return _c17.c17_01_eba(data, per, threshold=prm.threshold)
+            return [_c17.c17_01(data, per, threshold=prm.threshold)]
+        if name == "c17.02":
+            return [_c17.c17_02(data, per, threshold=prm.large_loss, eba=fw == "4.2")]
+        if name == "c16":
+            return [_c16.c16(cap, per, approach=prm.approach)]
+        builder = {"or1": _p3.or1, "or2": _p3.or2, "or3": _p3.or3}[name]
+        return [builder(cap, per, profile=prm.profile, threshold=prm.sa_threshold)]
+
+    @staticmethod
+    def _guard(name: str, build: Any) -> Any:
+        """Run a builder; a failure names the template it happened in."""
+        try:
+            return build()
+        except OpriskError as err:
+            if isinstance(err, ReportError) or str(err).startswith(f"{name}:"):
+                raise
+            try:
+                again = type(err)(f"{name}: {err}")
+            except TypeError:
+                raise err from None
+            raise again from err
+
+    # --- export, verify, validate -----------------------------------------------------------------
 
     def export(
         self,
-        templates: str | Iterable[str],
+        templates: str | Iterable[str] | None,
         period: str,
         as_of: AsOf = None,
         fmt: str | Sequence[str] = "xlsx",
@@ -288,33 +264,45 @@ class Reports:
         params: Parameters | None = None,
         **kw: Any,
     ) -> ExportResult:
-        """Build the templates at one cut-off, write them in ``fmt`` and ``manifest.json`` into ``out_dir``.
+        """Build the templates at one cut-off, write them in ``fmt`` and ``manifest.json`` into
+        ``out_dir``. ``templates=None`` exports the framework's COREP templates.
 
-        Keyword arguments are :class:`Parameters` fields (``threshold``, ``large_loss``,
-        ``approach``, ``profile``, ``sa_threshold``, ``legal_entity``, ``currency`` …).
+        Keyword arguments are :class:`Parameters` fields (``framework``, ``threshold``,
+        ``large_loss``, ``approach``, ``profile``, ``sa_threshold``, ``legal_entity``, ``entity``,
+        ``currency`` …). ``fmt`` may include ``xbrl-csv`` (framework 4.2, with ``entity``).
         """
         from oprisk import __version__
 
         prm = params or self._params(**kw)
-        names = templates_from(templates)
         formats = formats_from(fmt)
         per = Period.parse(period)
+        prm = dataclasses.replace(prm, framework=framework_for(per, prm.framework))
+        if "xbrl-csv" in formats and (prm.framework != "4.2" or prm.entity is None):
+            raise ConfigurationError(
+                invalid("format", "xbrl-csv", "needs framework 4.2 and the entity's LEI (--entity)")
+            )
         cut = resolve_cutoff(self.uow, as_of)
-        tables = self.tables(names, per, params=prm, cutoff=cut)
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
+        built = self.build(templates, per, params=prm, cutoff=cut)
+        tables = built.tables
         files: dict[str, bytes] = {}
         meta = {"generator": f"oprisk {__version__}", "parameters": prm.to_dict()}
+        indicators = None
         for f in formats:
             if f == "xlsx":
-                files[f"oprisk-{per.label}.xlsx"] = writers.xlsx_bytes(
-                    tables, _cover(tables, per, cut, prm, __version__), cut.time
+                files[f"oprisk-{per.label}.xlsx"] = xlsx.xlsx_bytes(
+                    tables, cover(tables, per, cut, prm, __version__), cut.time
                 )
+            elif f == "xbrl-csv":
+                eba = [t for t in tables if t.framework == "4.2"]
+                name, data, indicators = xbrl.package(eba, prm, per, cut.time)
+                files[name] = data
             else:
                 for t in tables:
                     files[f"{t.code}.{f}"] = (
                         writers.csv_bytes(t) if f == "csv" else writers.json_bytes(t, meta)
                     )
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
         for name, data in files.items():
             (out / name).write_bytes(data)
         asked = (
@@ -333,10 +321,23 @@ class Reports:
                 "facts": cut.position,
             },
             "period": per.to_dict(),
-            "templates": names,
+            "framework": built.framework,
+            "templates": built.templates,
+            "asked_templates": None
+            if templates is None
+            else templates_from(templates, built.framework),
             "formats": formats,
             "parameters": prm.to_dict(),
-            "profile": _profile(prm.profile) if any(n.startswith("or") for n in names) else None,
+            "profile": profile_dict(prm.profile)
+            if any(n.startswith("or") for n in built.templates)
+            else None,
+            "crr3": built.crr3,
+            "filing_indicators": indicators,
+            "notes": {
+                **({"framework": note} if (note := framework_note(per, built.framework)) else {}),
+                **{t.code: list(t.notes) for t in tables if t.notes},
+            },
+            "unconfirmed": LEGACY_UNCONFIRMED if built.framework == "legacy" else None,
             "files": digests,
         }
         (out / mf.NAME).write_bytes(mf.dumps(manifest))
@@ -381,7 +382,7 @@ class Reports:
         if not problems or all("changed since export" in p or "missing" in p for p in problems):
             with tempfile.TemporaryDirectory(prefix="oprisk-verify-") as tmp:
                 again = self.export(
-                    m["templates"],
+                    m.get("asked_templates", m["templates"]),
                     m["period"]["label"],
                     int(cut["position"]),
                     m["formats"],
@@ -398,66 +399,7 @@ class Reports:
                     )
         return VerifyReport(out, not problems, tuple(sorted(files)), tuple(problems), tuple(notes))
 
-
-def _profile(name: str) -> dict[str, Any]:
-    from oprisk.capital import get_profile
-
-    p = get_profile(name)
-    return {
-        f.name: (
-            format(v, "f")
-            if isinstance(v := getattr(p, f.name), Decimal)
-            else [format(x, "f") if isinstance(x, Decimal) else x for x in v]
-            if isinstance(v, tuple)
-            else v
-        )
-        for f in dataclasses.fields(p)
-    }
-
-
-def _cover(
-    tables: Sequence[Table], period: Period, cut: Cutoff, prm: Parameters, version: str
-) -> list[tuple[str, str]]:
-    rows = [
-        ("Templates", ", ".join(f"{t.template} ({t.title})" for t in tables)),
-        (
-            "Reporting period",
-            f"{period.label}: {period.start.isoformat()} to {period.end.isoformat()}"
-            + (" (interim)" if period.interim else ""),
-        ),
-        ("Reporting currency", prm.currency),
-        ("Knowledge cut-off: log position", str(cut.position)),
-        ("Knowledge cut-off: recorded time (UTC)", cut.time_iso or "(empty log)"),
-    ]
-    labels = {
-        "threshold": "C 17.01 data-collection threshold",
-        "large_loss": "C 17.02 threshold (gross loss)",
-        "include_credit_boundary": "C 17 includes credit-boundary losses",
-        "approach": "C 16.00 approach",
-        "profile": "OR1-OR3 jurisdiction profile",
-        "sa_threshold": "OR1 / OR3 loss threshold for the ILM",
-        "legal_entity": "Legal entity of the financial inputs",
-    }
-    for k, v in prm.to_dict().items():
-        if k != "currency":
-            rows.append((labels.get(k, k), "(the only one recorded)" if v is None else str(v)))
-    rows += [
-        ("oprisk version", version),
-        (
-            "How to reproduce",
-            "Run `oprisk export --verify DIR` on the export directory: it re-runs the export "
-            "from manifest.json at the same log position and compares the SHA-256 of every file.",
-        ),
-        (
-            "Rules",
-            "Amounts in the reporting currency, each ledger line converted at its accounting date with "
-            "the FX rates known at the cut-off; grouped events reported once under their root; withdrawn "
-            "events and gains left out. See docs/reports.md.",
-        ),
-        (
-            "Unconfirmed codes",
-            "C 16.00 column 071; C 17.01 rows 0930-0970 and the labels of rows x30 / x70 / x80; "
-            "the C 17.02 column list; OR1-OR3 row labels (reference §10).",
-        ),
-    ]
-    return rows
+    @staticmethod
+    def validate(package: str | Path) -> ValidationReport:
+        """Structural validation of an xBRL-CSV report package (see :mod:`.validate`)."""
+        return validate(package)

@@ -31,7 +31,8 @@ def money(value: Decimal | int) -> Decimal:
 
 @dataclass(frozen=True)
 class Period:
-    """A reporting period: a calendar year (``2025``) or its first half (``2025-H1``, interim)."""
+    """A reporting period from 1 January to its end: a calendar year (``2025``), its first half
+    (``2025-H1``, the interim June submission) or a quarter-end reference date (``2026-06-30``)."""
 
     label: str
     start: date
@@ -43,18 +44,30 @@ class Period:
             return value
         text = str(value).strip().upper()
         m = re.fullmatch(r"(\d{4})(?:-(H1))?", text)
-        if not m:
+        if m:
+            year = int(m.group(1))
+            if m.group(2):
+                return cls(f"{year}-H1", date(year, 1, 1), date(year, 6, 30))
+            return cls(str(year), date(year, 1, 1), date(year, 12, 31))
+        try:
+            end = date.fromisoformat(text)
+        except ValueError:
+            end = None
+        if end is None or (end.month, end.day) not in QUARTER_ENDS:
             raise ConfigurationError(
-                invalid("period", value, "must be a year (2025) or its first half (2025-H1)")
+                invalid(
+                    "period",
+                    value,
+                    "must be a year (2025), its first half (2025-H1) or a quarter-end reference "
+                    "date (2026-06-30)",
+                )
             )
-        year = int(m.group(1))
-        if m.group(2):
-            return cls(f"{year}-H1", date(year, 1, 1), date(year, 6, 30))
-        return cls(str(year), date(year, 1, 1), date(year, 12, 31))
+        return cls(end.isoformat(), date(end.year, 1, 1), end)
 
     @property
     def interim(self) -> bool:
-        return self.label.endswith("-H1")
+        """The period ends before 31 December (an interim submission)."""
+        return (self.end.month, self.end.day) != (12, 31)
 
     @property
     def capital_year(self) -> int:
@@ -63,6 +76,9 @@ class Period:
 
     def to_dict(self) -> dict[str, str]:
         return {"label": self.label, "start": self.start.isoformat(), "end": self.end.isoformat()}
+
+
+QUARTER_ENDS = ((3, 31), (6, 30), (9, 30), (12, 31))
 
 
 @dataclass(frozen=True)
@@ -87,10 +103,18 @@ class Cutoff:
 
 @dataclass(frozen=True)
 class Table:
-    """One filled-in template."""
+    """One filled-in template.
 
-    code: str  # "c17.01"
-    template: str  # "C 17.01"
+    ``rows`` and ``columns`` are the template's codes in order, header rows / columns (which
+    carry a code and a label but no data) included; ``na`` lists the cells that are not
+    applicable (shaded, never filled). An **open** table (C 16.04, C 17.02) has one row per
+    key: ``rows`` are row ids, ``keys`` their key-column values, ``key_columns`` the codes and
+    labels of those columns. ``notes`` explain how figures were derived: they go to the manifest,
+    never into the files a supervisor receives.
+    """
+
+    code: str  # "c17.01" (legacy) or "c_17.01.a" (EBA 4.2)
+    template: str  # "C 17.01" / "C 17.01.a"
     title: str
     rows: tuple[str, ...]
     columns: tuple[str, ...]
@@ -104,11 +128,27 @@ class Table:
     notes: tuple[str, ...] = ()
     #: per-cell kind overrides (e.g. a ten-year average in a count row)
     cell_kinds: Mapping[tuple[str, str], str] = field(default_factory=dict)
-    #: per-column kinds for list templates (C 17.02), used when a row has no kind
+    #: per-column kinds (open tables), used when a row has no kind
     column_kinds: Mapping[str, str] = field(default_factory=dict)
     #: (row code, heading) pairs: a heading shown above that row in the workbook
     sections: tuple[tuple[str, str], ...] = ()
-    row_header: str = "Row"
+    na: frozenset[tuple[str, str]] = frozenset()
+    header_rows: frozenset[str] = frozenset()
+    header_columns: frozenset[str] = frozenset()
+    key_columns: tuple[tuple[str, str], ...] = ()  # (code, label) of an open table's keys
+    keys: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    framework: str = "legacy"
+
+    @property
+    def open(self) -> bool:
+        return bool(self.key_columns)
+
+    def applicable(self, row: str, column: str) -> bool:
+        return (
+            row not in self.header_rows
+            and column not in self.header_columns
+            and (row, column) not in self.na
+        )
 
     def kind(self, row: str, column: str) -> str:
         return (

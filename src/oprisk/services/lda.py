@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from oprisk.capital.profiles import DEFAULT_THRESHOLD
 from oprisk.errors import InsufficientDataError, invalid
 
 if TYPE_CHECKING:
@@ -177,7 +178,7 @@ def lda(
     *,
     as_of: AsOf = None,
     uom: UoM = "et",
-    threshold: float = 10_000.0,
+    threshold: float = float(DEFAULT_THRESHOLD),
     confidence_level: float = 0.999,
     method: Literal["mc", "fft", "panjer"] = "mc",
     n_simulations: int = 200_000,

@@ -5,15 +5,16 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from oprisk.capital import BI_ITEMS
-from oprisk.capital.results import CONTEXT
+from oprisk.capital import BI_ITEMS, Profile
+from oprisk.capital.results import CONTEXT, to_decimal
 from oprisk.errors import CapitalError, ConfigurationError, MissingInputError, invalid
+from oprisk.projections.queries import rate_lookup
 
 if TYPE_CHECKING:
     from oprisk.ports import Queries
@@ -115,13 +116,32 @@ def by_line(fin: pd.DataFrame, item: str) -> pd.DataFrame | None:
     )
 
 
+#: the financial-component items under the prudential boundary approach (C 16.01.b r0110)
+PRUDENTIAL = {f"{i}_prudential": i for i in ("net_pnl_trading_book", "net_pnl_banking_book")}
+
+
 def bi_items(
-    queries: Queries, cut: Cutoff, year: int, legal_entity: str | None, currency: str, unit: Decimal
+    queries: Queries,
+    cut: Cutoff,
+    year: int,
+    legal_entity: str | None,
+    currency: str,
+    unit: Decimal,
+    fc_approach: str = "accounting",
 ) -> tuple[str, pd.DataFrame]:
+    """The ten BI items of ``year − 2 … year``; with ``fc_approach="prudential"`` the trading
+    and banking book items are the values recorded under the prudential boundary approach."""
+    if fc_approach not in ("accounting", "prudential"):
+        raise ConfigurationError(
+            invalid("fc_approach", fc_approach, "must be accounting or prudential")
+        )
+    wanted = set(BI_ITEMS)
+    if fc_approach == "prudential":
+        wanted = (wanted - set(PRUDENTIAL.values())) | set(PRUDENTIAL)
     entity, fin = financials(
-        queries,
-        cut, year, legal_entity, currency, set(BI_ITEMS), "Business Indicator items"
+        queries, cut, year, legal_entity, currency, wanted, "Business Indicator items"
     )
+    fin = fin.assign(item=fin["item"].replace(PRUDENTIAL))
     # the entity-wide figure of an item; without one, the item's per-line figures summed
     entity_wide: dict[tuple[int, str], Decimal] = {}
     by_line: dict[tuple[int, str], Decimal] = {}
@@ -136,3 +156,37 @@ def bi_items(
         columns=["year", "item", "amount"],
     )
     return entity, frame
+
+
+def profile_threshold(prof: Profile, threshold: Any) -> Decimal:
+    """The loss threshold asked for, or the profile's default, in the profile's currency."""
+    if threshold is None:
+        if prof.default_threshold is None:
+            raise MissingInputError(
+                invalid(
+                    "threshold",
+                    None,
+                    f"profile {prof.name!r} has no confirmed {prof.currency} loss threshold: pass one",
+                )
+            )
+        return prof.default_threshold
+    return to_decimal(threshold, "threshold")
+
+
+def profile_rate(
+    queries: Queries, cut: Cutoff, prof: Profile, currency: str, year: int
+) -> Decimal | None:
+    """Units of ``currency`` per unit of the profile's currency at 31 December ``year``, as known
+    at the cut-off (None when the currencies agree); a missing rate names both currencies."""
+    if prof.currency == currency:
+        return None
+    on = date(year, 12, 31)
+    fx = queries.fx_rates(cut.position)
+    rate = rate_lookup(fx, prof.currency, currency, on) if len(fx) else None
+    if rate is None:
+        raise MissingInputError(
+            f"profile {prof.name!r} states its amounts in {prof.currency} and the calculation is in "
+            f"{currency}: no {prof.currency}/{currency} FX rate dated on or before {on.isoformat()}, "
+            f"{cut.where()} (record one with db.record_fx_rate)"
+        )
+    return Decimal(rate)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -23,10 +24,20 @@ from oprisk.capital import bia as _bia
 from oprisk.capital import loss_component as _loss_component
 from oprisk.capital import sa as _sa
 from oprisk.capital import tsa as _tsa
+from oprisk.capital.profiles import in_currency
 from oprisk.capital.results import CapitalResult
 from oprisk.errors import CapitalError, DataQualityWarning, MissingInputError, invalid
 
-from .gather import Cutoff, bi_items, by_line, context, financials, where
+from .gather import (
+    Cutoff,
+    bi_items,
+    by_line,
+    context,
+    financials,
+    profile_rate,
+    profile_threshold,
+    where,
+)
 from .loss_data import loss_rows
 from .run import CapitalRun
 
@@ -76,8 +87,7 @@ class CapitalService:
         """
         cut, prof, cur = self._cutoff(as_of), get_profile(profile), self._currency(currency)
         entity, fin = financials(
-            self.queries,
-            cut, year, legal_entity, cur, {"gross_income"}, "gross income"
+            self.queries, cut, year, legal_entity, cur, {"gross_income"}, "gross income"
         )
         totals: dict[int, Decimal] = {}
         lines: dict[int, Decimal] = {}
@@ -125,8 +135,7 @@ class CapitalService:
         """Standardised Approach from the gross income by business line of ``year − 2 … year``."""
         cut, prof, cur = self._cutoff(as_of), get_profile(profile), self._currency(currency)
         entity, fin = financials(
-            self.queries,
-            cut, year, legal_entity, cur, {"gross_income"}, "gross income"
+            self.queries, cut, year, legal_entity, cur, {"gross_income"}, "gross income"
         )
         gi = by_line(fin, "gross_income")
         if gi is None:
@@ -203,25 +212,42 @@ class CapitalService:
         *,
         as_of: AsOf = None,
         profile: Profile | str,
-        threshold: Decimal | int | str,
+        threshold: Decimal | int | str | None = None,
         bi_unit: Decimal | int | str = 1,
         legal_entity: str | None = None,
         currency: str | None = None,
         years_of_data: int | None = None,
         loss_data_standards_met: bool = True,
         allow_any_threshold: bool = False,
+        subsidiaries: Mapping[str, str | None] | None = None,
+        art316_waiver: bool = False,
+        fc_approach: str = "accounting",
     ) -> CapitalRun[SAResult]:
         """Basel III SA: BI from the recorded BI items of ``year − 2 … year``, LC from the losses
         accounted in the ``profile.loss_years`` (10) years up to 31 December ``year``.
 
         ``bi_unit`` only chooses the unit the figures are shown in (``Decimal("1e6")`` for
         millions): the stored amounts are whole currency units and are divided by it, so the
-        buckets and the LC are always applied at the right scale.
+        buckets and the LC are always applied at the right scale. ``threshold`` is an amount in
+        the profile's currency (``None``: the profile's default, EUR 20,000). When the profile's
+        currency is not the calculation currency, its amounts are converted at the rate recorded
+        for 31 December ``year`` as known at the cut-off; without one the run is refused.
+        ``subsidiaries`` (legal entity → LEI) are the CRR3 Art 314(3) subsidiaries whose ILDC is
+        computed from their own recorded items; ``art316_waiver`` says the institution holds an
+        Art 316(2) waiver; ``fc_approach`` (``accounting`` / ``prudential``) picks the trading
+        and banking book values the financial component uses (C 16.01.b).
         """
         cut, prof, cur = self._cutoff(as_of), get_profile(profile), self._currency(currency)
         unit = self._unit(bi_unit)
-        entity, items = bi_items(self.queries, cut, year, legal_entity, cur, unit)
-        losses, withdrawn, notes = loss_rows(self.queries, cut, year, prof.loss_years, legal_entity, cur)
+        fx_rate = profile_rate(self.queries, cut, prof, cur, year)
+        entity, items = bi_items(self.queries, cut, year, legal_entity, cur, unit, fc_approach)
+        subs = {
+            name: bi_items(self.queries, cut, year, name, cur, unit, fc_approach)[1]
+            for name in sorted(subsidiaries or {})
+        }
+        losses, withdrawn, notes = loss_rows(
+            self.queries, cut, year, prof.loss_years, legal_entity, cur
+        )
         others = sorted(set(losses.legal_entity) - {entity, ""}) if legal_entity is None else []
         if others:
             notes += (
@@ -241,6 +267,10 @@ class CapitalService:
                 loss_data_standards_met=loss_data_standards_met,
                 allow_any_threshold=allow_any_threshold,
                 currency=cur,
+                fx_rate=fx_rate,
+                subsidiaries=subs or None,
+                subsidiary_leis=dict(subsidiaries or {}),
+                art316_waiver=art316_waiver,
             )
         return self._run(
             "sa", year, prof, entity, cur, cut, date(year, 12, 31), withdrawn, notes, result
@@ -251,19 +281,27 @@ class CapitalService:
         year: int,
         *,
         as_of: AsOf = None,
-        threshold: Decimal | int | str,
+        threshold: Decimal | int | str | None = None,
         profile: Profile | str = "basel",
         legal_entity: str | None = None,
         currency: str | None = None,
         years_of_data: int | None = None,
         allow_any_threshold: bool = False,
     ) -> CapitalRun[LossComponentResult]:
-        """LC = 15 × average annual net loss over the window ending ``year`` (whole currency units)."""
+        """LC = 15 × average annual net loss over the window ending ``year`` (whole currency units);
+        ``threshold`` in the profile's currency, ``None`` = the profile's default (EUR 20,000)."""
         cut, prof, cur = self._cutoff(as_of), get_profile(profile), self._currency(currency)
-        losses, withdrawn, notes = loss_rows(self.queries, cut, year, prof.loss_years, legal_entity, cur)
+        losses, withdrawn, notes = loss_rows(
+            self.queries, cut, year, prof.loss_years, legal_entity, cur
+        )
+        thr = profile_threshold(prof, threshold)
+        if prof.currency != cur:
+            thr = in_currency(
+                thr, prof, cur, profile_rate(self.queries, cut, prof, cur, year), "loss thresholds"
+            )
         result = _loss_component(
             losses,
-            threshold=threshold,
+            threshold=thr,
             end_year=year,
             years=prof.loss_years,
             min_years=prof.min_loss_years,
@@ -295,11 +333,13 @@ class CapitalService:
         years: int = 10,
     ) -> pd.DataFrame:
         """The rows fed to ``loss_component``: one per (event, accounting year) in the ``years``
-        ending ``year``, net loss in ``currency``; ``attrs`` carry the cut-off and the withdrawn
-        events left out."""
+        ending ``year``, net loss in whole units of ``currency``; ``attrs`` carry the currency,
+        the unit (1), the cut-off and the withdrawn events left out, so ``capital.sa`` reads the
+        unit from the frame instead of assuming the BI's."""
         cut, cur = self._cutoff(as_of), self._currency(currency)
         frame, withdrawn, notes = loss_rows(self.queries, cut, year, years, legal_entity, cur)
         frame.attrs.update(
+            unit=1,  # net_loss in whole units of ``currency``
             cutoff_position=cut.position,
             cutoff_time=cut.time,
             currency=cur,
@@ -359,4 +399,3 @@ class CapitalService:
             notes=notes,
             result=result,
         )
-
