@@ -20,7 +20,7 @@ from oprisk.domain import events as e
 from oprisk.domain.loss_event import LossEventState, decide, evolve, initial
 from oprisk.domain.money import currency_code, to_decimal
 from oprisk.domain.taxonomy import business_line
-from oprisk.errors import DomainError, InvalidLinkError, invalid
+from oprisk.errors import ConcurrencyError, DomainError, InvalidLinkError, invalid
 from oprisk.projections.projector import (
     FINANCIALS,
     FX,
@@ -67,11 +67,14 @@ class Recorder:
         idempotency_key: str | None = None,
         errors: list[Any] | None = None,
         meta: dict[str, Any] | None = None,
+        expected: Mapping[str, int] | None = None,
     ) -> list[RecordedEvent]:
         """Decide and append commands in one transaction; returns the facts appended.
 
         Without ``errors`` the first rule broken raises and nothing is appended; with a list, each
-        failing command is skipped and ``(index, command, error)`` appended to it.
+        failing command is skipped and ``(index, command, error)`` appended to it. ``expected``
+        maps event ids to the version the caller last saw (0: not reported yet): a stream at
+        another version raises ``ConcurrencyError`` and nothing is appended.
         """
         cmds = [commands] if isinstance(commands, c.Command) else list(commands)
         if not cmds:
@@ -81,7 +84,13 @@ class Recorder:
             ids = {x.event_id for x in cmds} | {
                 x.root_event_id for x in cmds if isinstance(x, c.LinkLossEvent) and x.root_event_id
             }
-            before = states_from(self.uow.store.read_streams(conn, ids))
+            before = states_from(self.uow.store.read_streams(conn, ids | set(expected or ())))
+            for sid, version in (expected or {}).items():
+                have = before[sid].version if sid in before else 0
+                if have != version:
+                    raise ConcurrencyError(
+                        f"loss event {sid!r} is at version {have}, expected {version}"
+                    )
             working: dict[str, LossEventState] = dict(before)
             pending: dict[str, list[NewEvent]] = {}
             folded: dict[tuple[str, int], tuple[e.Fact, LossEventState]] = {}
