@@ -112,7 +112,7 @@ class Principals:
                 self._by_token_id[after.token_id] = r.stream_id
                 self._seen = r.position
 
-    def list(self) -> list[Principal]:
+    def all(self) -> list[Principal]:
         """Every principal ever added (revoked ones too), by name."""
         self.refresh()
         with self._lock:

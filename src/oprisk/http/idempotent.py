@@ -1,0 +1,223 @@
+"""Running a command for a request: ``Idempotency-Key`` replays, ``If-Match``, the ``ETag``.
+
+* A request with an ``Idempotency-Key`` that this principal already used gets the first response
+  back (``Idempotent-Replayed: true``) and runs nothing; the same key on a different request is a
+  422. Only successful responses are kept: a refused request appended nothing, so a retry is a
+  fresh attempt against the current state.
+* The command carries the store idempotency key ``http:<principal>:<key>``, so two copies of a
+  request racing each other append once; the loser finds the winner's facts and answers with the
+  same response.
+* ``If-Match: "<version>"`` is the version the client last saw: the append happens only if the
+  event is still at that version (else 412). ``ETag`` is the event's version after the command.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import orjson
+from fastapi import Request
+from starlette.responses import Response
+
+from oprisk.api import Database
+from oprisk.domain import commands as c
+from oprisk.errors import ConcurrencyError, DomainError, invalid
+from oprisk.http.auth import Caller
+from oprisk.http.problems import Problem
+from oprisk.services.idempotency import StoredResponse
+
+_KEY = re.compile(r"[\x21-\x7e]{1,200}")
+_ETAG = re.compile(r'(?:W/)?"(\d+)"')
+
+
+def idempotency_key(request: Request) -> str | None:
+    raw = request.headers.get("idempotency-key")
+    if raw is None:
+        return None
+    key = raw.strip()
+    if len(key) >= 2 and key[0] == key[-1] == '"':  # the draft's structured-field string form
+        key = key[1:-1]
+    if not _KEY.fullmatch(key):
+        raise Problem(
+            400,
+            "validation",
+            invalid("Idempotency-Key", raw, "must be 1-200 visible ASCII characters"),
+        )
+    return key
+
+
+def if_match(request: Request) -> int | None:
+    """The version in ``If-Match`` (``None`` without the header; ``*`` means any version)."""
+    raw = request.headers.get("if-match")
+    if raw is None or raw.strip() == "*":
+        return None
+    m = _ETAG.fullmatch(raw.strip())
+    if m is None:
+        raise Problem(
+            400, "validation", invalid("If-Match", raw, 'must be an ETag of this API, e.g. "3"')
+        )
+    return int(m[1])
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def fingerprint(request: Request, body: Any) -> str:
+    """What makes two requests the same: method, path, parsed body and ``If-Match``."""
+    parts = [request.method, request.url.path, body, request.headers.get("if-match")]
+    return hashlib.sha256(orjson.dumps(parts, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def replay(stored: StoredResponse, request_hash: str, key: str) -> Response:
+    if stored.request_hash != request_hash:
+        raise Problem(
+            422,
+            "idempotency-key-reused",
+            f"Idempotency-Key {key!r} was already used for a different request "
+            f"({stored.method} {stored.path}); use a new key for a new request",
+        )
+    return Response(
+        stored.body.encode(),
+        status_code=stored.status,
+        headers={**stored.headers, "Idempotent-Replayed": "true"},
+    )
+
+
+class Runner:
+    """Runs commands for requests (see the module docstring)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def once(
+        self,
+        request: Request,
+        caller: Caller,
+        body: Any,
+        produce: Callable[[], tuple[int, dict[str, Any], dict[str, str]]],
+    ) -> Response:
+        """Answer ``produce()`` (status, JSON body, headers) once per idempotency key."""
+        key = idempotency_key(request)
+        request_hash = fingerprint(request, body)
+        if key is not None:
+            stored = self.db.idempotency.find(caller.key, key)
+            if stored is not None:
+                return replay(stored, request_hash, key)
+        status, content, headers = produce()
+        data = orjson.dumps(content)
+        if key is not None:
+            first = self.db.idempotency.save(
+                StoredResponse(
+                    principal=caller.key,
+                    idempotency_key=key,
+                    request_hash=request_hash,
+                    request_id=request.state.request_id,
+                    method=request.method,
+                    path=request.url.path,
+                    status=status,
+                    headers=headers,
+                    body=data.decode(),
+                )
+            )
+            if first.request_id != request.state.request_id:
+                return replay(first, request_hash, key)
+        return Response(data, status_code=status, headers=headers)
+
+    def command(
+        self,
+        request: Request,
+        caller: Caller,
+        event_id: str,
+        commands: Sequence[c.Command],
+        body: Any,
+        *,
+        created: bool = False,
+        four_eyes: bool = False,
+    ) -> Response:
+        """Execute ``commands`` on one event for a request and answer with what they appended."""
+
+        def produce() -> tuple[int, dict[str, Any], dict[str, str]]:
+            facts = self.execute(request, caller, event_id, commands, four_eyes)
+            rid = request.state.request_id
+            version = facts[-1].version if facts else self.db.state(event_id).version
+            content = {
+                "event_id": event_id,
+                "version": version,
+                "facts": [
+                    {
+                        "position": f.position,
+                        "version": f.version,
+                        "fact": f.event_type,
+                        "recorded_at": f.recorded_at.isoformat(),
+                    }
+                    for f in facts
+                ],
+                "request_id": facts[0].meta.get("request_id", rid) if facts else rid,
+            }
+            headers = {"ETag": etag(version), "Content-Type": "application/json"}
+            if created:
+                headers["Location"] = f"/v1/loss-events/{event_id}"
+            return (201 if created else 200), content, headers
+
+        return self.once(request, caller, body, produce)
+
+    def execute(
+        self,
+        request: Request,
+        caller: Caller,
+        event_id: str,
+        commands: Sequence[c.Command],
+        four_eyes: bool,
+    ) -> list[Any]:
+        key = idempotency_key(request)
+        store_key = f"http:{caller.key}:{key}" if key else None
+        wanted = if_match(request)
+        expected = {event_id: wanted} if wanted is not None else None
+        if four_eyes:
+            expected = self._four_eyes(caller, event_id, wanted)
+        meta = {"request_id": request.state.request_id, "via": "http"}
+        if key:
+            meta["idempotency_key"] = key
+        try:
+            facts = self.db.execute(
+                list(commands), idempotency_key=store_key, meta=meta, expected=expected
+            )
+        except (DomainError, ConcurrencyError) as err:
+            twin = self.db.idempotency.appended(store_key, event_id) if store_key else []
+            if twin:
+                return twin  # a copy of this request appended first: answer as it did
+            if isinstance(err, ConcurrencyError) and wanted is not None:
+                raise Problem(
+                    412, "precondition-failed", f"If-Match {etag(wanted)}: {err}"
+                ) from err
+            raise
+        if store_key and not facts:
+            facts = self.db.idempotency.appended(store_key, event_id)
+        return facts
+
+    def _four_eyes(self, caller: Caller, event_id: str, wanted: int | None) -> dict[str, int]:
+        """Approver ≠ reporter and ≠ submitter, compared case-folded (NFKC) here whatever the
+        domain compares; the version read is the one the append must find."""
+        from oprisk.domain.principals import fold
+        from oprisk.errors import FourEyesError
+
+        state = self.db.state(event_id)
+        if wanted is not None and state.version != wanted:
+            raise Problem(
+                412,
+                "precondition-failed",
+                f"If-Match {etag(wanted)}: loss event {event_id!r} is at version {state.version}",
+            )
+        if caller.key in {fold(state.reported_by), fold(state.submitted_by or "")}:
+            raise FourEyesError(
+                invalid(
+                    "actor",
+                    caller.name,
+                    f"the reporter or submitter of {event_id!r} cannot be its approver (four eyes)",
+                )
+            )
+        return {event_id: state.version}
