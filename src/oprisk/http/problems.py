@@ -103,8 +103,8 @@ def from_error(err: BaseException) -> Problem:
         return err
     status, slug = status_of(err)
     if isinstance(err, ValidationError):
-        errors = validation_errors(err.errors(include_url=False))
-        return Problem(400, slug, "; ".join(e["message"] for e in errors), errors=errors)
+        found = validation_errors(err.errors(include_url=False))
+        return Problem(400, slug, "; ".join(e["message"] for e in found), errors=found)
     errors: list[dict[str, Any]] | None = None
     if isinstance(err, UnknownTaxonomyError):
         errors = [
