@@ -27,7 +27,6 @@ from oprisk.domain import commands as c
 from oprisk.errors import ConcurrencyError, DomainError, invalid
 from oprisk.http.auth import Caller
 from oprisk.http.problems import Problem
-from oprisk.services.idempotency import StoredResponse
 
 _KEY = re.compile(r"[\x21-\x7e]{1,200}")
 _ETAG = re.compile(r'(?:W/)?"(\d+)"')
@@ -72,7 +71,7 @@ def fingerprint(request: Request, body: Any) -> str:
     return hashlib.sha256(orjson.dumps(parts, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-def replay(stored: StoredResponse, request_hash: str, key: str) -> Response:
+def replay(stored: Any, request_hash: str, key: str) -> Response:
     if stored.request_hash != request_hash:
         raise Problem(
             422,
@@ -111,17 +110,15 @@ class Runner:
         data = orjson.dumps(content)
         if key is not None:
             first = self.db.idempotency.save(
-                StoredResponse(
-                    principal=caller.key,
-                    idempotency_key=key,
-                    request_hash=request_hash,
-                    request_id=request.state.request_id,
-                    method=request.method,
-                    path=request.url.path,
-                    status=status,
-                    headers=headers,
-                    body=data.decode(),
-                )
+                principal=caller.key,
+                idempotency_key=key,
+                request_hash=request_hash,
+                request_id=request.state.request_id,
+                method=request.method,
+                path=request.url.path,
+                status=status,
+                headers=headers,
+                body=data.decode(),
             )
             if first.request_id != request.state.request_id:
                 return replay(first, request_hash, key)

@@ -58,17 +58,20 @@ class Idempotency:
         d["created_at"] = utc(d["created_at"])
         return StoredResponse(**d)
 
-    def save(self, response: StoredResponse) -> StoredResponse:
-        """Store a first response; if another copy of the request stored one first, that one wins
-        and is returned."""
-        values: dict[str, Any] = {**response.__dict__, "created_at": datetime.now(UTC)}
+    def save(self, **fields: Any) -> StoredResponse:
+        """Store a first response (the fields of :class:`StoredResponse`); if another copy of the
+        request stored one first, that one wins and is returned."""
+        values: dict[str, Any] = {
+            **StoredResponse(**fields).__dict__,
+            "created_at": datetime.now(UTC),
+        }
         with self.uow.writing() as conn:
             insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
             stmt = insert(http_idempotency).values(**values).on_conflict_do_nothing()
             done = conn.execute(stmt).rowcount
         if done:
             return StoredResponse(**values)
-        stored = self.find(response.principal, response.idempotency_key)
+        stored = self.find(values["principal"], values["idempotency_key"])
         assert stored is not None
         return stored
 
