@@ -83,3 +83,11 @@ def service(db_url: str) -> Iterator[Service]:
         for name, role in zip(("rep", "appr", "ana", "aud", "ldr", "adm"), ROLES, strict=True):
             s.add(name, role)
         yield s
+
+
+@pytest.fixture
+def pg_service(pg_url: str) -> Iterator[Service]:
+    """A service over a fresh PostgreSQL database with a reporter 'rep'."""
+    for s in make_service(pg_url):
+        s.add("rep", "reporter")
+        yield s

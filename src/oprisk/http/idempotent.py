@@ -26,7 +26,7 @@ from oprisk.api import Database
 from oprisk.domain import commands as c
 from oprisk.errors import ConcurrencyError, DomainError, invalid
 from oprisk.http.auth import Caller
-from oprisk.http.problems import Problem
+from oprisk.http.problems import Problem, bad
 
 _KEY = re.compile(r"[\x21-\x7e]{1,200}")
 _ETAG = re.compile(r'(?:W/)?"(\d+)"')
@@ -40,11 +40,7 @@ def idempotency_key(request: Request) -> str | None:
     if len(key) >= 2 and key[0] == key[-1] == '"':  # the draft's structured-field string form
         key = key[1:-1]
     if not _KEY.fullmatch(key):
-        raise Problem(
-            400,
-            "validation",
-            invalid("Idempotency-Key", raw, "must be 1-200 visible ASCII characters"),
-        )
+        raise bad("Idempotency-Key", raw, "must be 1-200 visible ASCII characters")
     return key
 
 
@@ -55,9 +51,7 @@ def if_match(request: Request) -> int | None:
         return None
     m = _ETAG.fullmatch(raw.strip())
     if m is None:
-        raise Problem(
-            400, "validation", invalid("If-Match", raw, 'must be an ETag of this API, e.g. "3"')
-        )
+        raise bad("If-Match", raw, 'must be an ETag of this API, e.g. "3"')
     return int(m[1])
 
 

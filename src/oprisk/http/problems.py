@@ -88,6 +88,13 @@ class Problem(Exception):
         self.headers = headers or {}
 
 
+def bad(field: str, value: Any, rule: str) -> Problem:
+    """A 400 for one bad value, in the house format with field, value and rule."""
+    message = invalid(field, value, rule)
+    errors = [{"field": field, "value": _jsonable(value), "rule": rule, "message": message}]
+    return Problem(400, "validation", message, errors=errors)
+
+
 def status_of(err: BaseException) -> tuple[int, str]:
     if isinstance(err, OpriskError) and isinstance(err, LookupError):
         return 404, "not-found"  # an unknown event, principal, assessment …

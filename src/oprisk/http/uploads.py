@@ -18,10 +18,9 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from starlette.responses import Response
 
 from oprisk.api import Database
-from oprisk.errors import invalid
 from oprisk.http.auth import Caller, Guard
 from oprisk.http.idempotent import Runner
-from oprisk.http.problems import Problem
+from oprisk.http.problems import Problem, bad
 
 PRESETS = ("canonical", "zh-CN")
 _NAME = re.compile(r"^[\w.\- ()\u3000-\u9fff]{1,200}$")
@@ -30,11 +29,7 @@ _NAME = re.compile(r"^[\w.\- ()\u3000-\u9fff]{1,200}$")
 def _save(upload: UploadFile, folder: Path, limit: int, field: str) -> tuple[Path, str]:
     name = Path(upload.filename or "").name
     if not name or not _NAME.match(name) or name.startswith("."):
-        raise Problem(
-            400,
-            "validation",
-            invalid(f"{field}.filename", upload.filename, "must be a plain file name"),
-        )
+        raise bad(f"{field}.filename", upload.filename, "must be a plain file name")
     digest = hashlib.sha256()
     size = 0
     path = folder / name
@@ -68,15 +63,8 @@ def router(db: Database, guard: Guard, runner: Runner, max_bytes: int) -> APIRou
         if mapping is not None and mapping_file is not None:
             raise Problem(400, "validation", "give mapping (a preset) or mapping_file, not both")
         if mapping is not None and mapping not in PRESETS:
-            raise Problem(
-                400,
-                "validation",
-                invalid(
-                    "mapping",
-                    mapping,
-                    f"must be a preset ({', '.join(PRESETS)}); upload a TOML mapping as mapping_file",
-                ),
-            )
+            rule = f"must be a preset ({', '.join(PRESETS)}); upload a TOML mapping as mapping_file"
+            raise bad("mapping", mapping, rule)
         with tempfile.TemporaryDirectory(prefix="oprisk-upload-") as tmp:
             folder = Path(tmp)
             path, digest = _save(file, folder, max_bytes, "file")
