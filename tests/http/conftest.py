@@ -69,7 +69,11 @@ def _date(v: Any) -> Any:
 
 
 def make_service(url: str, settings: Settings | None = None) -> Iterator[Service]:
+    from argon2 import PasswordHasher
+
     db = connect(url)
+    # argon2id at its lowest cost: the tests add many principals; production keeps the default
+    db.principals.hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     with TestClient(create_app(db, settings), raise_server_exceptions=False) as client:
         yield Service(db, client)
     db.close()

@@ -48,7 +48,8 @@ _TOKEN = re.compile(r"oprisk_([0-9a-f]{16})_[A-Za-z0-9_-]{43}")
 _MAX_REMEMBERED = 10_000
 
 
-def _hasher() -> Any:
+def default_hasher() -> Any:
+    """argon2id with argon2-cffi's default cost (RFC 9106's low-memory profile)."""
     try:
         from argon2 import PasswordHasher
     except ImportError:  # pragma: no cover - the http extra is missing
@@ -71,13 +72,24 @@ class PrincipalNotFoundError(DomainError, LookupError):
 class Principals:
     """The principals known to one database, folded from the log and kept up to date."""
 
-    def __init__(self, uow: Transactions) -> None:
+    def __init__(self, uow: Transactions, hasher: Any = None) -> None:
         self.uow = uow
+        self._hasher = hasher  # an argon2 PasswordHasher; the default is made on first use
         self._lock = threading.Lock()
         self._seen = 0
         self._by_stream: dict[str, Principal] = {}
         self._by_token_id: dict[str, str] = {}
         self._verified: set[tuple[str, str]] = set()  # (sha256 of token, argon2 hash it matched)
+
+    @property
+    def hasher(self) -> Any:
+        if self._hasher is None:
+            self._hasher = default_hasher()
+        return self._hasher
+
+    @hasher.setter
+    def hasher(self, value: Any) -> None:
+        self._hasher = value
 
     # --- reading --------------------------------------------------------------------------------
 
@@ -142,7 +154,7 @@ class Principals:
         from argon2.exceptions import VerificationError
 
         try:
-            _hasher().verify(p.token_hash, token)
+            self.hasher.verify(p.token_hash, token)
         except VerificationError:
             return None
         with self._lock:
@@ -166,7 +178,7 @@ class Principals:
         roles = check_roles(list(roles))
         token_id, token = new_token()
         fact = PrincipalAdded(
-            name=name, roles=roles, token_id=token_id, token_hash=_hasher().hash(token)
+            name=name, roles=roles, token_id=token_id, token_hash=self.hasher.hash(token)
         )
         with self._writing() as conn:
             if stream_id(name) in self._by_stream:
@@ -187,7 +199,7 @@ class Principals:
     ) -> tuple[Principal, str]:
         """Give an active principal a new token; the old one stops working."""
         token_id, token = new_token()
-        fact = PrincipalTokenRotated(token_id=token_id, token_hash=_hasher().hash(token))
+        fact = PrincipalTokenRotated(token_id=token_id, token_hash=self.hasher.hash(token))
         with self._writing() as conn:
             p = self._active(name)
             self._append(conn, name, fact, actor, meta, p.version)
