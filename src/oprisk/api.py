@@ -14,7 +14,7 @@ assessments, the loader), which take those ports and never this module.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -163,16 +163,23 @@ class Database:
         errors: list[Any] | None = None,
         meta: dict[str, Any] | None = None,
         expected: Mapping[str, int] | None = None,
+        then: Callable[[Connection, list[RecordedEvent]], None] | None = None,
     ) -> list[RecordedEvent]:
         """Decide and append commands in one transaction; returns the facts appended.
 
         Without ``errors`` the first rule broken raises and nothing is appended; with a list, each
         failing command is skipped and ``(index, command, error)`` appended to it. ``expected``
         maps event ids to the version the caller last saw: another version raises
-        ``ConcurrencyError`` (optimistic concurrency, HTTP ``If-Match``).
+        ``ConcurrencyError`` (optimistic concurrency, HTTP ``If-Match``); ``then(conn, facts)``
+        runs in the append's transaction (the HTTP layer records its answer there).
         """
         return self.recorder.execute(
-            commands, idempotency_key=idempotency_key, errors=errors, meta=meta, expected=expected
+            commands,
+            idempotency_key=idempotency_key,
+            errors=errors,
+            meta=meta,
+            expected=expected,
+            then=then,
         )
 
     def execute_planned(

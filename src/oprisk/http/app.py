@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from oprisk.api import Database
 from oprisk.errors import FourEyesError, OpriskError
@@ -52,7 +54,7 @@ def create_app(
     app.include_router(admin.router(db, guard))
     _health(app, db)
     _errors(app)
-    app.middleware("http")(_request_log)
+    app.add_middleware(RequestLog)
     return app
 
 
@@ -108,32 +110,43 @@ def _errors(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, on_http)
 
 
-async def _request_log(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
+class RequestLog:
     """A request id for every request (``X-Request-ID``), one log line each, and a problem
-    detail instead of a traceback for anything unexpected."""
-    rid = uuid.uuid4().hex
-    request.state.request_id = rid
-    started = time.perf_counter()
-    try:
-        response = await call_next(request)
-    except Exception:
-        logs.log.exception("unhandled error", extra={"event": "error", "request_id": rid})
-        response = problems.response(
-            Problem(500, "internal", f"internal error; quote request id {rid}"),
-            request.url.path,
+    detail instead of a traceback for anything unexpected (plain ASGI: no per-request task)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rid = uuid.uuid4().hex
+        state = scope.setdefault("state", {})
+        state["request_id"] = rid
+        started = time.perf_counter()
+        status = [500]
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+                MutableHeaders(scope=message).append("X-Request-ID", rid)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception:
+            logs.log.exception("unhandled error", extra={"event": "error", "request_id": rid})
+            problem = Problem(500, "internal", f"internal error; quote request id {rid}")
+            await problems.response(problem, scope["path"], rid)(scope, receive, sending)
+        headers = dict(scope["headers"])
+        caller: Any = state.get("caller")
+        logs.request_done(
             rid,
+            method=scope["method"],
+            path=scope["path"],
+            status=status[0],
+            principal=getattr(caller, "name", None),
+            ms=round((time.perf_counter() - started) * 1000, 2),
+            client_request_id=headers.get(b"x-request-id", b"").decode() or None,
         )
-    response.headers["X-Request-ID"] = rid
-    caller: Any = getattr(request.state, "caller", None)
-    logs.request_done(
-        rid,
-        method=request.method,
-        path=request.url.path,
-        status=response.status_code,
-        principal=getattr(caller, "name", None),
-        ms=round((time.perf_counter() - started) * 1000, 2),
-        client_request_id=request.headers.get("x-request-id"),
-    )
-    return response

@@ -8,7 +8,7 @@ the same transaction, so a reader never sees facts without their read-model rows
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
 from datetime import date
 from typing import Any
@@ -68,13 +68,15 @@ class Recorder:
         errors: list[Any] | None = None,
         meta: dict[str, Any] | None = None,
         expected: Mapping[str, int] | None = None,
+        then: Callable[[Connection, list[RecordedEvent]], None] | None = None,
     ) -> list[RecordedEvent]:
         """Decide and append commands in one transaction; returns the facts appended.
 
         Without ``errors`` the first rule broken raises and nothing is appended; with a list, each
         failing command is skipped and ``(index, command, error)`` appended to it. ``expected``
         maps event ids to the version the caller last saw (0: not reported yet): a stream at
-        another version raises ``ConcurrencyError`` and nothing is appended.
+        another version raises ``ConcurrencyError`` and nothing is appended. ``then(conn, facts)``
+        runs in the same transaction after the append, for a write that must commit with it.
         """
         cmds = [commands] if isinstance(commands, c.Command) else list(commands)
         if not cmds:
@@ -123,6 +125,8 @@ class Recorder:
             recorded = self.execute_planned(
                 conn, pending, before, folded, idempotency_key=idempotency_key
             )
+            if then is not None:
+                then(conn, recorded)
         return recorded
 
     def execute_planned(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -58,22 +58,33 @@ class Idempotency:
         d["created_at"] = utc(d["created_at"])
         return StoredResponse(**d)
 
-    def save(self, **fields: Any) -> StoredResponse:
-        """Store a first response (the fields of :class:`StoredResponse`); if another copy of the
-        request stored one first, that one wins and is returned."""
-        values: dict[str, Any] = {
-            **StoredResponse(**fields).__dict__,
-            "created_at": datetime.now(UTC),
-        }
-        with self.uow.writing() as conn:
-            insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-            stmt = insert(http_idempotency).values(**values).on_conflict_do_nothing()
-            done = conn.execute(stmt).rowcount
+    def save(self, conn: Connection | None = None, **fields: Any) -> StoredResponse:
+        """Store a first response (the fields of :class:`StoredResponse`), in ``conn``'s
+        transaction if given (the append's); if another copy of the request stored one first,
+        that one wins and is returned."""
+        values = {**StoredResponse(**fields).__dict__, "created_at": datetime.now(UTC)}
+        if conn is None:
+            with self.uow.writing() as cx:
+                done = self._insert(cx, values)
+        else:
+            done = self._insert(conn, values)
         if done:
             return StoredResponse(**values)
         stored = self.find(values["principal"], values["idempotency_key"])
         assert stored is not None
         return stored
+
+    def record(self, conn: Connection, **fields: Any) -> bool:
+        """Store a first response in ``conn``'s transaction; ``False`` if the key already has one."""
+        return self._insert(
+            conn, {**StoredResponse(**fields).__dict__, "created_at": datetime.now(UTC)}
+        )
+
+    @staticmethod
+    def _insert(conn: Connection, values: dict[str, Any]) -> bool:
+        insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        stmt = insert(http_idempotency).values(**values).on_conflict_do_nothing()
+        return bool(conn.execute(stmt).rowcount)
 
     def appended(self, store_key: str, stream_id: str) -> list[RecordedEvent]:
         """The facts a command appended to ``stream_id`` under the store idempotency key
