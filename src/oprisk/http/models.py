@@ -3,13 +3,15 @@ the commands they become. The actor is never a body field: it is the authenticat
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from oprisk.domain import commands as c
+from oprisk.domain.events import AMENDABLE
 
 
 class Body(BaseModel):
@@ -19,56 +21,35 @@ class Body(BaseModel):
 Text = Field(default="", max_length=10_000)
 
 
-class ReportBody(Body):
-    """A new loss event; its id is ``SOURCE:EXTERNAL-ID`` (source: the caller's name if omitted)."""
+def _like(model: type[BaseModel], names: Iterable[str], *, optional: bool) -> dict[str, Any]:
+    """Fields of a domain command, as a body takes them (all optional for a PATCH): the HTTP
+    schema follows the commands instead of repeating them."""
+    out: dict[str, Any] = {}
+    for name in names:
+        info = model.model_fields[name]
+        kind: Any = info.annotation
+        out[name] = (kind | None, None) if optional else (kind, info)
+    return out
 
+
+class _Report(Body):
     external_id: str = Field(min_length=1, max_length=150, pattern=r"^\S(.*\S)?$")
     source: str | None = Field(default=None, min_length=1, max_length=40, pattern=r"^[^:\s]+$")
-    title: str = Field(min_length=1, max_length=500)
-    description: str = Text
-    event_type: str
-    cause: str | None = None
-    business_line: str
-    legal_entity: str = ""
-    lei: str | None = None
-    org_unit: str = ""
-    occurred_on: date | None = None
-    discovered_on: date
-    currency: str
-    near_miss: bool = False
-    gain: bool = False
-    credit_boundary: bool = False
-    market_boundary: bool = False
-    legal: bool = False
 
     def command(self, event_id: str, actor: str, source: str) -> c.ReportLossEvent:
         fields = self.model_dump(exclude={"source"})
         return c.ReportLossEvent(event_id=event_id, actor=actor, source=source, **fields)
 
 
-class PatchBody(Body):
-    """Descriptive fields to amend and/or a new classification; one request, one transaction."""
+_CLASSIFICATION = ("event_type", "cause", "business_line")
 
-    title: str | None = Field(default=None, min_length=1, max_length=500)
-    description: str | None = None
-    legal_entity: str | None = None
-    lei: str | None = None
-    org_unit: str | None = None
-    occurred_on: date | None = None
-    discovered_on: date | None = None
-    near_miss: bool | None = None
-    gain: bool | None = None
-    credit_boundary: bool | None = None
-    market_boundary: bool | None = None
-    legal: bool | None = None
-    event_type: str | None = None
-    cause: str | None = None
-    business_line: str | None = None
+
+class _Patch(Body):
     reason: str = ""
 
     def commands(self, event_id: str, actor: str) -> list[c.Command]:
         given = self.model_dump(mode="json", exclude_unset=True, exclude={"reason"})
-        classes = {k: given.pop(k) for k in ("event_type", "cause", "business_line") if k in given}
+        classes = {k: given.pop(k) for k in _CLASSIFICATION if k in given}
         out: list[c.Command] = []
         if given:
             out.append(
@@ -79,6 +60,35 @@ class PatchBody(Body):
                 c.ReclassifyLossEvent(event_id=event_id, actor=actor, reason=self.reason, **classes)
             )
         return out
+
+
+if TYPE_CHECKING:  # built from the commands at import time; typed as their bases
+    ReportBody = _Report
+    PatchBody = _Patch
+else:
+    #: A new loss event: the fields of ``ReportLossEvent`` but its id, actor and source, which the
+    #: id ``SOURCE:EXTERNAL-ID`` gives (source: the caller's name if omitted).
+    ReportBody = create_model(
+        "ReportBody",
+        __base__=_Report,
+        **_like(
+            c.ReportLossEvent,
+            [
+                n
+                for n in c.ReportLossEvent.model_fields
+                if n not in ("event_id", "actor", "source", "external_id")
+            ],
+            optional=False,
+        ),
+    )
+
+    #: Descriptive fields to amend (the domain's ``AMENDABLE``) and/or a new classification, all
+    #: optional; one request, one transaction.
+    PatchBody = create_model(
+        "PatchBody",
+        __base__=_Patch,
+        **_like(c.ReportLossEvent, [*AMENDABLE, *_CLASSIFICATION], optional=True),
+    )
 
 
 class _Line(Body):
