@@ -140,3 +140,17 @@ def test_no_token_is_401_everywhere(matrix: Service, action: str) -> None:
         assert r.headers["www-authenticate"].startswith("Bearer")
         assert r.json()["type"] == "urn:oprisk:problem:unauthenticated"
     assert matrix.facts() == before
+
+
+def test_a_revoked_token_is_refused_on_every_endpoint_at_once(service: Service) -> None:
+    """Tokens seen before are recognised from memory; each endpoint confirms against the log
+    before acting, so a revocation made elsewhere a moment ago refuses the very next request."""
+    service.add("everything", *ROLES)
+    service.first = service.new_event()  # type: ignore[attr-defined]
+    assert service.call("everything", "GET", "/v1/verify").status_code == 200  # now remembered
+    service.db.principals.revoke("everything", actor="another process")
+    for n, (action, request) in enumerate(sorted(REQUESTS.items())):
+        method, path, kw = request(service, 10_000 + n)
+        r = service.call("everything", method, path, **kw)
+        assert r.status_code == 401, (action, r.status_code, r.text)
+    assert not [f for f in service.db.events() if f.meta.get("actor") == "everything"]

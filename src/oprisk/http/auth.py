@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
 from oprisk.domain.principals import ROLES, fold
 from oprisk.http import logs
@@ -155,30 +156,60 @@ class Guard:
         self.limiter = RateLimiter(settings.rate_limit, settings.burst, settings.clock)
         self.oidc = Oidc(settings.oidc) if settings.oidc else None
 
-    def caller(self, request: Request) -> Caller:
-        rid = request.state.request_id
+    @staticmethod
+    def _token(request: Request) -> str | None:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        token = token.strip()
+        return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+    def caller(self, request: Request) -> Caller:
+        """Authenticate in full: the principal facts appended since the last look, and an argon2
+        verification for a token not seen before (or OIDC validation)."""
+        token = self._token(request) or ""
+        request.state.auth_confirmed = True
         caller: Caller | None = None
-        if scheme.lower() == "bearer" and token:
+        if token:
             if self.oidc is not None and token.count(".") == 2:
                 caller = self.oidc.caller(token)
             else:
                 p = self.principals.authenticate(token)
                 caller = Caller(p.name, p.roles) if p is not None else None
         if caller is None:
-            client = request.client.host if request.client else "unknown"
-            self._limit(request, f"client:{client}")  # guessing tokens is rate-limited too
-            reason = "no bearer token" if not token else "invalid, expired or revoked token"
-            logs.denied(rid, 401, reason, client=client, path=request.url.path)
-            raise Problem(
-                401,
-                "unauthenticated",
-                f"authentication required: {reason}",
-                headers={"WWW-Authenticate": 'Bearer realm="oprisk"'},
-            )
+            self._refuse(request, token)
         request.state.caller = caller
         self._limit(request, f"principal:{caller.key}")
+        return caller
+
+    def _refuse(self, request: Request, token: str) -> NoReturn:
+        """401, logged; failed attempts count against the client address's rate limit."""
+        client = request.client.host if request.client else "unknown"
+        self._limit(request, f"client:{client}")  # guessing tokens is rate-limited too
+        reason = "no bearer token" if not token else "invalid, expired or revoked token"
+        logs.denied(request.state.request_id, 401, reason, client=client, path=request.url.path)
+        raise Problem(
+            401,
+            "unauthenticated",
+            f"authentication required: {reason}",
+            headers={"WWW-Authenticate": 'Bearer realm="oprisk"'},
+        )
+
+    def remembered(self, request: Request) -> Caller | None:
+        """The caller from memory alone (a token that verified before), without blocking."""
+        token = self._token(request)
+        if token is None or (self.oidc is not None and token.count(".") == 2):
+            return None
+        p = self.principals.remembered(token)
+        return Caller(p.name, p.roles) if p is not None else None
+
+    def confirm(self, request: Request) -> Caller:
+        """The caller, confirmed against the principal facts appended since the last look: the
+        first thing an endpoint does (in its worker thread), so a revocation or rotation made a
+        moment ago refuses this request (401) before anything is read or written."""
+        caller: Caller = request.state.caller
+        if not request.state.auth_confirmed:
+            token = self._token(request) or ""
+            p = self.principals.authenticate(token)
+            if p is None:
+                self._refuse(request, token)
         return caller
 
     def _limit(self, request: Request, key: str) -> None:
@@ -194,17 +225,25 @@ class Guard:
             )
 
     def need(self, action: str) -> Any:
-        """``dependencies=[guard.need(action)]``: the endpoint then reads ``request.state.caller``."""
+        """``dependencies=[guard.need(action)]``; the endpoint starts with ``guard.confirm(request)``."""
         from fastapi import Depends
 
         return Depends(self.allow(action))
 
-    def allow(self, action: str) -> Callable[[Request], Caller]:
+    def allow(self, action: str) -> Callable[[Request], Awaitable[Caller]]:
         """A FastAPI dependency: the caller, if one of their roles may perform ``action``."""
         roles = ACTIONS[action]
 
-        def dependency(request: Request) -> Caller:
-            caller = self.caller(request)
+        async def dependency(request: Request) -> Caller:
+            # a token seen before is recognised in memory, on the event loop; the endpoint's
+            # confirm() then reads what changed since, in the thread it runs in anyway (one
+            # thread hop per request instead of two)
+            caller = self.remembered(request)
+            if caller is None:
+                caller = await run_in_threadpool(self.caller, request)
+            else:
+                request.state.caller, request.state.auth_confirmed = caller, False
+                self._limit(request, f"principal:{caller.key}")
             if not any(r in caller.roles for r in roles):
                 detail = (
                     f"principal {caller.name!r} (roles: {', '.join(caller.roles) or 'none'}) "

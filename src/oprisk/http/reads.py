@@ -125,6 +125,7 @@ def router(db: Database, guard: Guard) -> APIRouter:
         ordered by id; JSON (default), CSV (``Accept: text/csv``) or Arrow IPC
         (``Accept: application/vnd.apache.arrow.stream``). The cursor keeps the first page's
         knowledge cut-off, so pages never mix two states of the log."""
+        guard.confirm(request)
         after = None
         position = db.position(as_of_value(as_of))
         if cursor:
@@ -154,14 +155,16 @@ def router(db: Database, guard: Guard) -> APIRouter:
         return json_response(body, headers=headers)
 
     @r.get(EVENT + "/history", dependencies=[guard.need("history")])
-    def history(event_id: str) -> Response:
+    def history(request: Request, event_id: str) -> Response:
         """Every version of the event: the fact that made it, its actor, position and time."""
+        guard.confirm(request)
         df = db.history(event_id)
         return json_response({"event_id": event_id, "versions": records(df)})
 
     @r.get(EVENT, dependencies=[guard.need("read")])
     def get_event(request: Request, event_id: str, as_of: str | None = None) -> Response:
         """The event's state (as known at ``as_of``); ``ETag`` is its version."""
+        guard.confirm(request)
         s = db.state(event_id, as_of_value(as_of))
         tag = etag(s.version)
         if request.headers.get("if-none-match") == tag:
@@ -170,6 +173,7 @@ def router(db: Database, guard: Guard) -> APIRouter:
 
     @r.get("/v1/capital/{approach}", dependencies=[guard.need("capital")])
     def capital(
+        request: Request,
         approach: Literal["bia", "tsa", "asa", "sa"],
         year: int,
         as_of: str | None = None,
@@ -178,6 +182,7 @@ def router(db: Database, guard: Guard) -> APIRouter:
         threshold: str | None = Query(None, description="sa: loss threshold, 20000 or 100000"),
     ) -> Response:
         """A capital charge as known at ``as_of``: every intermediate figure, cut-off, profile."""
+        guard.confirm(request)
         kw: dict[str, Any] = {"as_of": as_of_value(as_of), "legal_entity": legal_entity}
         if approach == "sa":
             if profile is None:
@@ -196,6 +201,7 @@ def router(db: Database, guard: Guard) -> APIRouter:
 
     @r.get("/v1/exports/{template}", dependencies=[guard.need("exports")])
     def export(
+        request: Request,
         template: str,
         period: str = Query(description="2025 (calendar year) or 2025-H1"),
         as_of: str | None = None,
@@ -210,6 +216,7 @@ def router(db: Database, guard: Guard) -> APIRouter:
     ) -> Response:
         """One template (``all`` with ``format=xlsx``) as the CLI's export writes it; ``ETag`` is
         the SHA-256 of the bytes, identical for the same cut-off and parameters."""
+        guard.confirm(request)
         if template == "all" and format != "xlsx":
             raise ConfigurationError(invalid("template", template, "all needs format=xlsx"))
         given: dict[str, Any] = {
@@ -242,8 +249,9 @@ def router(db: Database, guard: Guard) -> APIRouter:
         return Response(data, media_type=media, headers=headers)
 
     @r.get("/v1/verify", dependencies=[guard.need("verify")])
-    def verify() -> Response:
+    def verify(request: Request) -> Response:
         """Re-walk every hash chain and compare the read models with a rebuild."""
+        guard.confirm(request)
         report = db.verify()
         return json_response(
             {

@@ -18,7 +18,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from starlette.responses import Response
 
 from oprisk.api import Database
-from oprisk.http.auth import Caller, Guard
+from oprisk.http.auth import Guard
 from oprisk.http.idempotent import Runner
 from oprisk.http.problems import Problem, bad
 
@@ -59,7 +59,7 @@ def router(db: Database, guard: Guard, runner: Runner, max_bytes: int) -> APIRou
     ) -> Response:
         """Load an uploaded file as the caller; returns the load report with every rejected row
         (line, field, reason) and the rejects file."""
-        caller: Caller = request.state.caller
+        caller = guard.confirm(request)
         if mapping is not None and mapping_file is not None:
             raise Problem(400, "validation", "give mapping (a preset) or mapping_file, not both")
         if mapping is not None and mapping not in PRESETS:

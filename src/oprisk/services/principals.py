@@ -137,6 +137,21 @@ class Principals:
             raise PrincipalNotFoundError(invalid("name", name, "no such principal"))
         return p
 
+    def remembered(self, token: str) -> Principal | None:
+        """The principal of a token that verified before, from memory alone (no database, no
+        argon2); ``None`` when the token is not known to be good. Facts appended since the last
+        look are not seen: confirm with :meth:`authenticate` before acting."""
+        m = _TOKEN.fullmatch(token)
+        if m is None:
+            return None
+        with self._lock:
+            sid = self._by_token_id.get(m[1])
+            p = self._by_stream.get(sid) if sid else None
+            if p is None or not p.active:
+                return None
+            known = (hashlib.sha256(token.encode()).hexdigest(), p.token_hash) in self._verified
+        return p if known else None
+
     def authenticate(self, token: str) -> Principal | None:
         """The active principal a bearer token belongs to, or ``None``."""
         m = _TOKEN.fullmatch(token)
