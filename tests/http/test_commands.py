@@ -103,9 +103,12 @@ def test_copies_racing_each_other_append_once(service: Service) -> None:
     assert service.db.verify().ok
 
 
-def test_a_response_lost_before_it_was_recorded_is_rebuilt_from_the_log(service: Service) -> None:
-    """The process stopped after the append and before the idempotency record: the retry finds
-    the facts by the store's key and answers as the first request would have."""
+def test_facts_under_a_key_without_a_stored_answer_are_answered_from_the_log(
+    service: Service,
+) -> None:
+    """Facts appended under a request's store key with no answer stored (a copy that lost the
+    race sees exactly this): the request finds the facts by the key and answers as the first
+    request would have, appending nothing."""
     service.call("rep", "POST", "/v1/loss-events", json=REPORT)
     from oprisk.domain import commands as c
 

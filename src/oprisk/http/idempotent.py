@@ -123,13 +123,12 @@ class Runner:
         status: int,
         data: bytes,
         headers: dict[str, str],
-        conn: Any = None,
     ) -> Response:
-        """Store a first answer under the key (in ``conn``'s transaction if given) and send it;
-        if a copy of the request stored its answer first, send that one."""
+        """Store a first answer under the key and send it; if a copy of the request stored its
+        answer first, send that one."""
         if key is not None:
             fields = self._fields(request, caller, key, request_hash, status, data, headers)
-            first = self.db.idempotency.save(conn, **fields)
+            first = self.db.idempotency.save(**fields)
             if first.request_id != request.state.request_id:
                 return replay(first, request_hash, key)
         return Response(data, status_code=status, headers=headers)

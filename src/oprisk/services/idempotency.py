@@ -1,10 +1,11 @@
 """Idempotency records: the first response to a request sent with an ``Idempotency-Key``.
 
-A retried request (same principal, same key) gets the stored response back and runs nothing.
-The facts themselves are protected by the store's own idempotency key, which a command carries
-as ``http:<principal>:<key>``: if two copies of a request race, or the process stops between the
-append and the record, the store appends the facts once and :meth:`Idempotency.appended` finds
-them, so the response can be rebuilt from the log.
+A retried request (same principal, same key) gets the stored response back and runs nothing. A
+command's answer is recorded in the append's own transaction (:meth:`Idempotency.record`), so
+facts and answer commit together. The facts are also protected by the store's own idempotency
+key, which the command carries as ``http:<principal>:<key>``: if two copies of a request race,
+the store appends once and :meth:`Idempotency.appended` finds the winner's facts, from which an
+answer can be rebuilt when none is stored.
 """
 
 from __future__ import annotations
@@ -58,15 +59,11 @@ class Idempotency:
         d["created_at"] = utc(d["created_at"])
         return StoredResponse(**d)
 
-    def save(self, conn: Connection | None = None, **fields: Any) -> StoredResponse:
-        """Store a first response (the fields of :class:`StoredResponse`), in ``conn``'s
-        transaction if given (the append's); if another copy of the request stored one first,
-        that one wins and is returned."""
+    def save(self, **fields: Any) -> StoredResponse:
+        """Store a first response (the fields of :class:`StoredResponse`) in a transaction of its
+        own; if another copy of the request stored one first, that one wins and is returned."""
         values = {**StoredResponse(**fields).__dict__, "created_at": datetime.now(UTC)}
-        if conn is None:
-            with self.uow.writing() as cx:
-                done = self._insert(cx, values)
-        else:
+        with self.uow.writing() as conn:
             done = self._insert(conn, values)
         if done:
             return StoredResponse(**values)
