@@ -183,9 +183,7 @@ def _record(
         )
     if not units:
         raise InvalidScoreError(invalid("units", [], "must name at least one unit"))
-    on = (
-        _date(assessed_on, "assessed_on") or assessment.assessed_on or utc(uow.store.clock()).date()
-    )
+    on = _date(assessed_on, "assessed_on") or assessment.assessed_on or utc(uow.store.clock()).date()
     a = dataclasses.replace(assessment, assessed_on=on, assessor=assessment.assessor or actor)
     cr = float(a.weights.consistency_ratio)
     facts = []

@@ -119,7 +119,8 @@ def bi_items(
     queries: Queries, cut: Cutoff, year: int, legal_entity: str | None, currency: str, unit: Decimal
 ) -> tuple[str, pd.DataFrame]:
     entity, fin = financials(
-        queries, cut, year, legal_entity, currency, set(BI_ITEMS), "Business Indicator items"
+        queries,
+        cut, year, legal_entity, currency, set(BI_ITEMS), "Business Indicator items"
     )
     # the entity-wide figure of an item; without one, the item's per-line figures summed
     entity_wide: dict[tuple[int, str], Decimal] = {}

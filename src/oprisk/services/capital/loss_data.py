@@ -40,6 +40,7 @@ LOSS_DATA_COLUMNS = [
 FLAGS = ("excluded", "credit_boundary", "gain")
 
 
+
 def loss_rows(
     queries: Queries, cut: Cutoff, year: int, years: int, legal_entity: str | None, currency: str
 ) -> tuple[pd.DataFrame, tuple[str, ...], tuple[str, ...]]:
@@ -93,7 +94,9 @@ def loss_rows(
         root = ev.root_event_id
         seen = {eid}
         while root is not None and root in by_id.index and root not in seen:
-            seen.add(root)  # a flag on the root applies to the whole group, wherever the root is
+            seen.add(
+                root
+            )  # a flag on the root applies to the whole group, wherever the root is
             parent = by_id.loc[root]
             if parent.status != "withdrawn":
                 flags = {f: flags[f] or bool(parent[f]) for f in FLAGS}
@@ -122,7 +125,8 @@ def loss_rows(
     return frame, withdrawn, tuple(notes)
 
 
-def convert(queries: Queries, lines: pd.DataFrame, cut: Cutoff, currency: str) -> list[Decimal]:
+def convert(
+    queries: Queries, lines: pd.DataFrame, cut: Cutoff, currency: str) -> list[Decimal]:
     """Each line's net effect in ``currency`` at the rate known at the cut-off for its
     accounting date, exactly (the ledger's float ``*_reporting`` columns are not used)."""
     fx = queries.fx_rates(cut.position)

@@ -117,3 +117,5 @@ class CapitalRun(Generic[R]):
             for k, v, _ in self._context_rows()
         )
         return f"<table>{head}</table>" + self.result._repr_html_()
+
+

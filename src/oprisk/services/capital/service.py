@@ -76,7 +76,8 @@ class CapitalService:
         """
         cut, prof, cur = self._cutoff(as_of), get_profile(profile), self._currency(currency)
         entity, fin = financials(
-            self.queries, cut, year, legal_entity, cur, {"gross_income"}, "gross income"
+            self.queries,
+            cut, year, legal_entity, cur, {"gross_income"}, "gross income"
         )
         totals: dict[int, Decimal] = {}
         lines: dict[int, Decimal] = {}
@@ -124,7 +125,8 @@ class CapitalService:
         """Standardised Approach from the gross income by business line of ``year − 2 … year``."""
         cut, prof, cur = self._cutoff(as_of), get_profile(profile), self._currency(currency)
         entity, fin = financials(
-            self.queries, cut, year, legal_entity, cur, {"gross_income"}, "gross income"
+            self.queries,
+            cut, year, legal_entity, cur, {"gross_income"}, "gross income"
         )
         gi = by_line(fin, "gross_income")
         if gi is None:
@@ -219,9 +221,7 @@ class CapitalService:
         cut, prof, cur = self._cutoff(as_of), get_profile(profile), self._currency(currency)
         unit = self._unit(bi_unit)
         entity, items = bi_items(self.queries, cut, year, legal_entity, cur, unit)
-        losses, withdrawn, notes = loss_rows(
-            self.queries, cut, year, prof.loss_years, legal_entity, cur
-        )
+        losses, withdrawn, notes = loss_rows(self.queries, cut, year, prof.loss_years, legal_entity, cur)
         others = sorted(set(losses.legal_entity) - {entity, ""}) if legal_entity is None else []
         if others:
             notes += (
@@ -260,9 +260,7 @@ class CapitalService:
     ) -> CapitalRun[LossComponentResult]:
         """LC = 15 × average annual net loss over the window ending ``year`` (whole currency units)."""
         cut, prof, cur = self._cutoff(as_of), get_profile(profile), self._currency(currency)
-        losses, withdrawn, notes = loss_rows(
-            self.queries, cut, year, prof.loss_years, legal_entity, cur
-        )
+        losses, withdrawn, notes = loss_rows(self.queries, cut, year, prof.loss_years, legal_entity, cur)
         result = _loss_component(
             losses,
             threshold=threshold,
@@ -361,3 +359,4 @@ class CapitalService:
             notes=notes,
             result=result,
         )
+
