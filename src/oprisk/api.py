@@ -14,7 +14,7 @@ assessments, the loader), which take those ports and never this module.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -30,6 +30,8 @@ from oprisk.projections.projector import Folded, Projector, replay_rows, write_r
 from oprisk.projections.read_model import ReadModel
 from oprisk.projections.recorder import Recorder
 from oprisk.projections.verify import VerifyReport, verify
+from oprisk.services.idempotency import Idempotency
+from oprisk.services.principals import Principals
 from oprisk.store import migrate
 from oprisk.store.engine import make_engine
 from oprisk.store.eventstore import EventStore, NewEvent, RecordedEvent
@@ -92,6 +94,10 @@ class Database:
             projector=Projector(),
             cause_overrides=cause_overrides,
         )
+        #: principals of the HTTP service (``oprisk users``), folded from the log
+        self.principals = Principals(self.uow)
+        #: first responses to HTTP requests sent with an ``Idempotency-Key``
+        self.idempotency = Idempotency(self.uow)
 
     def __repr__(self) -> str:
         return f"<oprisk.Database {self.engine.url.render_as_string()} reporting in {self.reporting_currency}>"
@@ -156,14 +162,24 @@ class Database:
         idempotency_key: str | None = None,
         errors: list[Any] | None = None,
         meta: dict[str, Any] | None = None,
+        expected: Mapping[str, int] | None = None,
+        then: Callable[[Connection, list[RecordedEvent]], None] | None = None,
     ) -> list[RecordedEvent]:
         """Decide and append commands in one transaction; returns the facts appended.
 
         Without ``errors`` the first rule broken raises and nothing is appended; with a list, each
-        failing command is skipped and ``(index, command, error)`` appended to it.
+        failing command is skipped and ``(index, command, error)`` appended to it. ``expected``
+        maps event ids to the version the caller last saw: another version raises
+        ``ConcurrencyError`` (optimistic concurrency, HTTP ``If-Match``); ``then(conn, facts)``
+        runs in the append's transaction (the HTTP layer records its answer there).
         """
         return self.recorder.execute(
-            commands, idempotency_key=idempotency_key, errors=errors, meta=meta
+            commands,
+            idempotency_key=idempotency_key,
+            errors=errors,
+            meta=meta,
+            expected=expected,
+            then=then,
         )
 
     def execute_planned(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import click
 
-from oprisk.cli import assess, capital, db, demo, export, load, losses, verify
+from oprisk.cli import assess, capital, db, demo, export, load, losses, serve, users, verify
 from oprisk.cli.options import DB_ENVVAR, Group, settings
 
 __all__ = ["main"]
@@ -36,5 +36,7 @@ for _command in (
     export.export,
     assess.assess,
     demo.demo,
+    serve.serve,
+    users.users,
 ):
     main.add_command(_command)

@@ -8,7 +8,7 @@ the same transaction, so a reader never sees facts without their read-model rows
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
 from datetime import date
 from typing import Any
@@ -20,7 +20,7 @@ from oprisk.domain import events as e
 from oprisk.domain.loss_event import LossEventState, decide, evolve, initial
 from oprisk.domain.money import currency_code, to_decimal
 from oprisk.domain.taxonomy import business_line
-from oprisk.errors import DomainError, InvalidLinkError, invalid
+from oprisk.errors import ConcurrencyError, DomainError, InvalidLinkError, invalid
 from oprisk.projections.projector import (
     FINANCIALS,
     FX,
@@ -67,11 +67,16 @@ class Recorder:
         idempotency_key: str | None = None,
         errors: list[Any] | None = None,
         meta: dict[str, Any] | None = None,
+        expected: Mapping[str, int] | None = None,
+        then: Callable[[Connection, list[RecordedEvent]], None] | None = None,
     ) -> list[RecordedEvent]:
         """Decide and append commands in one transaction; returns the facts appended.
 
         Without ``errors`` the first rule broken raises and nothing is appended; with a list, each
-        failing command is skipped and ``(index, command, error)`` appended to it.
+        failing command is skipped and ``(index, command, error)`` appended to it. ``expected``
+        maps event ids to the version the caller last saw (0: not reported yet): a stream at
+        another version raises ``ConcurrencyError`` and nothing is appended. ``then(conn, facts)``
+        runs in the same transaction after the append, for a write that must commit with it.
         """
         cmds = [commands] if isinstance(commands, c.Command) else list(commands)
         if not cmds:
@@ -81,7 +86,13 @@ class Recorder:
             ids = {x.event_id for x in cmds} | {
                 x.root_event_id for x in cmds if isinstance(x, c.LinkLossEvent) and x.root_event_id
             }
-            before = states_from(self.uow.store.read_streams(conn, ids))
+            before = states_from(self.uow.store.read_streams(conn, ids | set(expected or ())))
+            for sid, version in (expected or {}).items():
+                have = before[sid].version if sid in before else 0
+                if have != version:
+                    raise ConcurrencyError(
+                        f"loss event {sid!r} is at version {have}, expected {version}"
+                    )
             working: dict[str, LossEventState] = dict(before)
             pending: dict[str, list[NewEvent]] = {}
             folded: dict[tuple[str, int], tuple[e.Fact, LossEventState]] = {}
@@ -114,6 +125,8 @@ class Recorder:
             recorded = self.execute_planned(
                 conn, pending, before, folded, idempotency_key=idempotency_key
             )
+            if then is not None:
+                then(conn, recorded)
         return recorded
 
     def execute_planned(

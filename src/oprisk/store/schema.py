@@ -190,5 +190,23 @@ financial_items = Table(
     Index("ix_financial_items_key", "legal_entity", "year", "item", "business_line"),
 )
 
+#: The first response to each HTTP request sent with an ``Idempotency-Key`` (per principal): a
+#: retry gets this response back instead of running again. A cache of answers, not a read model:
+#: the facts those requests appended are in ``events`` (their meta names the request).
+http_idempotency = Table(
+    "http_idempotency",
+    metadata,
+    Column("principal", String(200), primary_key=True),
+    Column("idempotency_key", String(200), primary_key=True),
+    Column("request_hash", String(64), nullable=False),
+    Column("request_id", String(64), nullable=False),
+    Column("method", String(10), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("headers", Json, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
 #: The read-model tables, in the order a rebuild clears and refills them.
 READ_MODELS = (loss_event_versions, ledger_lines, fx_rates, financial_items)
