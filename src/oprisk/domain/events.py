@@ -16,6 +16,7 @@ from pydantic import ConfigDict, Field
 from oprisk.domain.assessments import AssessmentRecorded
 from oprisk.domain.fact import Amount, Fact, fact
 from oprisk.domain.financial_items import FinancialItem
+from oprisk.domain.principals import PrincipalAdded, PrincipalRevoked, PrincipalTokenRotated
 
 ImpactKind = Literal["loss", "provision", "provision_release", "cost", "reversal"]
 RecoveryKind = Literal["insurance", "other"]
@@ -219,6 +220,9 @@ REGISTRY: dict[str, type[Fact]] = _registry(
     FxRateRecorded,
     FinancialItemRecorded,
     AssessmentRecorded,
+    PrincipalAdded,
+    PrincipalTokenRotated,
+    PrincipalRevoked,
 )
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal, get_args
 
-from oprisk.domain.events import Fact, fact
+from oprisk.domain.fact import Fact, fact
 from oprisk.errors import DomainError, invalid
 
 #: Stream type of principal facts (the loss-event read models ignore it).
