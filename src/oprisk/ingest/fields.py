@@ -1,0 +1,62 @@
+"""The canonical columns of each kind of input, and how headers and labels are folded to match them."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from oprisk.domain.taxonomy import normalise
+
+__all__ = [
+    "ALL_FIELDS",
+    "AMOUNT_FIELDS",
+    "DATE_FIELDS",
+    "KINDS",
+    "KIND_FIELDS",
+    "Invalid",
+    "fold",
+    "header_key",
+]
+
+KINDS = ("incidents", "movements", "financials")
+
+#: The canonical columns of each kind (the row models in :mod:`oprisk.ingest.models` have these fields).
+KIND_FIELDS: dict[str, tuple[str, ...]] = {
+    "incidents": (
+        "external_id", "title", "description", "event_type", "event_type_l2", "cause",
+        "business_line", "business_line_l2", "legal_entity", "lei", "org_unit", "occurred_on",
+        "discovered_on", "accounted_on", "currency", "gross_loss", "recovery_insurance",
+        "recovery_other", "near_miss", "gain", "credit_boundary", "market_boundary", "legal",
+        "root_external_id", "deleted", "exclusion_reference",
+    ),
+    "movements": ("external_id", "line_id", "kind", "amount", "currency", "accounted_on", "received"),
+    "financials": ("legal_entity", "year", "item", "business_line", "amount", "currency"),
+}  # fmt: skip
+ALL_FIELDS = frozenset(f for fields in KIND_FIELDS.values() for f in fields)
+AMOUNT_FIELDS = frozenset({"gross_loss", "recovery_insurance", "recovery_other", "amount"})
+DATE_FIELDS = frozenset({"occurred_on", "discovered_on", "accounted_on"})
+NORMALISED_FIELDS = {normalise(f): f for f in ALL_FIELDS}
+
+# Traditional → simplified for header and label characters the taxonomy's own table lacks.
+_T2S_EXTRA = str.maketrans(
+    "現條線綫賠刪項邊聯準編償萬億計則據撥轉餘額歸屬應帳簿",
+    "现条线线赔删项边联准编偿万亿计则据拨转余额归属应账簿",
+)
+
+
+def header_key(text: str) -> str:
+    """Fold a header or a value-map label: the taxonomy's normalisation plus more traditional characters."""
+    return normalise(text.translate(_T2S_EXTRA))
+
+
+def simplified(text: str) -> str:
+    """``text`` with the extra traditional characters made simplified (for bracketed header units)."""
+    return text.translate(_T2S_EXTRA)
+
+
+def fold(text: str) -> str:
+    """Fold a label for value maps and booleans: NFKC, casefold, inner whitespace collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+class Invalid(ValueError):
+    """A cell that cannot be parsed; ``args[0]`` is the rule it breaks (no field, no value)."""

@@ -1,0 +1,195 @@
+"""The load report: what a load did with every row, and every rejected row with its reasons."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["LoadReport", "RejectedRow", "combine"]
+
+
+@dataclass(frozen=True)
+class RejectedRow:
+    """One rejected record: where it is, which event it was for, and every reason."""
+
+    path: str
+    line: int
+    stage: str  # "validation" (the file) or "domain" (the event's current state refused it)
+    external_id: str | None
+    event_id: str | None
+    fields: tuple[str, ...]
+    messages: tuple[str, ...]
+    reasons: tuple[str, ...]  # grouping keys: "field: rule" without the values
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "stage": self.stage,
+            "external_id": self.external_id,
+            "event_id": self.event_id,
+            "fields": list(self.fields),
+            "messages": list(self.messages),
+            "reasons": list(self.reasons),
+        }
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """What a load did. Invariant: ``rows_read = loaded + changed + unchanged + rejected + skipped``.
+
+    ``loaded`` rows created a new event (line, figure), ``changed`` rows appended the difference to
+    an existing one, ``unchanged`` rows appended nothing. ``skipped`` is non-zero only when
+    ``strict`` found a rejected row and therefore loaded nothing (``aborted``).
+    """
+
+    paths: tuple[str, ...]
+    kind: str
+    source: str | None
+    actor: str
+    rows_read: int = 0
+    loaded: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    skipped: int = 0
+    facts_appended: int = 0
+    rejects: tuple[RejectedRow, ...] = ()
+    rejects_paths: tuple[str, ...] = ()
+    strict: bool = False
+    aborted: bool = False
+    seconds: float = 0.0
+    files: tuple[LoadReport, ...] = ()
+
+    def __post_init__(self) -> None:
+        total = self.loaded + self.changed + self.unchanged + self.rejected + self.skipped
+        if total != self.rows_read:
+            raise ValueError(
+                f"load report does not add up: {total} outcomes for {self.rows_read} rows"
+            )
+
+    @property
+    def ok(self) -> bool:
+        return self.rejected == 0
+
+    @property
+    def exit_code(self) -> int:
+        """The CLI's exit code: 0 every row loaded (or was unchanged), 1 some rejected."""
+        return 0 if self.ok else 1
+
+    @property
+    def rejects_path(self) -> str | None:
+        return self.rejects_paths[0] if self.rejects_paths else None
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows_read / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def rejected_by_reason(self) -> dict[str, int]:
+        """Rejected rows per reason (a row with several problems counts under each), most first."""
+        counts: dict[str, int] = {}
+        for r in self.rejects:
+            for key in dict.fromkeys(r.reasons):
+                counts[key] = counts.get(key, 0) + 1
+        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "paths": list(self.paths),
+            "kind": self.kind,
+            "source": self.source,
+            "actor": self.actor,
+            "rows_read": self.rows_read,
+            "loaded": self.loaded,
+            "changed": self.changed,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "skipped": self.skipped,
+            "facts_appended": self.facts_appended,
+            "rejected_by_reason": self.rejected_by_reason,
+            "rejects_paths": list(self.rejects_paths),
+            "strict": self.strict,
+            "aborted": self.aborted,
+            "seconds": round(self.seconds, 3),
+            "rows_per_second": round(self.rows_per_second, 1),
+            "rejects": [r.to_dict() for r in self.rejects],
+            "files": [f.to_dict() for f in self.files],
+        }
+
+    def _lines(self) -> list[tuple[str, str]]:
+        rows = [
+            ("rows read", f"{self.rows_read:,}"),
+            ("loaded (new)", f"{self.loaded:,}"),
+            ("changed", f"{self.changed:,}"),
+            ("unchanged", f"{self.unchanged:,}"),
+            ("rejected", f"{self.rejected:,}"),
+        ]
+        if self.skipped:
+            rows.append(("not loaded (strict)", f"{self.skipped:,}"))
+        rows.append(("facts appended", f"{self.facts_appended:,}"))
+        return rows
+
+    def summary(self) -> str:
+        """A plain-text table of the counts, the rejects by reason and where the rejects went."""
+        what = ", ".join(self.paths)
+        head = f"{what} ({self.kind}" + (f", source {self.source!r}" if self.source else "") + ")"
+        lines = [head]
+        lines += [f"  {k:<20}{v:>12}" for k, v in self._lines()]
+        if self.rejected:
+            lines.append("  rejected by reason:")
+            lines += [f"  {n:>8,}  {why}" for why, n in self.rejected_by_reason.items()]
+        if self.aborted:
+            lines.append("  nothing loaded: strict, and some rows were rejected")
+        for p in self.rejects_paths:
+            lines.append(f"  rejects written to {p}")
+        if self.seconds:
+            lines.append(f"  {self.seconds:.1f} s, {self.rows_per_second:,.0f} rows/s")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        esc = html.escape
+        cells = "".join(
+            f"<tr><td style='text-align:left'>{esc(k)}</td><td>{esc(v)}</td></tr>"
+            for k, v in self._lines()
+        )
+        cells += "".join(
+            f"<tr><td style='text-align:left'>&nbsp;&nbsp;{esc(why)}</td><td>{n:,}</td></tr>"
+            for why, n in self.rejected_by_reason.items()
+        )
+        notes = "".join(f"<p>rejects: <code>{esc(p)}</code></p>" for p in self.rejects_paths)
+        if self.aborted:
+            notes += "<p><b>nothing loaded</b>: strict mode and some rows were rejected</p>"
+        title = esc(", ".join(self.paths)) + f" ({esc(self.kind)})"
+        return f"<div><b>{title}</b><table>{cells}</table>{notes}</div>"
+
+
+def combine(
+    reports: list[LoadReport], kind: str, source: str | None, actor: str, strict: bool
+) -> LoadReport:
+    if len(reports) == 1:
+        return reports[0]
+    kinds = {r.kind for r in reports}
+    return LoadReport(
+        paths=tuple(p for r in reports for p in r.paths),
+        kind=kinds.pop() if len(kinds) == 1 else kind,
+        source=source,
+        actor=actor,
+        rows_read=sum(r.rows_read for r in reports),
+        loaded=sum(r.loaded for r in reports),
+        changed=sum(r.changed for r in reports),
+        unchanged=sum(r.unchanged for r in reports),
+        rejected=sum(r.rejected for r in reports),
+        skipped=sum(r.skipped for r in reports),
+        facts_appended=sum(r.facts_appended for r in reports),
+        rejects=tuple(x for r in reports for x in r.rejects),
+        rejects_paths=tuple(p for r in reports for p in r.rejects_paths),
+        strict=strict,
+        aborted=any(r.aborted for r in reports),
+        seconds=sum(r.seconds for r in reports),
+        files=tuple(reports),
+    )

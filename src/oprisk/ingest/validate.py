@@ -1,0 +1,371 @@
+"""The row validator: one file's records → canonical rows, or every problem of each record.
+
+Every problem of a row is collected (not only the first) as a
+:class:`~oprisk.ingest.rejects.Reject` naming the field, the raw value and the rule. Validation
+parses cells itself (cheap, cached where values repeat) and then builds the frozen pydantic model
+(:mod:`oprisk.ingest.models`) with the rules already checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from pydantic import ValidationError
+
+from oprisk.errors import MappingError
+from oprisk.ingest.columns import ColumnPlan
+from oprisk.ingest.fields import KIND_FIELDS, KINDS, Invalid
+from oprisk.ingest.mapping import load_mapping
+from oprisk.ingest.models import CHECKED, MODELS, RULES, Row
+from oprisk.ingest.parsers import (
+    parse_cause,
+    parse_item,
+    parse_kind,
+    parse_lei,
+    parse_text,
+    parse_year,
+    resolve_taxonomy,
+)
+from oprisk.ingest.rejects import Reject
+from oprisk.ingest.settings import Mapping
+
+__all__ = ["RowResult", "RowValidator", "validate_row"]
+
+_REQUIRED = {
+    "incidents": (
+        "external_id",
+        "event_type",
+        "business_line",
+        "legal_entity",
+        "discovered_on",
+        "currency",
+        "gross_loss",
+    ),
+    "movements": ("external_id", "line_id", "kind", "amount", "currency", "accounted_on"),
+    "financials": ("legal_entity", "year", "item", "amount", "currency"),
+}
+_TAXONOMY_FIELDS = frozenset({"event_type", "event_type_l2", "business_line", "business_line_l2"})
+_BOOL_FIELDS = frozenset(
+    {"near_miss", "gain", "credit_boundary", "market_boundary", "legal", "deleted", "received"}
+)
+_DATE_FIELDS = frozenset({"occurred_on", "discovered_on", "accounted_on"})
+_TOO_LARGE = Decimal(10) ** 18
+_NONE: frozenset[str | None] = frozenset()
+_AMOUNT_FIELDS = frozenset({"gross_loss", "recovery_insurance", "recovery_other", "amount"})
+
+
+class RowResult(NamedTuple):
+    """One record's outcome: its line, the row (``None`` if rejected), its rejects, the original cells."""
+
+    line: int
+    row: Row | None
+    rejects: list[Reject]
+    record: dict[str, str | None]
+
+
+class RowValidator:
+    """Validate the records of one file: per-row rules plus duplicate ids across the file.
+
+    ``columns`` are the file's headers. A column the kind needs that the file lacks (and the
+    mapping does not default) is fatal (:class:`~oprisk.errors.MappingError`), not a reject per
+    row. Memory grows with the number of distinct ids (to find duplicates), nothing else.
+    """
+
+    def __init__(self, kind: str, mapping: Mapping, columns: list[str], *, today: date | None = None,
+                 strict_columns: bool = True) -> None:  # fmt: skip
+        if kind not in KINDS:
+            raise MappingError(
+                f"invalid value {kind!r} for 'kind': must be one of {', '.join(KINDS)}"
+            )
+        self.kind, self.mapping = kind, mapping
+        self.model = MODELS[kind]
+        self.latest = (today or date.today()) + timedelta(days=mapping.future_tolerance_days)
+        self._seen: dict[Any, int] = {}
+        self._required = frozenset(_REQUIRED[kind])
+        self._rules = RULES[self.model.__name__]
+        self._columns = list(columns)
+        self._compile()
+        if strict_columns:
+            self._check_columns()
+
+    def _compile(self) -> None:
+        kind, mapping = self.kind, self.mapping
+        self.plan: ColumnPlan = mapping.plan(self._columns, kind)
+        self._header_field = {h: f for f, h in self.plan.sources.items()}
+        fields = [f for f in KIND_FIELDS[kind] if f not in _TAXONOMY_FIELDS]
+        self._specs = [
+            self._spec(f) for f in fields if f in self.plan.sources or f in mapping.defaults
+        ]
+        self._absent = [f for f in fields if f in self._required and f != "currency"
+                        and f not in self.plan.sources and f not in mapping.defaults]  # fmt: skip
+        self._taxonomy_pairs = [
+            (t, self.plan.sources.get(t), self.plan.sources.get(f"{t}_l2"), f"{t}_l2" in KIND_FIELDS[kind])
+            for t in ("event_type", "business_line") if t in KIND_FIELDS[kind]
+        ]  # fmt: skip
+
+    def add_columns(self, columns: list[str]) -> None:
+        """Learn headers that appear mid-file (JSON Lines objects need not share keys)."""
+        new = [c for c in columns if c not in self._columns]
+        if new:
+            self._columns.extend(new)
+            self._compile()
+
+    def _check_columns(self) -> None:
+        have = set(self.plan.sources) | set(self.mapping.defaults)
+        missing = []
+        for f in _REQUIRED[self.kind]:
+            alternatives = {f, f"{f}_l2"} if f in ("event_type", "business_line") else {f}
+            if f == "currency":
+                continue  # a symbol in the amount, the header or a default can supply it per row
+            if not alternatives & have:
+                missing.append(f)
+        if missing:
+            raise MappingError(
+                f"the file has no column for {', '.join(map(repr, missing))} (kind {self.kind!r}); "
+                f"its headers: {', '.join(map(repr, self._header_field)) or '—'} and unmapped "
+                f"{', '.join(map(repr, self.plan.unmapped)) or '—'}; map them in [columns] or set [defaults]"
+            )
+
+    def _spec(self, name: str) -> tuple[str, str | None, str | None, Callable[[str], Any], int]:
+        """(field, source header, default, parser, how): how 0 = text, 1 = parsed, 2 = amount, 3 = date."""
+        m = self.mapping
+        parse: Callable[[str], Any]
+        how = 1
+        if name in _DATE_FIELDS:
+            parse, how = m.parse_date, 3
+        elif name in _BOOL_FIELDS:
+            parse = m.parse_bool
+        elif name in _AMOUNT_FIELDS:
+            parse, how = self._amount_parser(name), 2
+        elif name == "currency":
+            parse = m.parse_currency
+        elif name == "cause":
+            parse = parse_cause
+        elif name == "kind":
+            parse = parse_kind
+        elif name == "item":
+            parse = parse_item
+        elif name == "year":
+            parse = parse_year
+        elif name == "lei":
+            parse = parse_lei
+        else:
+            parse, how = parse_text, 0
+        if name in m.values:
+            inner, how = parse, (1 if how == 0 else how)
+
+            def parse(raw: str, _f: str = name, _inner: Callable[[str], Any] = inner) -> Any:
+                return _inner(m.map_value(_f, raw))
+
+        return name, self.plan.sources.get(name), m.defaults.get(name), parse, how
+
+    def _amount_parser(self, name: str) -> Callable[[str], tuple[Decimal, str | None]]:
+        m = self.mapping
+        column_unit = m.units.get(name) or self.plan.units.get(name) or m.unit
+        column_currency = self.plan.currencies.get(name)
+
+        def parse(raw: str) -> tuple[Decimal, str | None]:
+            value, currency, unit = m.parse_amount(raw)
+            if not value.is_finite():
+                raise Invalid("must be a finite number")
+            if abs(value) >= _TOO_LARGE:
+                raise Invalid("is implausibly large (≥ 10^18)")
+            if unit is not None and column_unit is not None and unit != column_unit:
+                raise Invalid(
+                    f"states its own unit (×{unit}) in a column already in ×{column_unit}"
+                )
+            factor = unit or column_unit
+            if factor is not None and factor != 1:
+                value = value * factor
+            if column_currency and currency and currency != column_currency:
+                raise Invalid(f"is in {currency} but the column is in {column_currency}")
+            return value, currency or column_currency
+
+        return parse
+
+    # --- per row -------------------------------------------------------------------------------
+
+    def validate(
+        self, line: int, record: dict[str, str | None], problems: tuple[Reject, ...] = ()
+    ) -> RowResult:
+        """Validate one record (with its reader-level problems); duplicates are checked across calls."""
+        rejects: list[Reject] = []
+        for problem in problems:
+            translated = self._translate(problem)
+            if translated is not None:
+                rejects.append(translated)
+        values: dict[str, Any] = {}
+        amount_currency: str | None = None
+        amount_currency_field = ""
+        required = self._required
+        for name in self._absent:
+            rejects.append(Reject(line, name, None, "required"))
+        bad = {r.field for r in rejects} if rejects else _NONE
+        for name, header, default, parse, how in self._specs:
+            if name in bad:
+                continue  # the reader already refused this cell
+            text = record.get(header) if header is not None else None
+            if not text or text.isspace():
+                if default is None:
+                    if name in required and name != "currency":
+                        rejects.append(Reject(line, name, text, "required", header))
+                    continue
+                text = default
+            if how == 0:
+                values[name] = text.strip()
+                continue
+            try:
+                value = parse(text)
+            except Invalid as exc:
+                rejects.append(Reject(line, name, text, exc.args[0], header))
+                continue
+            if how == 2:
+                value, cur = value
+                if cur is not None:
+                    if amount_currency is not None and cur != amount_currency:
+                        why = f"is in {cur} but {amount_currency_field} is in {amount_currency}"
+                        rejects.append(Reject(line, name, text, why, header))
+                    amount_currency, amount_currency_field = cur, name
+                if self.kind != "financials" and (value < 0 or (value == 0 and name == "amount")):
+                    why = "must be > 0" if name == "amount" else "must be ≥ 0"
+                    rejects.append(Reject(line, name, text, why, header))
+                    continue
+            elif how == 3 and value > self.latest:
+                rejects.append(Reject(line, name, text, "is in the future", header))
+                continue
+            values[name] = value
+        self._currency(line, values, amount_currency, amount_currency_field, rejects, record)
+        for kind, h1, h2, has_l2 in self._taxonomy_pairs:
+            if kind in bad or f"{kind}_l2" in bad:
+                continue
+            self._resolve(line, kind, h1, h2, has_l2, record, values, rejects)
+        if self.kind == "financials" and "year" in values and values["year"] > self.latest.year:
+            rejects.append(
+                Reject(
+                    line,
+                    "year",
+                    self._raw("year", record),
+                    "is in the future",
+                    self.plan.sources.get("year"),
+                )
+            )
+        failed = {r.field for r in rejects}
+        for name, why in self._rules(values):
+            if name not in failed:
+                rejects.append(
+                    Reject(line, name, self._raw(name, record), why, self.plan.sources.get(name))
+                )
+        self._duplicate(line, values, record, rejects)
+        if rejects:
+            return RowResult(line, None, rejects, record)
+        try:  # pydantic re-checks the types and constraints of the parsed values (cheap, in Rust)
+            row = self.model.model_validate(values, context=CHECKED)
+        except ValidationError as exc:  # a parser let something through: a reject, not a crash
+            for err in exc.errors():
+                where = str(err["loc"][0]) if err["loc"] else None
+                key = where or ""
+                cell = self._raw(key, record)
+                rejects.append(Reject(line, where, cell, err["msg"], self.plan.sources.get(key)))
+            return RowResult(line, None, rejects, record)
+        return RowResult(line, row, rejects, record)  # type: ignore[arg-type]
+
+    def _translate(self, problem: Reject) -> Reject | None:
+        """A reader problem about a source column → about its field; ``None`` if the column is unused."""
+        if problem.field is None:
+            return problem
+        name = self._header_field.get(problem.field)
+        if name is None:
+            return None
+        return Reject(problem.line, name, problem.value, problem.reason, problem.field)
+
+    def _currency(self, line: int, values: dict[str, Any], from_amount: str | None, amount_field: str,
+                  rejects: list[Reject], record: dict[str, str | None]) -> None:  # fmt: skip
+        header = self.plan.sources.get("currency")
+        if "currency" in values:
+            if from_amount is not None and from_amount != values["currency"]:
+                rejects.append(Reject(line, amount_field, self._raw(amount_field, record), f"is in {from_amount} but the row's currency is {values['currency']}",
+                                      self.plan.sources.get(amount_field)))  # fmt: skip
+        elif from_amount is not None:
+            values["currency"] = from_amount
+        elif not any(r.field == "currency" for r in rejects):
+            rejects.append(
+                Reject(
+                    line,
+                    "currency",
+                    None,
+                    "required (no currency column value, symbol or default)",
+                    header,
+                )
+            )
+
+    def _resolve(self, line: int, kind: str, h1: str | None, h2: str | None, has_l2: bool,
+                 record: dict[str, str | None], values: dict[str, Any], rejects: list[Reject]) -> None:  # fmt: skip
+        m = self.mapping
+        raw1 = record.get(h1) if h1 else None
+        raw2 = record.get(h2) if h2 and has_l2 else None
+        raw1 = raw1 if raw1 is not None and raw1.strip() else m.defaults.get(kind)
+        raw2 = (
+            raw2
+            if raw2 is not None and raw2.strip()
+            else (m.defaults.get(f"{kind}_l2") if has_l2 else None)
+        )
+        if raw1 is None and raw2 is None:
+            if kind in self._required:
+                rejects.append(Reject(line, kind, None, "required", h1))
+            return
+        v1 = m.map_value(kind, raw1) if raw1 is not None else None
+        v2 = m.map_value(f"{kind}_l2", raw2) if raw2 is not None else None
+        code1, code2, problems = resolve_taxonomy(kind, v1, v2)
+        for name, why in problems:
+            rejects.append(
+                Reject(line, name, raw1 if name == kind else raw2, why, h1 if name == kind else h2)
+            )
+        if not problems:
+            values[kind] = code1
+            if has_l2 and code2 is not None:
+                values[f"{kind}_l2"] = code2
+            elif not has_l2 and code2 is not None:  # financials take level 1 only
+                values[kind] = code1
+
+    def _raw(self, name: str, record: dict[str, str | None]) -> str | None:
+        """The raw text a field came from (its cell, else its default)."""
+        header = self.plan.sources.get(name)
+        text = record.get(header) if header is not None else None
+        return text if text and not text.isspace() else self.mapping.defaults.get(name, text)
+
+    def _duplicate(
+        self,
+        line: int,
+        values: dict[str, Any],
+        record: dict[str, str | None],
+        rejects: list[Reject],
+    ) -> None:
+        if self.kind == "incidents":
+            name, key = "external_id", values.get("external_id")
+        elif self.kind == "movements":
+            name, key = "line_id", values.get("line_id")
+        else:
+            name = "item"
+            parts = tuple(values.get(f) for f in ("legal_entity", "year", "item"))
+            key = None if None in parts else (*parts, values.get("business_line"))
+        if key is None:
+            return
+        first = self._seen.setdefault(key, line)
+        if first != line:
+            what = (
+                name if self.kind != "financials" else "legal_entity, year, item and business_line"
+            )
+            rejects.append(Reject(line, name, self._raw(name, record), f"duplicate {what}, first seen on line {first}",
+                                  self.plan.sources.get(name)))  # fmt: skip
+
+
+def validate_row(kind: str, line: int, record: dict[str, str | None], mapping: Mapping | None = None,
+                 *, today: date | None = None) -> Row | list[Reject]:  # fmt: skip
+    """Validate one record on its own (no duplicate check): the row, or every problem found."""
+    m = mapping or load_mapping("canonical")
+    validator = RowValidator(kind, m, list(record), today=today, strict_columns=False)
+    result = validator.validate(line, record)
+    return result.row if result.row is not None else result.rejects
