@@ -203,8 +203,6 @@ class Database:
         """Grouping is one level deep (see :meth:`oprisk.projections.recorder.Recorder.check_link`)."""
         self.recorder.check_link(cmd, working, roots)
 
-    _check_link = check_link  # the loader's name for it until it takes the Commands port
-
     def report(self, event_id: str, *, actor: str, **fields: Any) -> list[RecordedEvent]:
         """Report a new loss event (``loss_event.reported``)."""
         return self.execute(c.ReportLossEvent(event_id=event_id, actor=actor, **fields))

@@ -22,7 +22,7 @@ from oprisk.domain.loss_event import LossEventState
 from oprisk.store.eventstore import EventStore, NewEvent, RecordedEvent
 from oprisk.store.unit_of_work import AsOf
 
-__all__ = ["AsOf", "Commands", "Queries", "Transactions"]
+__all__ = ["AsOf", "Commands", "LoaderPorts", "Queries", "Transactions"]
 
 
 class Transactions(Protocol):
@@ -101,3 +101,9 @@ class Commands(Protocol):
         actor: str,
         meta: dict[str, Any] | None = None,
     ) -> list[RecordedEvent]: ...
+
+
+class LoaderPorts(Transactions, Queries, Commands, Protocol):
+    """What the loader needs, all three at once: it reads the streams a batch touches and decides
+    its commands inside its own write transaction, appends them, and diffs financial inputs
+    against those known."""

@@ -3,7 +3,7 @@
 A batch's event states are read once in its transaction, each row's commands are decided against
 them with the domain's own ``decide`` (a row the domain refuses is rejected whole, with the
 domain's message, and the rest of the batch loads), and the facts decided are appended as they
-are (``Database.execute_planned``), without a second read and decision.
+are (``Commands.execute_planned``), without a second read and decision.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ class BatchRun(FileRun):
         (``ConcurrencyError``) means plan again.
 
         The batch's states are read, every row is decided against them (the dry run) and the
-        facts decided are appended as they are (``Database.execute_planned``): the domain
+        facts decided are appended as they are (``Commands.execute_planned``): the domain
         decides each command once. Planning has no side effects beyond ``self._pending`` (rows
         it refused) and new deferred rows, so a batch planned twice counts each row once.
         """
@@ -129,7 +129,7 @@ class BatchRun(FileRun):
         for cmd, hint in item.commands:
             try:
                 if roots is not None and type(cmd) is c.LinkLossEvent:
-                    self.db._check_link(cmd, working, roots)
+                    self.db.check_link(cmd, working, roots)
                 facts = decide(cmd, state, cause_overrides=overrides)
             except DomainError as err:
                 self._refuse(item, hint, str(err))

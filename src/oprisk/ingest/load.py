@@ -2,7 +2,7 @@
 
 :func:`load` (``Database.load``, ``oprisk load``) reads a file with :func:`~oprisk.ingest.rows.read_rows`,
 turns each valid row into the domain commands that bring the database to the row's view, and
-executes them in batches, one transaction (one :meth:`~oprisk.api.Database.execute`) per batch.
+executes them in batches, one transaction per batch.
 
 * A row is identified by ``(source, external_id)``; its loss event is ``f"{source}:{external_id}"``
   (``source`` defaults to the file's stem), so loading the same file twice appends nothing.
@@ -19,7 +19,7 @@ executes them in batches, one transaction (one :meth:`~oprisk.api.Database.execu
 Each batch is one write transaction: the states of its events are read once, each row is decided
 against them with the domain's own ``decide`` (so a row the domain refuses is rejected whole, with
 the domain's message, and the rest of the batch loads), and the facts decided are appended as
-they are (``Database.execute_planned``), without a second read and decision. A killed load re-run
+they are (``Commands.execute_planned``), without a second read and decision. A killed load re-run
 converges to the state of an uninterrupted one: committed batches are now "unchanged" and the
 rest is computed afresh from the database.
 
@@ -49,7 +49,7 @@ from oprisk.ingest.run import FileRun, open_rows
 from oprisk.ingest.settings import Mapping as ColumnMapping
 
 if TYPE_CHECKING:
-    from oprisk.api import Database
+    from oprisk.ports import LoaderPorts
 
 __all__ = ["LOAD_KINDS", "LoadReport", "RejectedRow", "default_source", "load"]
 
@@ -76,7 +76,7 @@ def default_source(path: str | os.PathLike[str]) -> str:
 
 
 def load(
-    db: Database,
+    db: LoaderPorts,
     paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
     *,
     kind: str | None = None,
@@ -137,7 +137,7 @@ def load(
     return combine(reports, kind or "mixed", source, actor, strict)
 
 
-def _load_assessments(db: Database, path: str | os.PathLike[str], actor: str) -> LoadReport:
+def _load_assessments(db: LoaderPorts, path: str | os.PathLike[str], actor: str) -> LoadReport:
     from oprisk.services.assessments import load_assessments_counted
 
     t0 = time.perf_counter()

@@ -31,7 +31,7 @@ from oprisk.ingest.rows import RowStream, read_rows
 from oprisk.ingest.settings import Mapping as ColumnMapping
 
 if TYPE_CHECKING:
-    from oprisk.api import Database
+    from oprisk.ports import LoaderPorts
 
 __all__ = ["FileRun", "Item", "RowRejected", "open_rows", "pydantic_message"]
 
@@ -102,7 +102,7 @@ class FileRun:
 
     def __init__(
         self,
-        db: Database,
+        db: LoaderPorts,
         path: Path,
         mapping: ColumnMapping,
         source: str,
