@@ -29,9 +29,26 @@ def emit(df: pd.DataFrame, fmt: str) -> None:
 
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as JSON-ready dicts: dates as ISO dates, timestamps as ISO timestamps, NaN as null."""
+    days = _date_columns(df)
     out = []
     for row in df.astype(object).where(df.notna(), None).to_dict(orient="records"):
-        out.append({k: _plain(v) for k, v in row.items()})
+        out.append(
+            {k: _plain(v.date() if k in days and v is not None else v) for k, v in row.items()}
+        )
+    return out
+
+
+def _date_columns(df: pd.DataFrame) -> set[str]:
+    """``datetime64`` columns that hold calendar days (every value at midnight): shown as dates."""
+    import pandas as pd
+
+    out = set()
+    for name in df.columns:
+        col = df[name]
+        if pd.api.types.is_datetime64_any_dtype(col) and getattr(col.dt, "tz", None) is None:
+            present = col.dropna()
+            if (present == present.dt.normalize()).all():
+                out.add(name)
     return out
 
 

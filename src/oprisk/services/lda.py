@@ -65,7 +65,8 @@ def loss_data(
             str(roots.at[g, col]) if g in roots.index else str(df[df.group_id == g][col].iloc[0])
             for g in agg.index
         ]
-    agg = agg[(agg.first_accounted_on >= start) & (agg.first_accounted_on <= date(year, 12, 31))]
+    window = (pd.Timestamp(start), pd.Timestamp(date(year, 12, 31)))
+    agg = agg[agg.first_accounted_on.between(*window)]
     return agg.reset_index(), dropped
 
 
