@@ -16,8 +16,8 @@ from oprisk.domain.loss_event import LossEventState
 from oprisk.domain.money import currency_code
 from oprisk.errors import ConfigurationError, EventNotFoundError, invalid
 from oprisk.projections import frames
-from oprisk.projections.dtypes import analyst_types
 from oprisk.projections import queries as q
+from oprisk.projections.dtypes import analyst_types
 from oprisk.projections.projector import states_from
 from oprisk.store.eventstore import RecordedEvent
 from oprisk.store.schema import loss_event_versions
