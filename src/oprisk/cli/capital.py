@@ -35,7 +35,7 @@ def _common(fn: Callable[..., Any]) -> Callable[..., Any]:
             click.option(
                 "--as-of",
                 default=None,
-                help="Knowledge cut-off: ISO date/timestamp or a log position (default: now).",
+                help="Knowledge cut-off: a log position, an ISO date/timestamp, now, today or '2 hours ago' (default: now).",
             ),
             click.option(
                 "--legal-entity",
@@ -232,7 +232,9 @@ def sa_cmd(
 @capital.command("lda")
 @click.option("--year", required=True, type=int, help="Last year of the observation window.")
 @click.option(
-    "--as-of", default=None, help="Knowledge cut-off: ISO date/timestamp or a log position."
+    "--as-of",
+    default=None,
+    help="Knowledge cut-off: a log position, an ISO date/timestamp, now, today or '2 hours ago'.",
 )
 @click.option(
     "--uom",

@@ -11,7 +11,9 @@ from oprisk.cli.output import emit
 
 @click.command("losses", cls=Command)
 @click.option(
-    "--as-of", default=None, help="Knowledge cut-off: ISO date/timestamp or a log position."
+    "--as-of",
+    default=None,
+    help="Knowledge cut-off: a log position, an ISO date/timestamp, now, today or '2 hours ago'.",
 )
 @click.option(
     "--accounted-until", default=None, help="Business cut-off: accounting date (YYYY-MM-DD)."
