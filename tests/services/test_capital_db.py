@@ -404,3 +404,17 @@ def test_summary_and_html_carry_the_cutoff(seeded):
     )
     assert run.to_dict()["knowledge_cutoff"]["as_of"] == "2026-02-15"
     assert "knowledge cut-off position" in run._repr_html_()
+
+
+def test_a_run_prints_in_one_short_line(seeded):
+    """The repr names the approach, the cut-off and the headline figures; the long content
+    (every intermediate figure, the loss events) stays behind summary() and to_dict()."""
+    run = seeded.capital.sa(2024, as_of="2026-02-15", profile="basel", threshold=20000, bi_unit=M)
+    text = repr(run)
+    assert len(text) < 1000 and "\n" not in text
+    assert text.startswith("<CapitalRun SA 2024") and f"position {run.cutoff_position}" in text
+    assert f"ORC {run.orc.quantize(Decimal('0.01')):,}" in text  # the figure itself, rounded
+    assert "in EUR × 1,000,000" in text
+    bia = seeded.capital.bia(2024)
+    assert f"capital {bia.capital.quantize(Decimal('0.01')):,}" in repr(bia)
+    assert len(repr(bia.result)) < 300

@@ -108,6 +108,14 @@ class LdaRun:
     excluded: dict[str, int]
     notes: list[str]
 
+    def __repr__(self) -> str:
+        return (
+            f"<LdaRun {self.year}, {len(self.units)} units by {self.uom}, {self.method} "
+            f"{self.n_simulations:,} years, as known at position {self.cutoff_position}: "
+            f"VaR {self.confidence_level:.1%} {self.portfolio_var:,.0f} {self.currency} "
+            f"({self.copula}), ES {self.portfolio_es:,.0f}; summary() per unit>"
+        )
+
     def summary(self) -> pd.DataFrame:
         rows = [
             {
