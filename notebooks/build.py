@@ -154,7 +154,7 @@ NOTEBOOKS = {
         ),
         ("code", "fit = L.fit_severity(x, 'lognormal', threshold=H)\nfit.summary()"),
         ("md", "## Diagnostics"),
-        ("code", "from oprisk.capital.lda import plots as P\nP.qq_plot(fit, x)"),
+        ("code", "from oprisk.plots import lda as P\nP.qq_plot(fit, x, uom='ET7')"),
         ("code", "P.fit_plot(fit, x)"),
         ("code", "P.mean_excess_plot(x)"),
         ("md", "## Frequency and the aggregate loss"),

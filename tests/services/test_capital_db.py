@@ -418,3 +418,19 @@ def test_a_run_prints_in_one_short_line(seeded):
     bia = seeded.capital.bia(2024)
     assert f"capital {bia.capital.quantize(Decimal('0.01')):,}" in repr(bia)
     assert len(repr(bia.result)) < 300
+
+
+def test_a_run_draws_how_its_figure_is_built(seeded):
+    pytest.importorskip("matplotlib")
+    run = seeded.capital.sa(2024, as_of="2026-02-15", profile="basel", threshold=20000, bi_unit=M)
+    fig = run.plot()
+    inputs, capital = fig.axes
+    assert fig._suptitle.get_text().startswith("SA 2024")
+    assert f"position {run.cutoff_position:,}" in fig._suptitle.get_text()
+    assert inputs.get_ylabel() == capital.get_ylabel()  # one unit for the whole figure
+    heights = [p.get_height() for p in capital.patches]
+    scale = 1e9 if capital.get_ylabel().endswith("bn") else 1e6
+    assert heights[0] == pytest.approx(float(run.bic.bic * M) / scale)  # BIC, ILM step, ORC
+    assert heights[0] + heights[1] == pytest.approx(float(run.orc * M) / scale)
+    bia = seeded.capital.bia(2024).plot()
+    assert "BIA 2024" in bia.axes[0].get_title()

@@ -108,9 +108,11 @@ class ReadModel:
             ev, (lines, fx) = self.uow.side_by_side(
                 conn, lambda cx: frames.versions(cx, pos, head), lines_and_rates
             )
-        return frames.losses_frame(
+            when = self.uow.store.time_of(conn, pos)
+        out = frames.losses_frame(
             ev, lines, fx, quote, include_withdrawn, exact, lang, until is not None, LOSS_COLUMNS
         )
+        return _stamped(out, pos, when, until, quote)
 
     def ledger(
         self,
@@ -130,10 +132,13 @@ class ReadModel:
             pos = self.uow.position(as_of, conn)
             lines = q.ledger_at(conn, pos, until)
             fx = q.fx_at(conn, pos)
+            when = self.uow.store.time_of(conn, pos)
         amounts = ["amount", "gross_effect", "net_effect"]
         if lines.empty:
-            return analyst_types(lines.assign(**{f"{a}_reporting": [] for a in amounts}), exact)
-        return analyst_types(q.convert(lines, fx, quote, amount_cols=amounts), exact)
+            lines = lines.assign(**{f"{a}_reporting": [] for a in amounts})
+        else:
+            lines = q.convert(lines, fx, quote, amount_cols=amounts)
+        return _stamped(analyst_types(lines, exact), pos, when, until, quote)
 
     def history(self, event_id: str, *, exact: bool = False) -> pd.DataFrame:
         """Every version of one loss event, with the position and time it was valid from and to
@@ -175,6 +180,16 @@ class ReadModel:
         """The raw log (upcast), for audit and debugging."""
         with self.uow.reading() as conn:
             return list(self.uow.store.read_all(conn, after=after, up_to=up_to))
+
+
+def _stamped(
+    frame: pd.DataFrame, position: int, when: datetime | None, until: date | None, currency: str
+) -> pd.DataFrame:
+    """The frame with the cut-offs it answers in ``attrs`` (plots and exports read them)."""
+    frame.attrs.update(
+        cutoff_position=position, cutoff_time=when, accounted_until=until, currency=currency
+    )
+    return frame
 
 
 def to_date(value: date | str | None, name: str) -> date | None:

@@ -116,6 +116,12 @@ class LdaRun:
             f"({self.copula}), ES {self.portfolio_es:,.0f}; summary() per unit>"
         )
 
+    def plot(self) -> Any:
+        """Each unit's stand-alone VaR beside the portfolio VaR (the diversification benefit)."""
+        from oprisk.plots.lda import units_plot
+
+        return units_plot(self)
+
     def summary(self) -> pd.DataFrame:
         rows = [
             {

@@ -62,6 +62,12 @@ class CapitalRun(Generic[R]):
             f"as known at position {self.cutoff_position} ({when}) — {inner}>"
         )
 
+    def plot(self) -> Any:
+        """How the figure is built (SA: BIC → ILM → ORC; BIA/TSA/ASA: the charge by year)."""
+        from oprisk.plots.capital import capital_plot
+
+        return capital_plot(self)
+
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
