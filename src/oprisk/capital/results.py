@@ -127,7 +127,7 @@ class CapitalResult:
             cls.__repr__ = CapitalResult.__repr__  # type: ignore[method-assign]
 
     def __repr__(self) -> str:
-        shown = []
+        shown: list[str] = []
         for name in self.headline:
             value = getattr(self, name, None)
             if isinstance(value, Decimal) and len(shown) < 4:
