@@ -12,12 +12,17 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-def emit(df: pd.DataFrame, fmt: str) -> None:
-    """Print a DataFrame as a table, JSON records or CSV."""
+def emit(df: pd.DataFrame, fmt: str, *, bom: bool = False) -> None:
+    """Print a DataFrame as a table, JSON records or CSV (``bom``: with a UTF-8 byte-order mark,
+    which Excel needs to read UTF-8)."""
     if fmt == "json":
         click.echo(json.dumps(records(df), ensure_ascii=False, indent=1))
     elif fmt == "csv":
-        click.echo(df.to_csv(index=False), nl=False)
+        days = _date_columns(df)
+        if days:  # calendar days as 2025-03-31, timestamps in full
+            df = df.assign(**{c: df[c].dt.strftime("%Y-%m-%d") for c in days})
+        text = df.to_csv(index=False)
+        click.echo(("\ufeff" if bom else "") + text, nl=False)
     else:
         import pandas as pd
 
@@ -57,6 +62,6 @@ def _plain(v: Any) -> Any:
         return v.isoformat()
     if hasattr(v, "item"):  # numpy scalars
         return v.item()
-    if isinstance(v, Decimal):
-        return str(v)
+    if isinstance(v, Decimal):  # the same text from SQLite and PostgreSQL's NUMERIC(28, 8)
+        return format(v.normalize(), "f") if v.is_finite() else str(v)
     return v
