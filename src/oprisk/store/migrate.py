@@ -68,7 +68,11 @@ def history() -> list[dict[str, str | None]]:
     script = ScriptDirectory.from_config(alembic_config())
     revs = list(script.walk_revisions())[::-1]
     return [
-        {"revision": r.revision, "down_revision": _one(r.down_revision), "message": r.doc}
+        {
+            "revision": r.revision,
+            "down_revision": _one(r.down_revision),
+            "message": (r.doc or "").strip().splitlines()[0] if r.doc else None,
+        }
         for r in revs
     ]
 
