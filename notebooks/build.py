@@ -39,7 +39,7 @@ NOTEBOOKS = {
             "'gross_loss_reporting', 'net_loss_reporting']].head()",
         ),
         ("md", "## Where the losses are: business line × event type"),
-        ("code", "plots.loss_heatmap(losses);"),
+        ("code", "plots.loss_heatmap(losses)"),
         (
             "code",
             "shares = pd.DataFrame({'events': losses.business_line_name.value_counts(normalize=True),\n"
@@ -53,7 +53,7 @@ NOTEBOOKS = {
         (
             "code",
             "ledger = db.ledger().merge(losses[['event_id', 'event_type_l1']], on='event_id')\n"
-            "plots.losses_by_year(ledger, currency='EUR');",
+            "plots.losses_by_year(ledger)",
         ),
         ("md", "## The largest events"),
         (
@@ -68,7 +68,7 @@ NOTEBOOKS = {
         ),
         (
             "code",
-            "then = db.losses(as_of=FIRST_CUT)\nplots.compare_cutoffs(then, losses, labels=(f'position {FIRST_CUT}', 'now'), currency='EUR');",
+            "then = db.losses(as_of=FIRST_CUT)\nplots.compare_cutoffs(then, losses)",
         ),
         (
             "code",
@@ -154,7 +154,7 @@ NOTEBOOKS = {
         ),
         ("code", "fit = L.fit_severity(x, 'lognormal', threshold=H)\nfit.summary()"),
         ("md", "## Diagnostics"),
-        ("code", "from oprisk.capital.lda import plots as P\nP.qq_plot(fit, x)"),
+        ("code", "from oprisk.plots import lda as P\nP.qq_plot(fit, x, uom='ET7')"),
         ("code", "P.fit_plot(fit, x)"),
         ("code", "P.mean_excess_plot(x)"),
         ("md", "## Frequency and the aggregate loss"),

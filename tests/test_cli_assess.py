@@ -69,13 +69,16 @@ def test_weights_json_matches_the_pure_module(files: dict[str, str]) -> None:
     assert set(out["expert_consistency"]) == {"expert-1", "expert-2"}
 
 
-@pytest.mark.parametrize(("name", "needle"), [("bad.csv", "consistency ratio"), ("broken.csv", "columns"),
-                                              ("j.txt", ".toml or .csv")])  # fmt: skip
-def test_weights_bad_file_exits_2_with_one_line(
-    files: dict[str, str], name: str, needle: str
+@pytest.mark.parametrize(("name", "needle", "code"), [("bad.csv", "consistency ratio", 1),
+                                                      ("broken.csv", "columns", 2),
+                                                      ("j.txt", ".toml or .csv", 2)])  # fmt: skip
+def test_weights_bad_file_exits_with_one_line(
+    files: dict[str, str], name: str, needle: str, code: int
 ) -> None:
+    """An inconsistent judgement is a check that failed (exit 1); a malformed file is a usage
+    error (exit 2)."""
     r = CliRunner().invoke(main, ["assess", "weights", files[name]])
-    assert r.exit_code == 2
+    assert r.exit_code == code
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0]
 
@@ -108,17 +111,19 @@ def test_record_and_list(files: dict[str, str], tmp_path: Path) -> None:
     assert rows[0]["record"]["schema"] == "oprisk.assessment/1"
 
 
-def test_record_bad_input_exits_2_and_stores_nothing(files: dict[str, str], tmp_path: Path) -> None:
+def test_record_bad_input_exits_with_one_line_and_stores_nothing(
+    files: dict[str, str], tmp_path: Path
+) -> None:
     url = f"sqlite:///{tmp_path}/a.db"
     run = CliRunner()
-    for args in (
-        [files["bad.csv"], "--unit", "branch-a", "--scores", files["s.csv"]],
-        [files["j.csv"], "--unit", "branch-a"],  # no scores
-        [files["j.csv"], "--unit", "branch-z", "--scores", files["s.csv"]],
-        [TEMPLATE, "--unit", "branch-a", "--date", "yesterday"],
+    for args, code in (
+        ([files["bad.csv"], "--unit", "branch-a", "--scores", files["s.csv"]], 1),
+        ([files["j.csv"], "--unit", "branch-a"], 2),  # no scores
+        ([files["j.csv"], "--unit", "branch-z", "--scores", files["s.csv"]], 2),
+        ([TEMPLATE, "--unit", "branch-a", "--date", "yesterday"], 2),
     ):
         r = run.invoke(main, ["--db", url, "assess", "record", *args, "--actor", "x"])
-        assert r.exit_code == 2, r.output
+        assert r.exit_code == code, r.output
         assert len(r.stderr.strip().splitlines()) == 1 and r.stderr.startswith("error: ")
     r = run.invoke(main, ["--db", url, "assess", "list", "--json"])
     assert r.exit_code == 0 and json.loads(r.output) == []

@@ -161,7 +161,8 @@ def test_table_output_is_the_summary(url):
     res = run(url, "bia", "--year", "2024", "--as-of", "2026-02-15")
     assert res.exit_code == 0, res.output
     assert "knowledge cut-off position" in res.stdout and "capital (EUR)" in res.stdout
-    assert "165000000.00" in res.stdout  # 0.15 × (1,100 + 1,100 + 1,100) m / 3 … lines summed
+    assert "165,000,000.00" in res.stdout  # 0.15 × (1,100 + 1,100 + 1,100) m / 3 … lines summed
+    assert "value (EUR)" in res.stdout  # the money unit in the header
     res = run(url, "asa", "--year", "2024")
     assert res.exit_code == 0, res.output
     assert "ASA" in res.stdout

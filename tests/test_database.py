@@ -9,6 +9,8 @@ import pytest
 from oprisk.api import connect
 from oprisk.errors import (
     ConcurrencyError,
+    ConfigurationError,
+    CutoffError,
     EventNotFoundError,
     FourEyesError,
     InvalidLinkError,
@@ -71,7 +73,11 @@ def test_two_clocks_reported_reclassified_second_impact(db, clock):
     # the business clock: only what was accounted by the end of 2024
     v = db.losses(accounted_until="2024-12-31").set_index("event_id").loc["E1"]
     assert v.gross_loss == 100000.0
-    assert db.losses(as_of=datetime(2025, 1, 1, tzinfo=UTC)).empty
+    assert db.losses(as_of=0).empty  # position 0: before the first fact, asked explicitly
+    with pytest.raises(
+        CutoffError, match=r"before the first fact, recorded at 2025-03-01T12:00:01Z"
+    ):
+        db.losses(as_of=datetime(2025, 1, 1, tzinfo=UTC))
     # as a replay of the log prefix would give
     for t, row in at.items():
         state = db.state("E1", as_of=t)
@@ -82,8 +88,25 @@ def test_a_date_as_of_means_the_end_of_that_day(db, clock):
     clock.jump(datetime(2025, 5, 5, 23, 0, tzinfo=UTC))
     report(db)
     assert len(db.losses(as_of=date(2025, 5, 5))) == 1
-    assert len(db.losses(as_of="2025-05-04")) == 0
+    with pytest.raises(CutoffError, match="recorded at 2025-05-05T23:00:01Z"):
+        db.losses(as_of="2025-05-04")
     assert db.position("2025-05-05") == 1
+
+
+def test_relative_cutoffs_count_back_from_the_stores_clock(db, clock):
+    clock.jump(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    report(db, "E1")  # recorded 08:00:01
+    clock.jump(datetime(2026, 3, 2, 11, 0, tzinfo=UTC))
+    report(db, "E2")  # recorded 11:00:01; the next clock reading is 11:00:02
+    assert db.position("2 hours ago") == 1  # 09:00:02: only E1 was known
+    assert db.position("90 min ago") == 1
+    assert db.position("now") == db.position("today") == 2
+    with pytest.raises(CutoffError, match="recorded at 2026-03-02T08:00:01Z"):
+        db.position("4 hours ago")
+    with pytest.raises(CutoffError):
+        db.position("yesterday")
+    with pytest.raises(ConfigurationError, match=r"'N minutes\|hours\|days\|weeks ago'"):
+        db.position("two hours ago")
 
 
 def test_rejected_command_appends_nothing(db):

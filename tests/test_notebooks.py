@@ -39,6 +39,6 @@ def test_notebook_runs(path, demo_out, monkeypatch):
         nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
     ).execute()
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
-    assert not errors
+    assert not errors, [(o["ename"], o["evalue"][:300]) for o in errors]
     if path.stem in ("01-explore-losses", "03-lda"):
         assert any("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))

@@ -316,13 +316,15 @@ class Database:
         accounted_until: date | str | None = None,
         *,
         currency: str | None = None,
+        exact: bool = False,
     ) -> pd.DataFrame:
-        """Impact and recovery lines known at ``as_of``, with reporting-currency amounts."""
-        return self.read.ledger(as_of, accounted_until, currency=currency)
+        """Impact and recovery lines known at ``as_of``, with reporting-currency amounts
+        (float64; ``exact=True`` keeps the native amounts as ``Decimal``)."""
+        return self.read.ledger(as_of, accounted_until, currency=currency, exact=exact)
 
-    def history(self, event_id: str) -> pd.DataFrame:
+    def history(self, event_id: str, *, exact: bool = False) -> pd.DataFrame:
         """Every version of one loss event, with the position and time it was valid from and to."""
-        return self.read.history(event_id)
+        return self.read.history(event_id, exact=exact)
 
     def state(self, event_id: str, as_of: AsOf = None) -> LossEventState:
         """The aggregate state of one event, replayed from its stream up to ``as_of``."""

@@ -188,6 +188,10 @@ class ConfigurationError(OpriskError):
     """A database URL, profile or option that cannot be used."""
 
 
+class CutoffError(ConfigurationError):
+    """A knowledge cut-off before the first fact of a non-empty log: nothing was known then."""
+
+
 class ReportError(OpriskError):
     """An export could not be built, written or verified."""
 

@@ -67,6 +67,7 @@ class Queries(Protocol):
         accounted_until: date | str | None = None,
         *,
         currency: str | None = None,
+        exact: bool = False,
     ) -> pd.DataFrame: ...
 
     def fx_rates(self, as_of: AsOf = None) -> pd.DataFrame: ...

@@ -134,7 +134,7 @@ def test_amounts_rates_and_types_at_the_head(db: Any) -> None:
     e1 = rows["E1"]
     # gross 1000 + 500 - 200; recoveries received 300 + 100; 50 receivable; net 1300 - 400
     _check(e1, _amounts(1300, 300, 100, 50, 900) | _reporting(1300, 300, 100, 50, 900))
-    assert e1["first_accounted_on"] == date(2024, 2, 1)
+    assert e1["first_accounted_on"] == pd.Timestamp(2024, 2, 1)
     # USD: the impact at the revised 0.96, the recovery (7-15) at the 7-10 rate 2.00
     e2 = rows["E2"]
     _check(e2, _amounts(1000, 0, 200, 0, 800) | _reporting(960, 0, 400, 0, 560))
@@ -149,7 +149,7 @@ def test_amounts_rates_and_types_at_the_head(db: Any) -> None:
     _check(e7, _amounts(40, 0, 0, 0, 40))
     e8 = rows["E8"]
     _check(e8, _amounts(900, 0, 10.5, 0, 889.5) | _reporting(900, 0, 10.5, 0, 889.5))
-    assert e8["first_accounted_on"] == date(2024, 9, 1)  # impacts only, not the recovery
+    assert e8["first_accounted_on"] == pd.Timestamp(2024, 9, 1)  # impacts only, not the recovery
     assert rows["E2"]["legal"] and not rows["E1"]["legal"]
     assert rows["E2"]["event_type_name"] == "Execution, Delivery and Process Management"
     assert set(df.reporting_currency) == {"EUR"}
@@ -158,6 +158,9 @@ def test_amounts_rates_and_types_at_the_head(db: Any) -> None:
         assert df[col].dtype == np.float64, col
     for col in ["event_type", "event_type_l1", "cause", "business_line", "business_line_l1"]:
         assert isinstance(df[col].dtype, pd.CategoricalDtype), col
+    for col in ["occurred_on", "discovered_on", "first_accounted_on"]:
+        assert df[col].dtype == "datetime64[s]", col  # .dt and resampling work
+    assert df.first_accounted_on.dt.year.tolist()[:2] == [2024, 2024]
     for col in ["event_type_name", "cause_name", "business_line_name"]:
         assert isinstance(df[col].dtype, pd.CategoricalDtype), col
     assert df.near_miss.dtype == bool and df.version.dtype == np.int64

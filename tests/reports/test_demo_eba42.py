@@ -13,10 +13,10 @@ import io
 import json
 import zipfile
 from collections import defaultdict
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from test_eba42 import extract_cells
@@ -26,7 +26,7 @@ from oprisk.cli import main
 from oprisk.demo.run import run_demo
 
 LEI = "529900DEMOBANK000012"
-START, END = date(2025, 1, 1), date(2025, 12, 31)
+START, END = pd.Timestamp(2025, 1, 1), pd.Timestamp(2025, 12, 31)  # ledger dates are datetime64
 THRESHOLD = 20_000
 BANDS = ((1, 10_000, 20_000), (2, 20_000, 100_000), (3, 100_000, 1_000_000), (4, 1_000_000, None))
 BLOCK = {"BL1": 0, "BL2": 100, "BL8": 200, "BL4": 300, "BL3": 400, "BL5": 500, "BL6": 600,

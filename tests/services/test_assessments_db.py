@@ -11,7 +11,7 @@ import pytest
 
 from oprisk.assess import Assessment, assess, control_environment_factor, load_template
 from oprisk.assess.errors import AssessmentError, InvalidScoreError, JudgementFileError
-from oprisk.errors import ConfigurationError, InconsistentJudgementError
+from oprisk.errors import ConfigurationError, CutoffError, InconsistentJudgementError
 from oprisk.services.assessments import (
     COLUMNS,
     AssessmentNotFoundError,
@@ -109,7 +109,7 @@ def test_revision_leaves_earlier_visible_as_of_its_date(db, clock, template: Ass
     assert assessment(db, "branch-a").assessed_on == date(2026, 3, 1)  # latest date by default
     on = assessment(db, "branch-a", on=date(2026, 1, 10))
     assert on.composite["branch-a"] == pytest.approx(revised.composite["branch-a"])
-    with pytest.raises(AssessmentNotFoundError, match="branch-a"):
+    with pytest.raises(CutoffError, match="before the first fact"):
         assessment(db, "branch-a", as_of=date(2025, 12, 31))
     with pytest.raises(AssessmentNotFoundError):
         assessment(db, "branch-z")

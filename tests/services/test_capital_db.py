@@ -404,3 +404,33 @@ def test_summary_and_html_carry_the_cutoff(seeded):
     )
     assert run.to_dict()["knowledge_cutoff"]["as_of"] == "2026-02-15"
     assert "knowledge cut-off position" in run._repr_html_()
+
+
+def test_a_run_prints_in_one_short_line(seeded):
+    """The repr names the approach, the cut-off and the headline figures; the long content
+    (every intermediate figure, the loss events) stays behind summary() and to_dict()."""
+    run = seeded.capital.sa(2024, as_of="2026-02-15", profile="basel", threshold=20000, bi_unit=M)
+    text = repr(run)
+    assert len(text) < 1000 and "\n" not in text
+    assert text.startswith("<CapitalRun SA 2024") and f"position {run.cutoff_position}" in text
+    assert f"ORC {run.orc.quantize(Decimal('0.01')):,}" in text  # the figure itself, rounded
+    assert "in EUR × 1,000,000" in text
+    bia = seeded.capital.bia(2024)
+    assert f"capital {bia.capital.quantize(Decimal('0.01')):,}" in repr(bia)
+    assert len(repr(bia.result)) < 300
+
+
+def test_a_run_draws_how_its_figure_is_built(seeded):
+    pytest.importorskip("matplotlib")
+    run = seeded.capital.sa(2024, as_of="2026-02-15", profile="basel", threshold=20000, bi_unit=M)
+    fig = run.plot()
+    inputs, capital = fig.axes
+    assert fig._suptitle.get_text().startswith("SA 2024")
+    assert f"position {run.cutoff_position:,}" in fig._suptitle.get_text()
+    assert inputs.get_ylabel() == capital.get_ylabel()  # one unit for the whole figure
+    heights = [p.get_height() for p in capital.patches]
+    scale = 1e9 if capital.get_ylabel().endswith("bn") else 1e6
+    assert heights[0] == pytest.approx(float(run.bic.bic * M) / scale)  # BIC, ILM step, ORC
+    assert heights[0] + heights[1] == pytest.approx(float(run.orc * M) / scale)
+    bia = seeded.capital.bia(2024).plot()
+    assert "BIA 2024" in bia.axes[0].get_title()

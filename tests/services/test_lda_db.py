@@ -63,6 +63,8 @@ def test_lda_from_the_store(db):
     assert units["ET7"].params["mu"] == pytest.approx(10.0, abs=0.35)
     assert units["ET7"].frequency == pytest.approx(30.0, rel=0.01)  # 300 losses over 10 years
     assert run.portfolio_var <= run.sum_standalone_var
+    text = repr(run)  # one line with the headline figure; per-unit content behind summary()
+    assert len(text) < 1000 and f"VaR 99.9% {run.portfolio_var:,.0f} EUR" in text
     # the same cut-off and seed give the same figures after more facts arrive
     cut = db.position()
     db.report(

@@ -106,6 +106,40 @@ class CapitalResult:
     """
 
     kind: ClassVar[str] = "capital"
+    #: the figures a one-line ``repr`` shows, in this order, where the result has them
+    headline: ClassVar[tuple[str, ...]] = (
+        "orc",
+        "capital",
+        "lc",
+        "bic",
+        "bi",
+        "ilm",
+        "ildc",
+        "sc",
+        "fc",
+    )
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # dataclasses add a field-by-field __repr__ unless the class has its own: every result
+        # keeps the short one below (the long content stays behind summary() / to_dict())
+        super().__init_subclass__(**kwargs)
+        if "__repr__" not in cls.__dict__:
+            cls.__repr__ = CapitalResult.__repr__  # type: ignore[method-assign]
+
+    def __repr__(self) -> str:
+        shown: list[str] = []
+        for name in self.headline:
+            value = getattr(self, name, None)
+            if isinstance(value, Decimal) and len(shown) < 4:
+                places = 6 if name == "ilm" else 2
+                shown.append(
+                    f"{name if name == 'capital' else name.upper()} {present(value, places):,}"
+                )
+        currency = getattr(self, "currency", None)
+        unit = getattr(self, "bi_unit", None) or getattr(self, "unit", None)
+        scale = f" × {Decimal(unit).normalize():,f}" if unit not in (None, 1) else ""
+        money = f" in {currency}{scale}" if currency else ""
+        return f"<{type(self).__name__}{money}: {', '.join(shown)}; summary() for every figure>"
 
     def _rows(self) -> list[tuple[str, Any, int | None, str]]:  # pragma: no cover - abstract
         raise NotImplementedError

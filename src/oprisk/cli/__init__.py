@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import click
 
-from oprisk.cli import assess, capital, db, demo, export, load, losses, serve, users, verify
+from oprisk.cli import assess, capital, db, demo, export, fx, load, losses, serve, users, verify
 from oprisk.cli.options import DB_ENVVAR, Group, settings
 
 __all__ = ["main"]
@@ -33,6 +33,7 @@ for _command in (
     verify.verify,
     verify.rebuild,
     capital.capital,
+    fx.fx,
     export.export,
     assess.assess,
     demo.demo,

@@ -1,9 +1,10 @@
 """``oprisk assess weights|record|list``: AHP control-effectiveness assessments.
 
 ``weights`` needs no database: it reads a judgement file (``.toml`` or ``.csv``) and prints local
-and global weights, λmax, CI, RI and CR per node and the hierarchic CR (exit 2 with a one-line
-message on an inconsistent or malformed file). ``record`` assesses a file and stores one unit's
-assessment; ``list`` shows the assessments known at a knowledge cut-off.
+and global weights, λmax, CI, RI and CR per node and the hierarchic CR. An inconsistent file is a
+failed check (one line, exit 1); a malformed one a usage error (one line, exit 2). ``record``
+assesses a file and stores one unit's assessment; ``list`` shows the assessments known at a
+knowledge cut-off.
 """
 
 from __future__ import annotations
@@ -137,7 +138,9 @@ def record(
 
 @assess.command("list")
 @click.option(
-    "--as-of", default=None, help="Knowledge cut-off: ISO date/timestamp or a log position."
+    "--as-of",
+    default=None,
+    help="Knowledge cut-off: a log position, an ISO date/timestamp, now, today or '2 hours ago'.",
 )
 @fmt_option
 @click.pass_context

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import click
@@ -35,7 +36,7 @@ def _common(fn: Callable[..., Any]) -> Callable[..., Any]:
             click.option(
                 "--as-of",
                 default=None,
-                help="Knowledge cut-off: ISO date/timestamp or a log position (default: now).",
+                help="Knowledge cut-off: a log position, an ISO date/timestamp, now, today or '2 hours ago' (default: now).",
             ),
             click.option(
                 "--legal-entity",
@@ -55,14 +56,28 @@ def _common(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _show(run: Any, as_json: bool) -> None:
+    """The run's summary with thousands separators; the header names the money unit."""
     if as_json:
         click.echo(json.dumps(run.to_dict(), indent=1, ensure_ascii=False))
         return
     frame = run.summary().reset_index()
+    unit = Decimal(getattr(run.result, "bi_unit", 1) or 1)
+    money = run.currency if unit == 1 else f"{run.currency} × {unit.normalize():,f}"
+    frame["value"] = [_number(v) for v in frame["value"]]
+    frame = frame.rename(columns={"value": f"value ({money})"})
     with pd.option_context(
         "display.max_rows", 500, "display.width", 200, "display.max_colwidth", 90
     ):
         click.echo(frame.to_string(index=False))
+
+
+def _number(value: Any) -> Any:
+    """2145000000.00 → 2,145,000,000.00 (the value's own decimals kept); text unchanged."""
+    if isinstance(value, Decimal):
+        return f"{value:,f}"
+    if isinstance(value, float) and value == value:
+        return f"{value:,.6g}" if abs(value) < 1e6 else f"{value:,.2f}"
+    return value
 
 
 @capital.command("bia")
@@ -232,7 +247,9 @@ def sa_cmd(
 @capital.command("lda")
 @click.option("--year", required=True, type=int, help="Last year of the observation window.")
 @click.option(
-    "--as-of", default=None, help="Knowledge cut-off: ISO date/timestamp or a log position."
+    "--as-of",
+    default=None,
+    help="Knowledge cut-off: a log position, an ISO date/timestamp, now, today or '2 hours ago'.",
 )
 @click.option(
     "--uom",

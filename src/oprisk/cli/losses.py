@@ -8,39 +8,54 @@ import click
 from oprisk.cli.options import Command, fmt_option, open_db, parse_as_of
 from oprisk.cli.output import emit
 
+#: the columns ``oprisk losses`` shows unless ``--all-columns`` is given (table and CSV alike)
+SUMMARY_COLUMNS = [
+    "event_id",
+    "event_type",
+    "business_line",
+    "cause",
+    "status",
+    "first_accounted_on",
+    "currency",
+    "gross_loss",
+    "net_loss",
+    "net_loss_reporting",
+]
+
 
 @click.command("losses", cls=Command)
 @click.option(
-    "--as-of", default=None, help="Knowledge cut-off: ISO date/timestamp or a log position."
+    "--as-of",
+    default=None,
+    help="Knowledge cut-off: a log position, an ISO date/timestamp, now, today or '2 hours ago'.",
 )
 @click.option(
     "--accounted-until", default=None, help="Business cut-off: accounting date (YYYY-MM-DD)."
 )
 @click.option("--all-columns", is_flag=True, help="Every column, not the summary set.")
+@click.option(
+    "--excel",
+    is_flag=True,
+    help="CSV for Excel: a UTF-8 byte-order mark, so Chinese text opens readable.",
+)
 @fmt_option
 @click.pass_context
 def losses(
-    ctx: click.Context, as_of: str | None, accounted_until: str | None, all_columns: bool, fmt: str
+    ctx: click.Context,
+    as_of: str | None,
+    accounted_until: str | None,
+    all_columns: bool,
+    excel: bool,
+    fmt: str,
 ) -> None:
-    """Loss events as known at a cut-off."""
+    """Loss events as known at a cut-off (the summary columns unless --all-columns)."""
+    if excel and fmt == "table":
+        fmt = "csv"
     with open_db(ctx) as database:
         df = database.losses(as_of=parse_as_of(as_of), accounted_until=accounted_until)
-    if not all_columns and fmt == "table":
-        df = df[
-            [
-                "event_id",
-                "event_type",
-                "business_line",
-                "cause",
-                "status",
-                "first_accounted_on",
-                "currency",
-                "gross_loss",
-                "net_loss",
-                "net_loss_reporting",
-            ]
-        ]
-    emit(df, fmt)
+    if not all_columns and fmt != "json":
+        df = df[SUMMARY_COLUMNS]
+    emit(df, fmt, bom=excel)
 
 
 @click.command("history", cls=Command)

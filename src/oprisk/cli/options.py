@@ -9,6 +9,7 @@ command line wins and ``OPRISK_DATABASE_URL`` is used only when no ``--db`` is g
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
-from oprisk.errors import OpriskError
+from oprisk.errors import InconsistentJudgementError, OpriskError
 
 DB_HELP = "Database URL (default: OPRISK_DATABASE_URL or ./oprisk.db)."
 DB_ENVVAR = "OPRISK_DATABASE_URL"
@@ -93,9 +94,33 @@ class Command(click.Command):
             _switch_to_json(ctx)
         try:
             return super().invoke(ctx)
+        except InconsistentJudgementError as err:  # a check that failed, not a usage error
+            click.echo(f"error: {cli_wording(str(err))}", err=True)
+            sys.exit(1)
         except OpriskError as err:
-            click.echo(f"error: {err}", err=True)
+            click.echo(f"error: {cli_wording(str(err))}", err=True)
             sys.exit(2)
+
+
+#: hints in the library's words → the command line's
+_HINTS = (
+    (
+        re.compile(r"(?:record (?:it|one) with )?db\.record_fx_rate(?:\([^)]*\))?"),
+        "record it with `oprisk fx record CURRENCY DATE RATE`",
+    ),
+    (re.compile(r"\bpass (\w+)=(?:True)?"), None),
+)
+
+
+def cli_wording(message: str) -> str:
+    """A library message with its hints in CLI terms: ``pass legal_entity=`` → ``pass
+    --legal-entity``, ``db.record_fx_rate(...)`` → ``oprisk fx record ...``."""
+    for pattern, replacement in _HINTS:
+        if replacement is None:
+            message = pattern.sub(lambda m: f"pass --{m.group(1).replace('_', '-')}", message)
+        else:
+            message = pattern.sub(replacement, message)
+    return message
 
 
 def _switch_to_json(ctx: click.Context) -> None:

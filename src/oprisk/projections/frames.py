@@ -27,6 +27,8 @@ from oprisk.errors import StoreError
 from oprisk.projections.queries import AMOUNTS, RateTables, categorise, day_numbers
 
 REPORTING = [f"{a}_reporting" for a in AMOUNTS]
+#: business dates in analyst frames: ``datetime64`` (``.dt``, resampling), NaT when unknown
+DATE_DTYPE = "datetime64[s]"
 
 #: the version-row columns ``losses()`` returns (amounts and first accounting date come from lines)
 VERSION_COLUMNS = [
@@ -152,11 +154,6 @@ def _text_series(col: pa.ChunkedArray) -> pd.Series:
     return col.to_pandas(types_mapper={pa.string(): pd.Series(["x"]).dtype}.get)
 
 
-def _date_objects(col: pa.ChunkedArray) -> np.ndarray:
-    """``datetime.date`` objects (``None`` for NULL) from a date32 column."""
-    return col.to_numpy().astype(object)
-
-
 def _date_param(conn: Connection, d: date) -> Any:
     return d.isoformat() if conn.dialect.name == "sqlite" else d
 
@@ -216,14 +213,16 @@ _VERSION_TYPES = {
 
 def _versions_frame(table: pa.Table) -> pd.DataFrame:
     """:func:`versions`' frame from the columns read: text as pandas' string dtype (``object``
-    holding ``None`` when every value is NULL), dates as ``datetime.date`` objects."""
+    holding ``None`` when every value is NULL), dates as ``datetime64`` (NaT when unknown)."""
     if not table.num_rows:
-        return pd.DataFrame([], columns=VERSION_COLUMNS)
+        return pd.DataFrame(
+            {c: pd.Series([], dtype=DATE_DTYPE if c in _DATES else object) for c in VERSION_COLUMNS}
+        )
     data: dict[str, Any] = {}
     for name in VERSION_COLUMNS:
         col = table.column(name)
         if name in _DATES:
-            data[name] = pd.Series(_date_objects(col), dtype=object)
+            data[name] = pd.Series(col.to_numpy().astype(DATE_DTYPE), copy=False)
         elif name in _BOOLS or name == "version":
             data[name] = col.to_numpy()
         else:
@@ -314,9 +313,11 @@ def _lines_frame(columns: dict[str, np.ndarray], exact: bool) -> pd.DataFrame:
 def sum_lines(lines: pd.DataFrame, fx: pd.DataFrame, quote: str, exact: bool) -> pd.DataFrame:
     """Per event: the amounts, their reporting-currency sums (NaN if a line's rate is unknown)
     and the first accounting date of an impact."""
-    cols = ["event_id", *AMOUNTS, *REPORTING, "first_accounted_on"]
+    cols = ["event_id", *AMOUNTS, *REPORTING]
     if lines.empty:
-        return pd.DataFrame(columns=cols)
+        empty = pd.DataFrame(columns=cols)
+        empty["first_accounted_on"] = pd.Series([], dtype=DATE_DTYPE)
+        return empty
     part = (
         lines.part.to_numpy()
         if "part" in lines
@@ -352,10 +353,10 @@ def sum_lines(lines: pd.DataFrame, fx: pd.DataFrame, quote: str, exact: bool) ->
     # one unknown rate makes the event's reporting amount unknown, not smaller
     out[REPORTING] = out[REPORTING].where(~df[REPORTING].isna().groupby(codes, sort=True).any())
     first = g.impact_day.min().to_numpy()
-    firsts = np.full(len(first), np.nan, dtype=object)
+    firsts = np.full(len(first), np.datetime64("NaT"), dtype="datetime64[D]")
     ok = ~np.isnan(first)
-    firsts[ok] = first[ok].astype(np.int64).astype("datetime64[D]").astype(object)
-    out["first_accounted_on"] = firsts
+    firsts[ok] = first[ok].astype(np.int64).astype("datetime64[D]")
+    out["first_accounted_on"] = firsts.astype(DATE_DTYPE)
     out.insert(0, "event_id", ids[out.index.to_numpy()].tolist())
     return out.reset_index(drop=True)
 
@@ -392,8 +393,7 @@ def losses_frame(
         none = out[a] == 0
         out.loc[none, f"{a}_reporting"] = out.loc[none, f"{a}_reporting"].fillna(0.0)
     out["reporting_currency"] = quote
-    if "first_accounted_on" not in out:
-        out["first_accounted_on"] = None
+    out["first_accounted_on"] = out["first_accounted_on"].astype(DATE_DTYPE)
     out = categorise(out, lang)
     return (
         out.reindex(columns=columns).sort_values("event_id", kind="stable").reset_index(drop=True)

@@ -17,6 +17,7 @@ from oprisk.domain.money import currency_code
 from oprisk.errors import ConfigurationError, EventNotFoundError, invalid
 from oprisk.projections import frames
 from oprisk.projections import queries as q
+from oprisk.projections.dtypes import analyst_types
 from oprisk.projections.projector import states_from
 from oprisk.store.eventstore import RecordedEvent
 from oprisk.store.schema import loss_event_versions
@@ -107,9 +108,11 @@ class ReadModel:
             ev, (lines, fx) = self.uow.side_by_side(
                 conn, lambda cx: frames.versions(cx, pos, head), lines_and_rates
             )
-        return frames.losses_frame(
+            when = self.uow.store.time_of(conn, pos)
+        out = frames.losses_frame(
             ev, lines, fx, quote, include_withdrawn, exact, lang, until is not None, LOSS_COLUMNS
         )
+        return _stamped(out, pos, when, until, quote)
 
     def ledger(
         self,
@@ -117,20 +120,29 @@ class ReadModel:
         accounted_until: date | str | None = None,
         *,
         currency: str | None = None,
+        exact: bool = False,
     ) -> pd.DataFrame:
-        """Impact and recovery lines known at ``as_of``, with reporting-currency amounts."""
+        """Impact and recovery lines known at ``as_of``, with reporting-currency amounts.
+
+        ``accounted_on`` is ``datetime64``; amounts are float64, or exact ``Decimal`` objects with
+        ``exact=True`` (the ``*_reporting`` conversions stay float64)."""
         until = to_date(accounted_until, "accounted_until")
         quote = currency_code(currency or self.reporting_currency)
         with self.uow.reading() as conn:
             pos = self.uow.position(as_of, conn)
             lines = q.ledger_at(conn, pos, until)
             fx = q.fx_at(conn, pos)
+            when = self.uow.store.time_of(conn, pos)
+        amounts = ["amount", "gross_effect", "net_effect"]
         if lines.empty:
-            return lines
-        return q.convert(lines, fx, quote, amount_cols=["amount", "gross_effect", "net_effect"])
+            lines = lines.assign(**{f"{a}_reporting": [] for a in amounts})
+        else:
+            lines = q.convert(lines, fx, quote, amount_cols=amounts)
+        return _stamped(analyst_types(lines, exact), pos, when, until, quote)
 
-    def history(self, event_id: str) -> pd.DataFrame:
-        """Every version of one loss event, with the position and time it was valid from and to."""
+    def history(self, event_id: str, *, exact: bool = False) -> pd.DataFrame:
+        """Every version of one loss event, with the position and time it was valid from and to
+        (``valid_to_position`` is ``<NA>`` for the current version)."""
         with self.uow.reading() as conn:
             df = q._frame(
                 conn,
@@ -143,7 +155,7 @@ class ReadModel:
             facts = self.uow.store.read_stream(conn, event_id)
         df["actor"] = [f.meta.get("actor") for f in facts][: len(df)]
         df["payload"] = [f.payload for f in facts][: len(df)]
-        return q.categorise(df)
+        return analyst_types(q.categorise(df), exact)
 
     def state(self, event_id: str, as_of: AsOf = None) -> LossEventState:
         """The aggregate state of one event, replayed from its stream up to ``as_of``."""
@@ -168,6 +180,16 @@ class ReadModel:
         """The raw log (upcast), for audit and debugging."""
         with self.uow.reading() as conn:
             return list(self.uow.store.read_all(conn, after=after, up_to=up_to))
+
+
+def _stamped(
+    frame: pd.DataFrame, position: int, when: datetime | None, until: date | None, currency: str
+) -> pd.DataFrame:
+    """The frame with the cut-offs it answers in ``attrs`` (plots and exports read them)."""
+    frame.attrs.update(
+        cutoff_position=position, cutoff_time=when, accounted_until=until, currency=currency
+    )
+    return frame
 
 
 def to_date(value: date | str | None, name: str) -> date | None:

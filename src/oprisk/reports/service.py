@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from oprisk._version import __version__
 from oprisk.errors import ConfigurationError, OpriskError, ReportError, invalid
 
 from . import c16 as _c16
@@ -271,8 +272,6 @@ class Reports:
         ``large_loss``, ``approach``, ``profile``, ``sa_threshold``, ``legal_entity``, ``entity``,
         ``currency`` …). ``fmt`` may include ``xbrl-csv`` (framework 4.2, with ``entity``).
         """
-        from oprisk import __version__
-
         prm = params or self._params(**kw)
         formats = formats_from(fmt)
         per = Period.parse(period)
@@ -345,8 +344,6 @@ class Reports:
 
     def verify(self, out_dir: str | Path) -> VerifyReport:
         """Re-run an export from its manifest (into a temporary directory) and compare every hash."""
-        from oprisk import __version__
-
         out = Path(out_dir)
         m = mf.read(out)
         problems: list[str] = []

@@ -65,7 +65,8 @@ def loss_data(
             str(roots.at[g, col]) if g in roots.index else str(df[df.group_id == g][col].iloc[0])
             for g in agg.index
         ]
-    agg = agg[(agg.first_accounted_on >= start) & (agg.first_accounted_on <= date(year, 12, 31))]
+    window = (pd.Timestamp(start), pd.Timestamp(date(year, 12, 31)))
+    agg = agg[agg.first_accounted_on.between(*window)]
     return agg.reset_index(), dropped
 
 
@@ -106,6 +107,20 @@ class LdaRun:
     diversification_benefit: float
     excluded: dict[str, int]
     notes: list[str]
+
+    def __repr__(self) -> str:
+        return (
+            f"<LdaRun {self.year}, {len(self.units)} units by {self.uom}, {self.method} "
+            f"{self.n_simulations:,} years, as known at position {self.cutoff_position}: "
+            f"VaR {self.confidence_level:.1%} {self.portfolio_var:,.0f} {self.currency} "
+            f"({self.copula}), ES {self.portfolio_es:,.0f}; summary() per unit>"
+        )
+
+    def plot(self) -> Any:
+        """Each unit's stand-alone VaR beside the portfolio VaR (the diversification benefit)."""
+        from oprisk.plots.lda import units_plot
+
+        return units_plot(self)
 
     def summary(self) -> pd.DataFrame:
         rows = [

@@ -37,3 +37,47 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with translated(), engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Migrate the schema down to ``revision`` (``base`` removes it); facts in dropped tables go."""
+    cfg = alembic_config(engine)
+    with translated(), engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+
+
+def sql(url: str, target: str, *, down: bool = False, current: str | None = None) -> str:
+    """The SQL a DBA would run to migrate from ``current`` (default: an empty database) to
+    ``target`` (Alembic offline mode), for review before ``oprisk db upgrade``."""
+    import io
+
+    from sqlalchemy.engine import make_url
+
+    cfg = alembic_config()
+    cfg.set_main_option("sqlalchemy.url", make_url(url).render_as_string(hide_password=False))
+    out = io.StringIO()
+    cfg.output_buffer = out
+    step = f"{current}:{target}" if current else target
+    (command.downgrade if down else command.upgrade)(cfg, step, sql=True)
+    return out.getvalue()
+
+
+def history() -> list[dict[str, str | None]]:
+    """Every revision of the shipped chain, oldest first: id, parent and message."""
+    script = ScriptDirectory.from_config(alembic_config())
+    revs = list(script.walk_revisions())[::-1]
+    return [
+        {
+            "revision": r.revision,
+            "down_revision": _one(r.down_revision),
+            "message": (r.doc or "").strip().splitlines()[0] if r.doc else None,
+        }
+        for r in revs
+    ]
+
+
+def _one(value: object) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return ",".join(map(str, value))  # type: ignore[call-overload]

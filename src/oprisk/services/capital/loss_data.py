@@ -65,9 +65,9 @@ def loss_rows(
                 f"(only {legal_entity!r} is included)"
             )
 
-    lines = queries.ledger(cut.position, accounted_until=until)
+    lines = queries.ledger(cut.position, accounted_until=until, exact=True)
     if len(lines):
-        lines = lines[lines.accounted_on >= first]
+        lines = lines[lines.accounted_on >= pd.Timestamp(first)]
     withdrawn = tuple(sorted(withdrawn_ids & set(lines.event_id))) if len(lines) else ()
     keep_ids = set(kept.event_id) if len(kept) else set()
     lines = lines[lines.event_id.isin(keep_ids)] if len(lines) else lines
@@ -133,6 +133,7 @@ def convert(queries: Queries, lines: pd.DataFrame, cut: Cutoff, currency: str) -
         ["event_id", "currency", "accounted_on", "net_effect"]
     ].itertuples(index=False, name=None):
         net = Decimal(net)
+        on = on.date()  # datetime64 in the ledger frame; FX rates are dated by calendar day
         if net == 0 or cur == currency:
             out.append(net)
             continue

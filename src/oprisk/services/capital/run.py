@@ -53,6 +53,21 @@ class CapitalRun(Generic[R]):
     notes: tuple[str, ...]
     result: R
 
+    def __repr__(self) -> str:
+        inner = repr(self.result).removeprefix("<").removesuffix(">")
+        when = self.cutoff_time.isoformat(timespec="seconds") if self.cutoff_time else "empty log"
+        entity = f", {self.legal_entity}" if self.legal_entity else ""
+        return (
+            f"<CapitalRun {self.approach.upper()} {self.year}{entity}, profile {self.profile.name}, "
+            f"as known at position {self.cutoff_position} ({when}) — {inner}>"
+        )
+
+    def plot(self) -> Any:
+        """How the figure is built (SA: BIC → ILM → ORC; BIA/TSA/ASA: the charge by year)."""
+        from oprisk.plots.capital import capital_plot
+
+        return capital_plot(self)
+
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
