@@ -8,6 +8,7 @@ from click.testing import CliRunner
 
 from oprisk.api import connect
 from oprisk.cli import main
+from oprisk.store.migrate import head_revision
 
 BOTH = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
@@ -17,7 +18,7 @@ def test_db_upgrade_then_losses_history_verify(empty_db_url):
     run = CliRunner()
     up = run.invoke(main, ["--db", empty_db_url, "db", "upgrade"])
     assert up.exit_code == 0, up.output
-    assert "→ 0002" in up.output
+    assert f"→ {head_revision()}" in up.output
     db = connect(empty_db_url)
     db.report(
         "E1",

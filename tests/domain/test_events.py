@@ -41,15 +41,22 @@ def test_registry_names_are_the_stored_ones():
         "loss_event.approved",
         "loss_event.closed",
         "loss_event.excluded",
+        "loss_event.exclusion_requested",
         "loss_event.impact_recorded",
         "loss_event.linked",
         "loss_event.reclassified",
         "loss_event.recovery_recorded",
         "loss_event.rejected",
         "loss_event.reopened",
+        "loss_event.reopening_requested",
         "loss_event.reported",
+        "loss_event.request_approved",
+        "loss_event.request_rejected",
+        "loss_event.returned_to_review",
         "loss_event.submitted",
+        "loss_event.withdrawal_requested",
         "loss_event.withdrawn",
+        "policy.approval_threshold_set",
     ]
     assert {cls.schema_version for cls in REGISTRY.values()} == {1}
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import click
 
-from oprisk.cli import assess, capital, db, demo, export, load, losses, verify
+from oprisk.cli import assess, capital, checkpoint, db, demo, export, keys, load, losses, verify
 from oprisk.cli.options import DB_ENVVAR, Group, settings
 
 __all__ = ["main"]
@@ -32,6 +32,8 @@ for _command in (
     losses.history,
     verify.verify,
     verify.rebuild,
+    keys.keys,
+    checkpoint.checkpoint,
     capital.capital,
     export.export,
     assess.assess,

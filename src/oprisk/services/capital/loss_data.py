@@ -40,7 +40,6 @@ LOSS_DATA_COLUMNS = [
 FLAGS = ("excluded", "credit_boundary", "gain")
 
 
-
 def loss_rows(
     queries: Queries, cut: Cutoff, year: int, years: int, legal_entity: str | None, currency: str
 ) -> tuple[pd.DataFrame, tuple[str, ...], tuple[str, ...]]:
@@ -57,6 +56,14 @@ def loss_rows(
     by_id = events.set_index("event_id") if len(events) else events
     withdrawn_ids = set(events.event_id[events.status == "withdrawn"]) if len(events) else set()
     kept = events[events.status != "withdrawn"] if len(events) else events
+    if len(kept) and kept.awaiting_approval.any():  # above the approval threshold, not approved
+        waiting = sorted(kept.event_id[kept.awaiting_approval])
+        notes.append(
+            f"{len(waiting)} loss event(s) above the approval threshold left out until approved: "
+            + ", ".join(waiting[:10])
+            + (" …" if len(waiting) > 10 else "")
+        )
+        kept = kept[~kept.awaiting_approval]
     if legal_entity is not None and len(kept):
         unassigned = int((kept.legal_entity == "").sum()) if legal_entity != "" else 0
         kept = kept[kept.legal_entity == legal_entity]
@@ -94,9 +101,7 @@ def loss_rows(
         root = ev.root_event_id
         seen = {eid}
         while root is not None and root in by_id.index and root not in seen:
-            seen.add(
-                root
-            )  # a flag on the root applies to the whole group, wherever the root is
+            seen.add(root)  # a flag on the root applies to the whole group, wherever the root is
             parent = by_id.loc[root]
             if parent.status != "withdrawn":
                 flags = {f: flags[f] or bool(parent[f]) for f in FLAGS}
@@ -125,8 +130,7 @@ def loss_rows(
     return frame, withdrawn, tuple(notes)
 
 
-def convert(
-    queries: Queries, lines: pd.DataFrame, cut: Cutoff, currency: str) -> list[Decimal]:
+def convert(queries: Queries, lines: pd.DataFrame, cut: Cutoff, currency: str) -> list[Decimal]:
     """Each line's net effect in ``currency`` at the rate known at the cut-off for its
     accounting date, exactly (the ledger's float ``*_reporting`` columns are not used)."""
     fx = queries.fx_rates(cut.position)
