@@ -26,7 +26,7 @@ from oprisk.domain import commands as c
 from oprisk.domain.events import RequestKind
 from oprisk.domain.loss_event import LossEventState
 from oprisk.domain.money import currency_code
-from oprisk.errors import SchemaError
+from oprisk.errors import ConfigurationError, SchemaError
 from oprisk.projections.projector import Folded, Projector, replay_rows, write_rows
 from oprisk.projections.read_model import ReadModel
 from oprisk.projections.recorder import Recorder
@@ -354,6 +354,8 @@ class Database:
     ) -> VerifyReport:
         """Re-walk the hash chains, compare the log with signed ``checkpoints`` (their signatures
         checked against ``public_key`` first) and the read models with a fresh rebuild."""
+        if checkpoints and public_key is None:
+            raise ConfigurationError("checking a checkpoint needs the signer's public key")
         for cp in checkpoints:
             cp.check_signature(public_key)
         with self.uow.reading() as conn:

@@ -163,3 +163,13 @@ def test_a_changed_or_foreign_checkpoint_is_refused(db, signed, tmp_path):
     assert out.exit_code == 1 and "not by the public key given" in out.output
     out = run_verify(url, "--checkpoint", str(path))
     assert out.exit_code == 2 and "--public-key" in out.output
+
+
+def test_a_fact_hidden_below_position_1_is_found(db, signed):
+    with db.engine.begin() as conn:
+        disable_guards(conn)
+        conn.execute(text("UPDATE events SET position = -14 WHERE position = 14"))
+        rehash(conn)
+    url, _, _ = signed
+    out = run_verify(url)
+    assert out.exit_code == 1 and "1 fact(s) at positions below 1" in out.output

@@ -293,7 +293,11 @@ def head_row(conn: Connection) -> tuple[int, str]:
 
 
 def head_problems(conn: Connection, w: Walk) -> list[Problem]:
-    """The stored log head against a walk: it must name the last fact and its global hash."""
+    """The stored log head against a walk: it must name the last fact and its global hash; and no
+    fact may hide below position 1, where a walk from the start does not look."""
+    hidden = conn.execute(select(func.count()).where(events.c.position < 1)).scalar_one()
+    if hidden:
+        return [Problem("position", f"{hidden} fact(s) at positions below 1", position=1)]
     position, digest = head_row(conn)
     if position != w.last_position:
         return [
