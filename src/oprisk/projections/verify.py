@@ -193,9 +193,8 @@ def _compare_page(
                     Problem("read_model", f"{label} {'missing' if h is None else 'not in the log'}")
                 )
             else:
-                diff = [c for c in w if not _same(w[c], h.get(c))]
-                if diff:
-                    c = diff[0]
+                c = next((c for c in w if not _same(w[c], h.get(c))), None)
+                if c is not None:
                     problems.append(
                         Problem(
                             "read_model",
@@ -256,6 +255,7 @@ def _orphans(conn: Connection, limit: int) -> list[Problem]:
 
 
 def _same(a: Any, b: Any) -> bool:
-    if a is not None and b is not None and hasattr(a, "hour") and hasattr(b, "tzinfo"):
-        return bool(utc(a) == utc(b))
-    return bool(a == b)
+    if a == b:
+        return True
+    # SQLite hands timestamps back naive (UTC)
+    return hasattr(a, "hour") and hasattr(b, "hour") and bool(utc(a) == utc(b))
