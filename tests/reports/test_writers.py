@@ -45,6 +45,7 @@ def same(xl: object, text: str) -> bool:
 
 def test_xlsx_equals_csv(seeded, tmp_path):
     db, t = seeded
+    tmp_path = tmp_path / "out"  # an export folder must be empty (the database file is here)
     db.reports.export("all", "2025", t, ["xlsx", "csv"], tmp_path)
     from_csv: dict = {}
     for name in ("c16", "c17.01", "c17.02", "or1", "or2", "or3"):
@@ -75,6 +76,7 @@ def test_xlsx_equals_csv(seeded, tmp_path):
 
 def test_csv_and_json_formatting(seeded, tmp_path):
     db, t = seeded
+    tmp_path = tmp_path / "out"  # an export folder must be empty (the database file is here)
     db.reports.export(["c17.01", "c17.02", "or3"], "2025", t, ["csv", "json"], tmp_path)
     raw = (tmp_path / "c17.01.csv").read_bytes()
     assert b"\r" not in raw and raw.endswith(b"\n")

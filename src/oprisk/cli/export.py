@@ -2,8 +2,10 @@
 
 ``oprisk export --template c17.01 --period 2025 --as-of 2026-02-15 --format xlsx --out DIR`` writes
 the files and ``manifest.json`` (cut-off position and time, parameters, version, SHA-256 of every
-file); ``oprisk export --verify DIR`` re-runs the export from the manifest in a temporary directory
-and exits 1 naming every file whose bytes differ.
+file, the checkpoint of the log it was made from, and with ``--sign KEY`` a signature);
+``oprisk export --verify DIR [--public-key PUB]`` re-runs the export from the manifest in a
+temporary directory and exits 1 naming every file whose bytes differ, a file the manifest does not
+list, or a signature that does not check.
 """
 
 from __future__ import annotations
@@ -73,6 +75,23 @@ from oprisk.cli.options import Command, open_db, parse_as_of
     default=None,
     help="Re-run the export in DIR from its manifest and compare every file's SHA-256.",
 )
+@click.option(
+    "--force", is_flag=True, help="Export into a non-empty folder, removing files not exported."
+)
+@click.option(
+    "--sign",
+    "sign_key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Sign the manifest with this Ed25519 key (oprisk keys new).",
+)
+@click.option("--signer", default=None, help="Who signs (default: the key file's name).")
+@click.option(
+    "--public-key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="With --verify: the key the manifest must be signed with.",
+)
 @click.pass_context
 def export(
     ctx: click.Context,
@@ -89,11 +108,18 @@ def export(
     sa_threshold: str | None,
     legal_entity: str | None,
     verify_dir: Path | None,
+    force: bool,
+    sign_key: Path | None,
+    signer: str | None,
+    public_key: Path | None,
 ) -> None:
     """Export COREP C 16 / C 17 and Pillar 3 OR1-OR3 tables with a manifest (or verify an export)."""
+    from oprisk.store.signing import load_private_key, load_public_key
+
     if verify_dir is not None:
+        public = load_public_key(public_key) if public_key else None
         with open_db(ctx) as db:
-            report = db.reports.verify(verify_dir)
+            report = db.reports.verify(verify_dir, public)
         for note in report.notes:
             click.echo(f"note: {note}", err=True)
         click.echo(str(report), err=not report.ok)
@@ -104,6 +130,7 @@ def export(
     if missing:
         raise click.UsageError(f"export needs {', '.join(missing)} (or --verify DIR)")
     assert period is not None and out_dir is not None
+    sign = (load_private_key(sign_key), signer or sign_key.stem) if sign_key else None
     with open_db(ctx) as db:
         result = db.reports.export(
             templates,
@@ -118,6 +145,8 @@ def export(
             profile=profile,
             sa_threshold=sa_threshold,
             legal_entity=legal_entity,
+            force=force,
+            sign=sign,
         )
     cut = result.manifest["knowledge_cutoff"]
     click.echo(f"knowledge cut-off: position {cut['position']} ({cut['time'] or 'empty log'})")

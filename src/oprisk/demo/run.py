@@ -221,6 +221,7 @@ def run_demo(
         threshold=20000,
         profile="basel",
         legal_entity=None,
+        force=True,  # the demo's own folder: an earlier run's export is replaced
     )
     m = 1e6
     summary = pd.DataFrame(

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from oprisk.errors import ConfigurationError, OpriskError, ReportError, invalid
+from oprisk.safefiles import atomic_write
 
 from . import c16 as _c16
 from . import c17 as _c17
@@ -128,9 +129,7 @@ class Reports:
     ``attrs`` carry the labels, the period and the cut-off (position and time).
     """
 
-    def __init__(
-        self, uow: Transactions, queries: Queries, capital: CapitalService
-    ) -> None:
+    def __init__(self, uow: Transactions, queries: Queries, capital: CapitalService) -> None:
         self.uow = uow
         self.queries = queries
         self.capital = capital
@@ -286,12 +285,17 @@ class Reports:
         out_dir: str | Path = ".",
         *,
         params: Parameters | None = None,
+        force: bool = False,
+        sign: tuple[Any, str] | None = None,
         **kw: Any,
     ) -> ExportResult:
         """Build the templates at one cut-off, write them in ``fmt`` and ``manifest.json`` into ``out_dir``.
 
         Keyword arguments are :class:`Parameters` fields (``threshold``, ``large_loss``,
-        ``approach``, ``profile``, ``sa_threshold``, ``legal_entity``, ``currency`` …).
+        ``approach``, ``profile``, ``sa_threshold``, ``legal_entity``, ``currency`` …). A
+        non-empty ``out_dir`` is refused unless ``force`` (files the new manifest does not list
+        are then removed); ``sign`` = (Ed25519 private key, signer) signs the manifest. Files are
+        written atomically, never through a symlink, mode 0640.
         """
         from oprisk import __version__
 
@@ -302,6 +306,7 @@ class Reports:
         cut = resolve_cutoff(self.uow, as_of)
         tables = self.tables(names, per, params=prm, cutoff=cut)
         out = Path(out_dir)
+        before = mf.prepare_folder(out, force)
         out.mkdir(parents=True, exist_ok=True)
         files: dict[str, bytes] = {}
         meta = {"generator": f"oprisk {__version__}", "parameters": prm.to_dict()}
@@ -316,7 +321,7 @@ class Reports:
                         writers.csv_bytes(t) if f == "csv" else writers.json_bytes(t, meta)
                     )
         for name, data in files.items():
-            (out / name).write_bytes(data)
+            atomic_write(out / name, data)
         asked = (
             as_of.isoformat()
             if isinstance(as_of, date | datetime)
@@ -338,18 +343,26 @@ class Reports:
             "parameters": prm.to_dict(),
             "profile": _profile(prm.profile) if any(n.startswith("or") for n in names) else None,
             "files": digests,
+            "checkpoint": mf.checkpoint(self.uow, cut.position),
         }
-        (out / mf.NAME).write_bytes(mf.dumps(manifest))
+        if sign is not None:
+            manifest = mf.sign(manifest, *sign)
+        atomic_write(out / mf.NAME, mf.dumps(manifest))
+        for stale in before:
+            if stale.name not in files and stale.name != mf.NAME:
+                stale.unlink()
         return ExportResult(out, digests, manifest)
 
-    def verify(self, out_dir: str | Path) -> VerifyReport:
-        """Re-run an export from its manifest (into a temporary directory) and compare every hash."""
+    def verify(self, out_dir: str | Path, public_key: Any = None) -> VerifyReport:
+        """Re-run an export from its manifest (into a temporary directory) and compare every hash;
+        check the manifest's signature (against ``public_key``), that the folder holds no file
+        the manifest does not list, and that the log still has the checkpoint it records."""
         from oprisk import __version__
 
         out = Path(out_dir)
         m = mf.read(out)
-        problems: list[str] = []
-        notes: list[str] = []
+        problems, notes = mf.signature_problems(m, public_key)
+        problems += [f"{name}: in {out} but not in the manifest" for name in mf.unlisted(out, m)]
         files: dict[str, str] = m["files"]
         for name, digest in sorted(files.items()):
             path = out / name
@@ -370,7 +383,9 @@ class Reports:
                 f"position {position} was recorded at {Cutoff(position, time).time_iso}, "
                 f"the manifest says {cut['time']}: this is not the database the export was made from"
             )
-        elif mf.log_digest(self.uow, position) != m["inputs"]["log_digest_sha256"]:
+        elif mf.log_digest(self.uow, position) != m["inputs"]["log_digest_sha256"] or (
+            "checkpoint" in m and mf.checkpoint(self.uow, position) != m["checkpoint"]
+        ):
             problems.append(
                 f"the event log up to position {position} differs from the one the export read"
             )
@@ -378,7 +393,10 @@ class Reports:
             notes.append(
                 f"exported with oprisk {m.get('oprisk_version')}, re-run with {__version__}"
             )
-        if not problems or all("changed since export" in p or "missing" in p for p in problems):
+        if not problems or all(
+            "changed since export" in p or "missing" in p or "not in the manifest" in p
+            for p in problems
+        ):
             with tempfile.TemporaryDirectory(prefix="oprisk-verify-") as tmp:
                 again = self.export(
                     m["templates"],
