@@ -429,6 +429,7 @@ def baseline_rows(records: list[Record]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     now = datetime.now(UTC)
     pos = 0
+    log_prev = GENESIS
     for chunk in batches(records):
         corr = str(uuid.uuid4())
         for cmd_group in _grouped(commands_for(chunk)):
@@ -455,7 +456,8 @@ def baseline_rows(records: list[Record]) -> list[dict[str, Any]]:
                         "recorded_at": now,
                         "prev_hash": prev,
                     }
-                    row["hash"] = prev = chain_hash(prev, row)
+                    row["hash"] = prev = chain_hash(prev, row, log_prev)
+                    log_prev = prev
                     rows.append(row)
     return rows
 

@@ -5,8 +5,9 @@
 #   oprisk_writer  the API: reads, appends facts, keeps the read models; never a superuser
 #   oprisk_reader  read-only (analysts' tools)
 # Privileges on the tables the owner creates follow from ALTER DEFAULT PRIVILEGES below.
-# (`oprisk db roles --apply`, once available, manages the same roles and tightens the grants per
-# table; the migrate service then runs it after `oprisk db upgrade`.)
+# `oprisk db upgrade` (the migrate service, as oprisk_owner) then narrows the grants table by table
+# to what `oprisk db roles` defines (docs/security.md); outside compose a DBA runs
+# `oprisk db roles --apply` as a superuser instead of this script.
 set -eu
 : "${OPRISK_OWNER_PASSWORD:?set it in docker/db.env}"
 : "${OPRISK_WRITER_PASSWORD:?set it in docker/db.env}"

@@ -23,9 +23,10 @@ import pandas as pd
 from sqlalchemy import Connection, Engine
 
 from oprisk.domain import commands as c
+from oprisk.domain.events import RequestKind
 from oprisk.domain.loss_event import LossEventState
 from oprisk.domain.money import currency_code
-from oprisk.errors import SchemaError
+from oprisk.errors import ConfigurationError, SchemaError
 from oprisk.projections.projector import Folded, Projector, replay_rows, write_rows
 from oprisk.projections.read_model import ReadModel
 from oprisk.projections.recorder import Recorder
@@ -33,7 +34,9 @@ from oprisk.projections.verify import VerifyReport, verify
 from oprisk.services.idempotency import Idempotency
 from oprisk.services.principals import Principals
 from oprisk.store import migrate
-from oprisk.store.engine import make_engine
+from oprisk.store.checkpoint import Checkpoint
+from oprisk.store.checkpoint import take as take_checkpoint
+from oprisk.store.engine import make_engine, mask_url
 from oprisk.store.eventstore import EventStore, NewEvent, RecordedEvent
 from oprisk.store.unit_of_work import AsOf, UnitOfWork, cutoff_time
 
@@ -69,7 +72,7 @@ def connect(
                 else f"is at revision {current}, the code needs {head}"
             )
             raise SchemaError(
-                f"the database {engine.url.render_as_string()} {state}: run `oprisk db upgrade`"
+                f"the database {mask_url(engine.url)} {state}: run `oprisk db upgrade`"
             )
     return Database(engine, reporting_currency=reporting_currency, clock=clock)
 
@@ -259,6 +262,26 @@ class Database:
             )
         )
 
+    def approve_request(
+        self, event_id: str, *, actor: str, request: RequestKind | None = None
+    ) -> list[RecordedEvent]:
+        """Approve the event's pending exclusion, withdrawal or reopening (a second actor)."""
+        return self.execute(c.ApproveRequest(event_id=event_id, actor=actor, request=request))
+
+    def reject_request(
+        self, event_id: str, *, actor: str, reason: str, request: RequestKind | None = None
+    ) -> list[RecordedEvent]:
+        """Turn the event's pending request down."""
+        return self.execute(
+            c.RejectRequest(event_id=event_id, actor=actor, reason=reason, request=request)
+        )
+
+    def set_approval_threshold(
+        self, amount: Any, currency: str | None = None, *, actor: str
+    ) -> list[RecordedEvent]:
+        """Events above ``amount`` count in capital and exports only once approved (``None``: off)."""
+        return self.recorder.set_approval_threshold(amount, currency, actor=actor)
+
     def record_fx_rate(
         self, currency: str, rate_date: date, rate: Any, *, actor: str, quote: str | None = None
     ) -> list[RecordedEvent]:
@@ -342,10 +365,28 @@ class Database:
 
     # --- integrity ----------------------------------------------------------------------------
 
-    def verify(self) -> VerifyReport:
-        """Re-walk every hash chain and compare the read models with a fresh rebuild."""
+    def verify(
+        self, checkpoints: Sequence[Checkpoint] = (), public_key: Any = None
+    ) -> VerifyReport:
+        """Re-walk the hash chains, compare the log with signed ``checkpoints`` (their signatures
+        checked against ``public_key`` first) and the read models with a fresh rebuild."""
+        if checkpoints and public_key is None:
+            raise ConfigurationError("checking a checkpoint needs the signer's public key")
+        for cp in checkpoints:
+            cp.check_signature(public_key)
         with self.uow.reading() as conn:
-            return verify(conn, self.store)
+            return verify(conn, self.store, checkpoints)
+
+    def checkpoint(
+        self, key: Any, signer: str, previous: Sequence[Checkpoint] = (), public_key: Any = None
+    ) -> Checkpoint:
+        """Check the whole log and sign its head (:mod:`oprisk.store.checkpoint`); ``previous``
+        checkpoints (signed by ``public_key``, default ``key``'s) must agree with it."""
+        public = public_key or key.public_key()
+        for cp in previous:
+            cp.check_signature(public)
+        with self.uow.reading() as conn:
+            return take_checkpoint(conn, key, signer, store=self.store, previous=previous)
 
     def rebuild(self) -> int:
         """Clear the read models and rebuild them from position 0; returns the facts replayed."""

@@ -97,6 +97,7 @@ def build(db: Any) -> dict[str, int]:
     db.exclude(
         "E7", actor="boss", approval_reference="EX-1", approved_on=date(2024, 9, 1), reason="r"
     )
+    db.approve_request("E7", actor="reviewer")  # four eyes: effective once approved
     cuts["mid"] = db.position()
     _report(db, "E8", "EUR")
     _impact(db, "E8", "900", "EUR", date(2024, 9, 1))

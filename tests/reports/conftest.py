@@ -198,6 +198,7 @@ def seed(db) -> None:
         approved_on=d(2025, 12, 1),
         reason="divested business",
     )
+    db.approve_request("O-OLD", actor="reviewer")  # four eyes: effective once approved
     report(db, "F-LATER", "ET7.1", "BL31")
     loss(db, "F-LATER", "50000", d(2026, 1, 10))
 

@@ -143,6 +143,6 @@ def test_sqlite_and_postgresql_export_the_same_bytes(pg_db, clock, seed_facts, t
 
 
 def _without_digest(m):
-    if isinstance(m, dict):
-        return {k: _without_digest(v) for k, v in m.items() if "digest" not in k}
+    if isinstance(m, dict):  # the log digest and the checkpoint's head hash the correlation ids
+        return {k: _without_digest(v) for k, v in m.items() if "digest" not in k and k != "head"}
     return m

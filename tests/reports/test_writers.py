@@ -45,6 +45,7 @@ def same(xl: object, text: str) -> bool:
 
 def test_xlsx_equals_csv(seeded, tmp_path):
     db, t = seeded
+    tmp_path = tmp_path / "out"  # an export folder must be empty (the database file is here)
     db.reports.export("all", "2025", t, ["xlsx", "csv"], tmp_path, threshold=10_000)
     from_csv: dict = {}
     for name in ("c16", "c17.01", "c17.02", "or1", "or2", "or3"):
@@ -74,6 +75,7 @@ def test_xlsx_equals_csv(seeded, tmp_path):
 
 def test_workbook_holds_only_supervisory_content(seeded, tmp_path):
     db, t = seeded
+    tmp_path = tmp_path / "out"  # an export folder must be empty (the database file is here)
     db.reports.export("all", "2025", t, "xlsx", tmp_path)
     wb = openpyxl.load_workbook(tmp_path / "oprisk-2025.xlsx")
     for ws in wb.worksheets[1:]:
@@ -110,6 +112,7 @@ def test_eba42_workbook_shades_header_rows_and_columns(db, clock, tmp_path):
 
     clock.jump(datetime(2026, 7, 20, 9, tzinfo=UTC))
     sb.seed(db)
+    tmp_path = tmp_path / "out"  # an export folder must be empty (the database file is here)
     db.reports.export(None, "2026-06-30", None, ["xlsx", "csv"], tmp_path, legal_entity=sb.GROUP,
                       subsidiaries={sb.SUB: sb.SUB_LEI})  # fmt: skip
     wb = openpyxl.load_workbook(tmp_path / "oprisk-2026-06-30.xlsx")
@@ -139,6 +142,7 @@ def test_eba42_workbook_shades_header_rows_and_columns(db, clock, tmp_path):
 
 def test_csv_and_json_formatting(seeded, tmp_path):
     db, t = seeded
+    tmp_path = tmp_path / "out"  # an export folder must be empty (the database file is here)
     db.reports.export(["c17.01", "c17.02", "or3"], "2025", t, ["csv", "json"], tmp_path,
                       threshold=10_000)  # fmt: skip
     raw = (tmp_path / "c17.01.csv").read_bytes()

@@ -184,6 +184,7 @@ def seed_losses(db) -> None:
             approved_on=date(2025, 6, 1),
             reason="divested business",
         ),
+        c.ApproveRequest(event_id="X", actor="reviewer"),  # four eyes: effective once approved
         # USD 10m at 0.90 = EUR 9m
         report("A2022"),
         impact("A2022", "10000000", date(2022, 2, 1)),

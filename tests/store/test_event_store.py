@@ -1,6 +1,7 @@
 """Event-store contract, written once and run on SQLite and PostgreSQL."""
 
-import itertools
+import hashlib
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -79,12 +80,38 @@ def test_idempotency_key_makes_a_resend_a_no_op(db):
         assert db.store.head(conn) == 2
 
 
-def test_hash_chain_links_each_fact_to_the_previous(db):
-    recs = append(db, "s", "test", [ev(1), ev(2), ev(3)])
-    assert recs[0].prev_hash == "0" * 64
-    for prev, cur in itertools.pairwise(recs):
-        assert cur.prev_hash == prev.hash
-        assert cur.hash == chain_hash(prev.hash, cur)
+def _independent_hash(stream_prev, log_prev, r):
+    """sha256(stream_prev ‖ log_prev ‖ canonical JSON), with the JSON made by the standard
+    library rather than by the store's assembly of pre-serialised parts."""
+    body = {
+        "event_type": r.event_type,
+        "meta": r.meta,
+        "payload": r.payload,
+        "position": r.position,
+        "recorded_at": r.recorded_at.isoformat(),
+        "schema_version": r.schema_version,
+        "stream_id": r.stream_id,
+        "stream_type": r.stream_type,
+        "version": r.version,
+    }
+    text_ = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256((stream_prev + log_prev + text_).encode()).hexdigest()
+
+
+def test_hash_chains_link_each_fact_to_its_stream_and_log_predecessors(db):
+    recs = append(db, "s", "test", [ev(1), ev(2)])
+    recs += append(db, "other", "test", [ev(3)])
+    recs += append(db, "s", "test", [ev(4)])
+    assert recs[0].prev_hash == "0" * 64 and recs[2].prev_hash == "0" * 64
+    assert recs[3].prev_hash == recs[1].hash  # the stream's predecessor, not the log's
+    log_prev = "0" * 64
+    for r in recs:
+        assert r.hash == _independent_hash(r.prev_hash, log_prev, r)
+        assert r.hash == chain_hash(r.prev_hash, r, log_prev)
+        log_prev = r.hash
+    with db.reading() as conn:
+        stored = conn.execute(text("SELECT position, hash FROM log_head")).one()
+    assert tuple(stored) == (4, recs[-1].hash)  # the head carries the global hash
 
 
 def test_recorded_at_comes_from_the_store_clock_and_never_goes_back(db, clock):

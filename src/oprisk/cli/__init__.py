@@ -10,7 +10,21 @@ from __future__ import annotations
 
 import click
 
-from oprisk.cli import assess, capital, db, demo, export, fx, load, losses, serve, users, verify
+from oprisk.cli import (
+    assess,
+    capital,
+    checkpoint,
+    db,
+    demo,
+    export,
+    fx,
+    keys,
+    load,
+    losses,
+    serve,
+    users,
+    verify,
+)
 from oprisk.cli.options import DB_ENVVAR, Group, settings
 
 __all__ = ["main"]
@@ -32,6 +46,8 @@ for _command in (
     losses.history,
     verify.verify,
     verify.rebuild,
+    keys.keys,
+    checkpoint.checkpoint,
     capital.capital,
     fx.fx,
     export.export,

@@ -1,6 +1,9 @@
-"""``oprisk db current|history|upgrade|downgrade``: the schema, migrated by the shipped Alembic chain.
+"""``oprisk db current|history|upgrade|downgrade|roles``: the schema, migrated by the shipped Alembic
+chain, and the PostgreSQL roles.
 
-``--sql`` prints the SQL a migration would run (for a DBA to review or apply) instead of running it.
+``--sql`` prints the SQL a migration would run (for a DBA to review or apply) instead of running it;
+``db roles`` prints the roles' SQL, or applies it with ``--apply``. On PostgreSQL migrations run as
+``oprisk_owner``, the application as ``oprisk_writer`` (docs/security.md).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from oprisk.cli.options import Group, settings
 
 @click.group("db", cls=Group)
 def db() -> None:
-    """Database schema: show, migrate up or down."""
+    """Database schema (show, migrate up or down) and PostgreSQL roles."""
 
 
 def _engine(ctx: click.Context) -> Engine:
@@ -23,9 +26,9 @@ def _engine(ctx: click.Context) -> Engine:
 
 
 def _shown(url: object) -> str:
-    from sqlalchemy.engine import make_url
+    from oprisk.store.engine import mask_url
 
-    return make_url(str(url)).render_as_string(hide_password=True)
+    return mask_url(str(url))
 
 
 @db.command("current")
@@ -94,3 +97,41 @@ def db_downgrade(ctx: click.Context, revision: str, as_sql: bool, yes: bool) -> 
     click.echo(
         f"{_shown(engine.url)}: schema {before} → {migrate.current_revision(engine) or 'empty'}"
     )
+
+
+@db.command("roles")
+@click.option(
+    "--apply", "apply_", is_flag=True, help="Run the SQL (as a superuser) instead of printing it."
+)
+@click.option(
+    "--database", default=None, help="Database to grant on when printing (default: the URL's)."
+)
+@click.pass_context
+def db_roles(ctx: click.Context, apply_: bool, database: str | None) -> None:
+    """PostgreSQL roles oprisk_owner, oprisk_writer, oprisk_reader: print the SQL for a DBA, or
+    apply it with --apply (idempotent; passwords from OPRISK_OWNER_PASSWORD,
+    OPRISK_WRITER_PASSWORD, OPRISK_READER_PASSWORD when set)."""
+    from sqlalchemy.engine import make_url
+
+    from oprisk.store import roles
+    from oprisk.store.engine import make_engine, mask_url
+
+    url = settings(ctx).url
+    if not apply_:
+        name = database or (make_url(url).database if url and "://" in url else None)
+        if not name:
+            raise click.UsageError("db roles needs --database NAME (or --db URL) to print the SQL")
+        click.echo(f"-- oprisk roles for database {name}; run as a superuser\n")
+        click.echo("\n".join(roles.roles_sql(name)))
+        click.echo("-- passwords: ALTER ROLE oprisk_writer PASSWORD '…'; (never stored here)")
+        return
+    if database is not None:
+        raise click.UsageError("--database is for printing; --apply grants on the --db database")
+    engine = make_engine(url)
+    try:
+        notes = roles.apply_roles(engine)
+    finally:
+        engine.dispose()
+    for note in notes:
+        click.echo(note)
+    click.echo(f"{mask_url(engine.url)}: roles {', '.join(roles.ROLES)} ready")

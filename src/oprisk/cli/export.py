@@ -3,11 +3,12 @@
 
 ``oprisk export --period 2026-06-30 --as-of T --format xbrl-csv --entity LEI --out DIR`` writes
 the EBA 4.2 report package and ``manifest.json`` (cut-off position and time, parameters,
-version, SHA-256 of every file); ``--framework`` picks 4.2 or the legacy templates (default:
-the one the period calls for). ``oprisk export --verify DIR`` re-runs the export from the
-manifest in a temporary directory and exits 1 naming every file whose bytes differ;
-``oprisk export --validate PACKAGE`` checks a report package's structure and exits 1 naming
-each problem.
+version, SHA-256 of every file, the checkpoint of the log it was made from, and with
+``--sign KEY`` a signature); ``--framework`` picks 4.2 or the legacy templates (default: the one
+the period calls for). ``oprisk export --verify DIR [--public-key PUB]`` re-runs the export from
+the manifest in a temporary directory and exits 1 naming every file whose bytes differ, a file
+the manifest does not list, or a signature that does not check; ``oprisk export --validate
+PACKAGE`` checks a report package's structure and exits 1 naming each problem.
 """
 
 from __future__ import annotations
@@ -119,6 +120,23 @@ from oprisk.cli.options import Command, open_db, parse_as_of, parse_subsidiaries
     default=None,
     help="Check the structure of an xBRL-CSV report package.",
 )
+@click.option(
+    "--force", is_flag=True, help="Export into a non-empty folder, removing files not exported."
+)
+@click.option(
+    "--sign",
+    "sign_key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Sign the manifest with this Ed25519 key (oprisk keys new).",
+)
+@click.option("--signer", default=None, help="Who signs (default: the key file's name).")
+@click.option(
+    "--public-key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="With --verify: the key the manifest must be signed with.",
+)
 @click.pass_context
 def export(
     ctx: click.Context,
@@ -143,9 +161,15 @@ def export(
     fc_approach: str | None,
     verify_dir: Path | None,
     package: Path | None,
+    force: bool,
+    sign_key: Path | None,
+    signer: str | None,
+    public_key: Path | None,
 ) -> None:
     """Export COREP C 16 / C 17 and Pillar 3 OR1-OR3 tables with a manifest (or verify an export,
     or validate a report package)."""
+    from oprisk.store.signing import load_private_key, load_public_key
+
     if package is not None:
         from oprisk.reports.validate import validate
 
@@ -153,8 +177,9 @@ def export(
         click.echo(str(result), err=not result.ok)
         sys.exit(0 if result.ok else 1)
     if verify_dir is not None:
+        public = load_public_key(public_key) if public_key else None
         with open_db(ctx) as db:
-            report = db.reports.verify(verify_dir)
+            report = db.reports.verify(verify_dir, public)
         for note in report.notes:
             click.echo(f"note: {note}", err=True)
         click.echo(str(report), err=not report.ok)
@@ -163,6 +188,7 @@ def export(
     if missing:
         raise click.UsageError(f"export needs {', '.join(missing)} (or --verify DIR)")
     assert period is not None and out_dir is not None
+    sign = (load_private_key(sign_key), signer or sign_key.stem) if sign_key else None
     with open_db(ctx) as db:
         result = db.reports.export(
             templates or None,
@@ -184,6 +210,8 @@ def export(
             subsidiaries=parse_subsidiaries(subsidiaries),
             art316_waiver=art316_waiver or None,
             fc_approach=fc_approach,
+            force=force,
+            sign=sign,
         )
     cut = result.manifest["knowledge_cutoff"]
     click.echo(

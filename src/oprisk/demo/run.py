@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from oprisk.demo.bank import ENTITY, Bank, generate
+from oprisk.store.engine import mask_url
 
 #: CNY → EUR year-start rates used for the Chinese subsidiary (illustrative)
 CNY_EUR = {
@@ -117,6 +118,25 @@ def _write_cn_xlsx(df: pd.DataFrame, path: Path) -> None:
     wb.save(path)
 
 
+def approve_exclusions(db: Any) -> int:
+    """The loader records a supervisory exclusion as a request; a reviewer (a second actor)
+    approves them, so they count from here on (four eyes)."""
+    from oprisk.domain import commands as c
+
+    events = db.losses(include_withdrawn=True)
+    pending = events[(events.pending == "exclusion") & (events.status != "withdrawn")]
+    db.execute(
+        [
+            c.ApproveRequest(event_id=eid, actor=REVIEWER, request="exclusion")
+            for eid in pending.event_id
+        ]
+    )
+    return len(pending)
+
+
+REVIEWER = "demo.reviewer"
+
+
 def run_demo(
     db_url: str | None, out: Path, seed: int, echo: Callable[[str], Any] = print
 ) -> dict[str, Any]:
@@ -135,9 +155,9 @@ def run_demo(
     db = connect(db_url)
     if db.position():
         raise SystemExit(
-            f"the demo needs an empty database; {db_url} already holds {db.position()} facts"
+            f"the demo needs an empty database; {mask_url(db_url)} already holds {db.position()} facts"
         )
-    echo(f"database: {db_url}")
+    echo(f"database: {mask_url(db_url)}")
 
     reports = [
         db.load(
@@ -160,12 +180,14 @@ def run_demo(
             paths["movements"], kind="movements", source="GRC", actor="demo.loader", progress=False
         ),
     ]
+    approve_exclusions(db)
     for year, rate in CNY_EUR.items():
         db.record_fx_rate("CNY", date(year, 1, 1), rate, actor="treasury")
     first_cut = db.position()
     reports.append(
         db.load(paths["v2"], kind="incidents", source="GRC", actor="demo.loader", progress=False)
     )
+    approve_exclusions(db)
     echo("\nloads (rows read / new / changed / unchanged / rejected / facts):")
     for r in reports:
         name = Path(r.paths[0]).name
@@ -199,6 +221,7 @@ def run_demo(
         out_dir=out / "exports",
         profile="basel",
         legal_entity=None,
+        force=True,  # the demo's own folder: an earlier run's export is replaced
     )
     m = 1e6
     summary = pd.DataFrame(

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
-from oprisk.domain.events import ImpactKind, RecoveryKind
+from oprisk.domain.events import ImpactKind, RecoveryKind, RequestKind
 from oprisk.domain.money import currency_code, to_decimal
 
 
@@ -148,6 +148,22 @@ class WithdrawLossEvent(Command):
 
 
 class ExcludeLossEvent(Command):
+    """Request a supervisory exclusion: it takes effect when another actor approves it."""
+
     approval_reference: str
     approved_on: date
     reason: str
+
+
+class ApproveRequest(Command):
+    """Approve the event's pending request (exclusion, withdrawal, reopening): four eyes.
+    ``request`` names the kind expected, so that an approval never lands on another request."""
+
+    request: RequestKind | None = None
+
+
+class RejectRequest(Command):
+    """Turn the event's pending request down (its requester may also take it back this way)."""
+
+    reason: str
+    request: RequestKind | None = None

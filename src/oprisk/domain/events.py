@@ -20,6 +20,8 @@ from oprisk.domain.principals import PrincipalAdded, PrincipalRevoked, Principal
 
 ImpactKind = Literal["loss", "provision", "provision_release", "cost", "reversal"]
 RecoveryKind = Literal["insurance", "other"]
+#: changes that take effect only when a second actor approves them (four eyes)
+RequestKind = Literal["exclusion", "withdrawal", "reopening"]
 
 #: Impact kinds that increase (+1) or decrease (−1) the gross loss.
 IMPACT_SIGN: dict[str, int] = {
@@ -134,6 +136,18 @@ class LossEventSubmitted(Fact):
 @fact("loss_event.approved")
 class LossEventApproved(Fact):
     approved_by: str
+    #: the version of the event that was approved (facts recorded before it was kept: none,
+    #: meaning the version before the approval)
+    approved_version: int | None = None
+
+
+@fact("loss_event.returned_to_review")
+class LossEventReturnedToReview(Fact):
+    """A material change (amount, classification) to an approved event: it needs approval again."""
+
+    changed_by: str
+    approved_version: int  # the version the withdrawn approval was given to
+    reason: str
 
 
 @fact("loss_event.rejected")
@@ -159,8 +173,51 @@ class LossEventWithdrawn(Fact):
 
 @fact("loss_event.excluded")
 class LossEventExcluded(Fact):
+    """A supervisory exclusion taking effect (since four eyes: right after its approval)."""
+
     approval_reference: str
     approved_on: date
+    reason: str
+
+
+# --- requests: changes that need a second actor's approval ------------------------------------
+
+
+@fact("loss_event.exclusion_requested")
+class ExclusionRequested(Fact):
+    approval_reference: str
+    approved_on: date  # the supervisor's approval date
+    reason: str
+    requested_by: str
+
+
+@fact("loss_event.withdrawal_requested")
+class WithdrawalRequested(Fact):
+    reason: str
+    requested_by: str
+
+
+@fact("loss_event.reopening_requested")
+class ReopeningRequested(Fact):
+    reason: str
+    requested_by: str
+
+
+@fact("loss_event.request_approved")
+class RequestApproved(Fact):
+    """A second actor approved the pending request; the change's own fact follows."""
+
+    request: RequestKind
+    requested_by: str
+    approved_by: str
+    request_version: int  # the version of the request fact
+
+
+@fact("loss_event.request_rejected")
+class RequestRejected(Fact):
+    request: RequestKind
+    requested_by: str
+    rejected_by: str
     reason: str
 
 
@@ -186,6 +243,15 @@ class FinancialItemRecorded(Fact):
     item: FinancialItem
     business_line: str | None = None
     amount: Amount
+    currency: str
+
+
+@fact("policy.approval_threshold_set")
+class ApprovalThresholdSet(Fact):
+    """Loss events whose gross loss exceeds ``amount`` (in ``currency``) count in capital and
+    exports only once approved; ``amount`` ``None`` switches the rule off (the default)."""
+
+    amount: Amount | None
     currency: str
 
 
@@ -217,8 +283,15 @@ REGISTRY: dict[str, type[Fact]] = _registry(
     LossEventReopened,
     LossEventWithdrawn,
     LossEventExcluded,
+    LossEventReturnedToReview,
+    ExclusionRequested,
+    WithdrawalRequested,
+    ReopeningRequested,
+    RequestApproved,
+    RequestRejected,
     FxRateRecorded,
     FinancialItemRecorded,
+    ApprovalThresholdSet,
     AssessmentRecorded,
     PrincipalAdded,
     PrincipalTokenRotated,

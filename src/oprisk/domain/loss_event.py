@@ -14,9 +14,11 @@ from typing import Any
 
 from oprisk.domain import commands as c
 from oprisk.domain import events as e
+from oprisk.domain import workflow
 from oprisk.domain.loss_event_state import (
     Line,
     LossEventState,
+    Request,
     Status,
     evolve,
     initial,
@@ -30,7 +32,6 @@ from oprisk.errors import (
     EventClosedError,
     EventNotFoundError,
     EventWithdrawnError,
-    FourEyesError,
     InvalidDateOrderError,
     InvalidLinkError,
     InvalidMoneyError,
@@ -43,6 +44,7 @@ from oprisk.errors import (
 __all__ = [
     "Line",
     "LossEventState",
+    "Request",
     "Status",
     "decide",
     "evolve",
@@ -119,7 +121,18 @@ def decide(
     handler = _HANDLERS.get(type(cmd))
     if handler is None:
         raise DomainError(f"unknown command {type(cmd).__name__}")
-    return handler(cmd, state, cause_overrides)
+    facts: list[e.Fact] = handler(cmd, state, cause_overrides)
+    what = _MATERIAL.get(type(cmd))
+    if facts and what and state.approved_version is not None:
+        # the approval was given to another amount or classification: review it again
+        facts.append(
+            e.LossEventReturnedToReview(
+                changed_by=cmd.actor,
+                approved_version=state.approved_version,
+                reason=f"{what} changed after approval",
+            )
+        )
+    return facts
 
 
 def _amend(cmd: c.AmendLossEvent, s: LossEventState, _: Any) -> list[e.Fact]:
@@ -285,82 +298,18 @@ def _link(cmd: c.LinkLossEvent, s: LossEventState, _: Any) -> list[e.Fact]:
     return [e.LossEventLinked(root_event_id=cmd.root_event_id)]
 
 
-def _submit(cmd: c.SubmitLossEvent, s: LossEventState, _: Any) -> list[e.Fact]:
-    if s.status not in ("open", "rejected"):
-        raise WorkflowError(
-            f"loss event {cmd.event_id!r} is {s.status}: only open or rejected events can be submitted"
-        )
-    return [e.LossEventSubmitted(submitted_by=cmd.actor)]
-
-
-def _four_eyes(cmd: c.Command, s: LossEventState, verb: str) -> None:
-    if s.status != "submitted":
-        raise WorkflowError(
-            f"loss event {cmd.event_id!r} is {s.status}: only submitted events can be {verb}"
-        )
-    if cmd.actor in (s.reported_by, s.submitted_by):
-        raise FourEyesError(
-            invalid(
-                "actor",
-                cmd.actor,
-                f"the reporter or submitter of {cmd.event_id!r} cannot be its approver (four eyes)",
-            )
-        )
-
-
-def _approve(cmd: c.ApproveLossEvent, s: LossEventState, _: Any) -> list[e.Fact]:
-    _four_eyes(cmd, s, "approved")
-    return [e.LossEventApproved(approved_by=cmd.actor)]
-
-
-def _reject(cmd: c.RejectLossEvent, s: LossEventState, _: Any) -> list[e.Fact]:
-    _four_eyes(cmd, s, "rejected")
-    return [e.LossEventRejected(rejected_by=cmd.actor, reason=cmd.reason)]
-
-
 def _close(cmd: c.CloseLossEvent, s: LossEventState, _: Any) -> list[e.Fact]:
     if s.status == "closed":
         raise WorkflowError(f"loss event {cmd.event_id!r} is already closed")
     return [e.LossEventClosed(reason=cmd.reason)]
 
 
-def _reopen(cmd: c.ReopenLossEvent, s: LossEventState, _: Any) -> list[e.Fact]:
-    if s.status != "closed":
-        raise WorkflowError(
-            f"loss event {cmd.event_id!r} is {s.status}: only closed events can be reopened"
-        )
-    return [e.LossEventReopened(reason=cmd.reason)]
-
-
-def _withdraw(cmd: c.WithdrawLossEvent, s: LossEventState, _: Any) -> list[e.Fact]:
-    if not cmd.reason.strip():
-        raise DomainError(
-            invalid("reason", cmd.reason, "a withdrawal needs a reason (duplicate, error …)")
-        )
-    return [e.LossEventWithdrawn(reason=cmd.reason)]
-
-
-def _exclude(cmd: c.ExcludeLossEvent, s: LossEventState, _: Any) -> list[e.Fact]:
-    if s.excluded:
-        raise NothingToChangeError(
-            f"loss event {cmd.event_id!r} is already excluded ({s.exclusion_reference})"
-        )
-    if not cmd.approval_reference.strip():
-        raise DomainError(
-            invalid(
-                "approval_reference",
-                cmd.approval_reference,
-                "an exclusion needs the supervisor's approval reference",
-            )
-        )
-    return [
-        e.LossEventExcluded(
-            approval_reference=cmd.approval_reference,
-            approved_on=cmd.approved_on,
-            reason=cmd.reason,
-        )
-    ]
-
+#: commands whose facts are a material change: an approved event goes back to review
+_MATERIAL: dict[type, str] = {
+    c.RecordImpact: "amount",
+    c.RecordRecovery: "amount",
+    c.ReclassifyLossEvent: "classification",
+}
 
 _HANDLERS: dict[type, Any] = {
     c.AmendLossEvent: _amend,
@@ -368,11 +317,13 @@ _HANDLERS: dict[type, Any] = {
     c.RecordImpact: _impact,
     c.RecordRecovery: _recovery,
     c.LinkLossEvent: _link,
-    c.SubmitLossEvent: _submit,
-    c.ApproveLossEvent: _approve,
-    c.RejectLossEvent: _reject,
+    c.SubmitLossEvent: workflow.submit,
+    c.ApproveLossEvent: workflow.approve,
+    c.RejectLossEvent: workflow.reject,
     c.CloseLossEvent: _close,
-    c.ReopenLossEvent: _reopen,
-    c.WithdrawLossEvent: _withdraw,
-    c.ExcludeLossEvent: _exclude,
+    c.ReopenLossEvent: workflow.reopen,
+    c.WithdrawLossEvent: workflow.withdraw,
+    c.ExcludeLossEvent: workflow.exclude,
+    c.ApproveRequest: workflow.approve_request,
+    c.RejectRequest: workflow.reject_request,
 }

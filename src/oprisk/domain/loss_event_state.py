@@ -33,6 +33,17 @@ class Line:
 
 
 @dataclass(frozen=True)
+class Request:
+    """A change awaiting a second actor's approval: its kind, who asked, the version of the
+    request fact, and what the change will record when approved."""
+
+    kind: str  # exclusion | withdrawal | reopening
+    requested_by: str
+    version: int
+    fields: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class LossEventState:
     """The current state of one loss event, as a fold of its facts."""
 
@@ -59,8 +70,10 @@ class LossEventState:
     external_id: str | None = None
     reported_by: str = ""
     submitted_by: str | None = None
-    approved_by: str | None = None
+    approved_by: str | None = None  # who approved it last (kept when it returns to review)
+    approved_version: int | None = None  # the version approved; None: not approved now
     status: Status = "open"
+    pending: Request | None = None
     root_event_id: str | None = None
     excluded: bool = False
     exclusion_reference: str | None = None
@@ -79,6 +92,11 @@ class LossEventState:
     def net_loss(self) -> Decimal:
         """Gross loss less recoveries received in cash (receivables do not count: SAMA §9.2.1)."""
         return self.gross_loss - self.recoveries_insurance - self.recoveries_other
+
+    @property
+    def was_approved(self) -> bool:
+        """Approved at some point: withdrawing or reopening it then needs four eyes."""
+        return self.approved_by is not None
 
     @property
     def recoveries(self) -> Decimal:
@@ -179,7 +197,14 @@ def evolve(s: LossEventState, f: e.Fact) -> LossEventState:
     if isinstance(f, e.LossEventSubmitted):
         return replace(s, version=v, status="submitted", submitted_by=f.submitted_by)
     if isinstance(f, e.LossEventApproved):
-        return replace(s, version=v, status="approved", approved_by=f.approved_by)
+        approved = s.version if f.approved_version is None else f.approved_version
+        return replace(
+            s, version=v, status="approved", approved_by=f.approved_by, approved_version=approved
+        )
+    if isinstance(f, e.LossEventReturnedToReview):
+        return replace(
+            s, version=v, status="submitted", submitted_by=f.changed_by, approved_version=None
+        )
     if isinstance(f, e.LossEventRejected):
         return replace(s, version=v, status="rejected")
     if isinstance(f, e.LossEventClosed):
@@ -187,12 +212,22 @@ def evolve(s: LossEventState, f: e.Fact) -> LossEventState:
     if isinstance(f, e.LossEventReopened):
         return replace(s, version=v, status="open")
     if isinstance(f, e.LossEventWithdrawn):
-        return replace(s, version=v, status="withdrawn")
+        return replace(s, version=v, status="withdrawn", pending=None)
     if isinstance(f, e.LossEventExcluded):
         return replace(s, version=v, excluded=True, exclusion_reference=f.approval_reference)
+    if isinstance(f, e.ExclusionRequested | e.WithdrawalRequested | e.ReopeningRequested):
+        fields = f.model_dump(exclude={"requested_by"})
+        return replace(s, version=v, pending=Request(_KIND[type(f)], f.requested_by, v, fields))
+    if isinstance(f, e.RequestApproved | e.RequestRejected):
+        return replace(s, version=v, pending=None)
     raise DomainError(f"loss-event stream cannot apply fact {f.event_type!r}")
 
 
+_KIND: dict[type, str] = {
+    e.ExclusionRequested: "exclusion",
+    e.WithdrawalRequested: "withdrawal",
+    e.ReopeningRequested: "reopening",
+}
 _STATE_FIELDS = {f.name for f in dataclasses.fields(LossEventState)}
 #: (attribute, state field) of the reported fact's fields the state holds (aliases resolved)
 _REPORTED_FIELDS = [

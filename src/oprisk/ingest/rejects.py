@@ -10,8 +10,10 @@ columns are ignored by every mapping) followed by
 ``value``   their raw values, ``; ``-joined;
 ``reason``  one house-format message per problem, ``; ``-joined.
 
-It is written as UTF-8 with a BOM so that Excel opens Chinese text correctly, through a temporary
-file renamed on close; a run without rejects removes a stale rejects file of an earlier run.
+It is written as UTF-8 with a BOM so that Excel opens Chinese text correctly, through a new
+temporary file in the same folder (mode 0640, never through a symlink) renamed on close; a run
+without rejects removes a stale rejects file of an earlier run. Text cells that a spreadsheet would
+run as a formula are escaped (:func:`oprisk.safefiles.csv_cell`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +29,7 @@ from types import TracebackType
 from typing import Any
 
 from oprisk.errors import invalid
+from oprisk.safefiles import FILE_MODE, csv_row
 
 __all__ = ["REJECT_COLUMNS", "Reject", "RejectsWriter", "rejects_path", "write_rejects"]
 
@@ -86,7 +90,7 @@ class RejectsWriter:
         self.count = 0
         self._known = set(self.columns)
         self._extra = [c if c not in self._known else f"reject_{c}" for c in REJECT_COLUMNS]
-        self._tmp = self.path.with_name(self.path.name + ".tmp")
+        self._tmp = self.path
         self._file: object | None = None
         self._writer: Any = None
         self._header = [*self.columns, *self._extra]
@@ -98,10 +102,12 @@ class RejectsWriter:
         if not rejects:
             return
         if self._writer is None:
-            fh = open(self._tmp, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
+            fd, tmp = _new_temp(self.path)
+            self._tmp = Path(tmp)
+            fh = open(fd, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
             self._file = fh
             self._writer = csv.writer(fh)
-            self._writer.writerow(self._header)
+            self._writer.writerow(csv_row(self._header))
         row: list[object] = [record.get(c) for c in self.columns]
         row.append(line)
         row.append("; ".join(r.label for r in rejects if r.field))
@@ -111,7 +117,7 @@ class RejectsWriter:
         if other:
             row.append(json.dumps(other, ensure_ascii=False))
             self._has_other = True
-        self._writer.writerow(row)
+        self._writer.writerow(csv_row(row))
         self.count += 1
 
     def close(self) -> Path | None:
@@ -146,16 +152,23 @@ class RejectsWriter:
 
 def _add_other_header(path: Path, header: list[str]) -> None:
     """Rewrite the first line to name the ``_other`` column (rare: JSON Lines with stray keys)."""
-    done = path.with_name(path.name + ".2")
+    fd, done = _new_temp(path)
     with (
         open(path, encoding="utf-8-sig", newline="") as src,
-        open(done, "w", encoding="utf-8-sig", newline="") as dst,
+        open(fd, "w", encoding="utf-8-sig", newline="") as dst,
     ):
         src.readline()
-        csv.writer(dst).writerow([*header, "_other"])
+        csv.writer(dst).writerow(csv_row([*header, "_other"]))
         for chunk in iter(lambda: src.read(1 << 20), ""):
             dst.write(chunk)
     os.replace(done, path)
+
+
+def _new_temp(path: Path) -> tuple[int, str]:
+    """A new file next to ``path`` (never an existing one, never through a symlink), mode 0640."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.fchmod(fd, FILE_MODE)
+    return fd, tmp
 
 
 def write_rejects(

@@ -52,6 +52,7 @@ VERSION_COLUMNS = [
     "root_event_id",
     "excluded",
     "exclusion_reference",
+    "pending",
     "currency",
     "source",
     "external_id",

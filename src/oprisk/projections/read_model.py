@@ -17,6 +17,7 @@ from oprisk.domain.money import currency_code
 from oprisk.errors import ConfigurationError, EventNotFoundError, invalid
 from oprisk.projections import frames
 from oprisk.projections import queries as q
+from oprisk.projections.approval import awaiting_approval
 from oprisk.projections.dtypes import analyst_types
 from oprisk.projections.projector import states_from
 from oprisk.store.eventstore import RecordedEvent
@@ -49,6 +50,8 @@ LOSS_COLUMNS = [
     "root_event_id",
     "excluded",
     "exclusion_reference",
+    "pending",
+    "awaiting_approval",
     "currency",
     *q.AMOUNTS,
     "reporting_currency",
@@ -94,6 +97,9 @@ class ReadModel:
         Amounts are in the event's currency and, in ``*_reporting`` columns, in the reporting
         currency, each ledger line converted at its accounting date. Taxonomy columns are
         categoricals; ``*_name`` columns carry readable labels (``lang="zh"`` for Chinese).
+        ``pending`` names a change awaiting a second actor's approval (exclusion, withdrawal,
+        reopening); ``awaiting_approval`` is true for an event above the approval threshold
+        that is not approved (:mod:`oprisk.projections.approval`): it does not count yet.
         """
         until = to_date(accounted_until, "accounted_until")
         quote = currency_code(currency or self.reporting_currency)
@@ -108,10 +114,12 @@ class ReadModel:
             ev, (lines, fx) = self.uow.side_by_side(
                 conn, lambda cx: frames.versions(cx, pos, head), lines_and_rates
             )
+            waiting = awaiting_approval(conn, pos, head)
             when = self.uow.store.time_of(conn, pos)
         out = frames.losses_frame(
             ev, lines, fx, quote, include_withdrawn, exact, lang, until is not None, LOSS_COLUMNS
         )
+        out["awaiting_approval"] = out.event_id.isin(waiting) if waiting else False
         return _stamped(out, pos, when, until, quote)
 
     def ledger(

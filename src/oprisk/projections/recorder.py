@@ -21,6 +21,7 @@ from oprisk.domain.loss_event import LossEventState, decide, evolve, initial
 from oprisk.domain.money import currency_code, to_decimal
 from oprisk.domain.taxonomy import business_line
 from oprisk.errors import ConcurrencyError, DomainError, InvalidLinkError, invalid
+from oprisk.projections.approval import POLICY
 from oprisk.projections.projector import (
     FINANCIALS,
     FX,
@@ -221,6 +222,17 @@ class Recorder:
             rate=r,
         )
         return self._append_other(f"fx-{f.currency}-{f.quote}", FX, [f], actor)
+
+    def set_approval_threshold(
+        self, amount: Any, currency: str | None = None, *, actor: str
+    ) -> list[RecordedEvent]:
+        """Loss events above ``amount`` (in ``currency``, default the reporting currency) count
+        in capital and exports only once approved; ``None`` switches the rule off."""
+        value = None if amount is None else to_decimal(amount, "amount")
+        f = e.ApprovalThresholdSet(
+            amount=value, currency=currency_code(currency or self.reporting_currency)
+        )
+        return self._append_other(POLICY, POLICY, [f], actor)
 
     def record_financials(
         self,

@@ -11,7 +11,7 @@ gain or boundary flag on the root applies to the whole group.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -20,6 +20,7 @@ import pandas as pd
 
 from oprisk.errors import MissingInputError
 from oprisk.projections import queries as q
+from oprisk.projections.approval import awaiting_approval
 
 from .table import Cutoff
 
@@ -86,8 +87,11 @@ def load(
         versions = q.versions_at(conn, cutoff.position, head)
         ledger = q.ledger_at(conn, cutoff.position)
         fx = q.fx_at(conn, cutoff.position)
+        waiting = awaiting_approval(conn, cutoff.position, head)
     rows = {str(r["event_id"]): r for r in versions.to_dict("records")}
     members = {eid: _member(eid, rows, include_credit_boundary) for eid in sorted(rows)}
+    for eid in waiting & {eid for eid, m in members.items() if m.in_scope}:
+        members[eid] = replace(members[eid], in_scope=False, why_out="awaiting approval")
     rates: dict[tuple[str, date], Decimal] = {}
     lines: list[Line] = []
     for r in ledger.sort_values("position", kind="stable").to_dict("records"):

@@ -5,6 +5,11 @@ that was asked), the period, templates, formats and every parameter (the jurisdi
 included), the package version, a digest of the event log up to the cut-off, and the SHA-256 of
 every file written. It carries no wall-clock time: two exports at the same cut-off with the same
 parameters write the same manifest.
+
+It also carries the checkpoint it was produced at (the log position and the global hash there,
+:mod:`oprisk.store.chain`) and, when exported with a key (``oprisk export … --sign KEY``), an
+Ed25519 signature of the rest: a signed manifest kept elsewhere is a checkpoint of the log at the
+cut-off. Ed25519 signatures are deterministic, so a signed manifest is reproducible too.
 """
 
 from __future__ import annotations
@@ -16,7 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from oprisk.errors import ReportError
+from oprisk.errors import IntegrityError, ReportError
+from oprisk.store import signing
+from oprisk.store.chain import head_at
 from oprisk.store.schema import events
 
 if TYPE_CHECKING:
@@ -24,6 +31,7 @@ if TYPE_CHECKING:
 
 NAME = "manifest.json"
 FORMAT = 1
+CONTEXT = "oprisk export manifest v1"  # what a manifest signature signs, never a checkpoint
 
 
 def sha256(data: bytes) -> str:
@@ -46,6 +54,61 @@ def log_digest(uow: Transactions, position: int) -> str:
         for p, digest in rows:
             h.update(f"{p}:{digest}\n".encode())
     return h.hexdigest()
+
+
+def checkpoint(uow: Transactions, position: int) -> dict[str, Any]:
+    """The log position and its global hash: what the export was produced from."""
+    with uow.reading() as conn:
+        return {"position": position, "head": head_at(conn, position)}
+
+
+def sign(manifest: dict[str, Any], key: Any, signer: str) -> dict[str, Any]:
+    """The manifest with its signature (over everything but the signature)."""
+    body = {k: v for k, v in manifest.items() if k != "signature"}
+    return {**body, "signature": signing.sign(key, CONTEXT, body, signer).to_dict()}
+
+
+def signature_problems(manifest: dict[str, Any], public: Any) -> tuple[list[str], list[str]]:
+    """(problems, notes) of a manifest's signature against ``public`` (the trusted key, or None)."""
+    body = {k: v for k, v in manifest.items() if k != "signature"}
+    if "signature" not in manifest:
+        return (["the manifest is not signed"] if public is not None else []), []
+    try:
+        sig = signing.Signature.from_dict(manifest["signature"])
+        if public is None:
+            return [], [
+                f"signed by key {sig.key_id[:16]}… ({sig.signer}): pass --public-key to check it"
+            ]
+        signing.check(public, CONTEXT, body, sig)
+    except IntegrityError as err:
+        return [f"signature: {err}"], []
+    return [], [f"signature by {sig.signer} checked"]
+
+
+def prepare_folder(out_dir: Path, force: bool) -> list[Path]:
+    """Refuse a non-empty export folder unless ``force``; returns what is in it (to remove what
+    the new manifest does not list). A subfolder is never removed."""
+    if not out_dir.is_dir():
+        return []
+    entries = sorted(out_dir.iterdir())
+    if entries and not force:
+        raise ReportError(
+            f"{out_dir} is not empty ({', '.join(p.name for p in entries[:5])}"
+            f"{' …' if len(entries) > 5 else ''}): export into an empty folder, or pass --force "
+            "to replace an earlier export (files the new manifest does not list are removed)"
+        )
+    folders = [p.name for p in entries if p.is_dir() and not p.is_symlink()]
+    if folders:
+        raise ReportError(
+            f"{out_dir} holds the folder(s) {', '.join(folders)}: --force removes files only"
+        )
+    return entries
+
+
+def unlisted(out_dir: Path, manifest: dict[str, Any]) -> list[str]:
+    """Entries of an export folder that its manifest does not list."""
+    listed = set(manifest["files"]) | {NAME}
+    return sorted(p.name for p in Path(out_dir).iterdir() if p.name not in listed)
 
 
 def dumps(manifest: dict[str, Any]) -> bytes:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from oprisk._version import __version__
 from oprisk.errors import ConfigurationError, OpriskError, ReportError, invalid
+from oprisk.safefiles import atomic_write
 
 from . import c16 as _c16
 from . import c17 as _c17
@@ -263,6 +264,8 @@ class Reports:
         out_dir: str | Path = ".",
         *,
         params: Parameters | None = None,
+        force: bool = False,
+        sign: tuple[Any, str] | None = None,
         **kw: Any,
     ) -> ExportResult:
         """Build the templates at one cut-off, write them in ``fmt`` and ``manifest.json`` into
@@ -270,7 +273,10 @@ class Reports:
 
         Keyword arguments are :class:`Parameters` fields (``framework``, ``threshold``,
         ``large_loss``, ``approach``, ``profile``, ``sa_threshold``, ``legal_entity``, ``entity``,
-        ``currency`` …). ``fmt`` may include ``xbrl-csv`` (framework 4.2, with ``entity``).
+        ``currency`` …). ``fmt`` may include ``xbrl-csv`` (framework 4.2, with ``entity``). A
+        non-empty ``out_dir`` is refused unless ``force`` (files the new manifest does not list
+        are then removed); ``sign`` = (Ed25519 private key, signer) signs the manifest. Files are
+        written atomically, never through a symlink, mode 0640.
         """
         prm = params or self._params(**kw)
         formats = formats_from(fmt)
@@ -283,6 +289,9 @@ class Reports:
         cut = resolve_cutoff(self.uow, as_of)
         built = self.build(templates, per, params=prm, cutoff=cut)
         tables = built.tables
+        out = Path(out_dir)
+        before = mf.prepare_folder(out, force)
+        out.mkdir(parents=True, exist_ok=True)
         files: dict[str, bytes] = {}
         meta = {"generator": f"oprisk {__version__}", "parameters": prm.to_dict()}
         indicators = None
@@ -300,10 +309,8 @@ class Reports:
                     files[f"{t.code}.{f}"] = (
                         writers.csv_bytes(t) if f == "csv" else writers.json_bytes(t, meta)
                     )
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
         for name, data in files.items():
-            (out / name).write_bytes(data)
+            atomic_write(out / name, data)
         asked = (
             as_of.isoformat()
             if isinstance(as_of, date | datetime)
@@ -338,16 +345,24 @@ class Reports:
             },
             "unconfirmed": LEGACY_UNCONFIRMED if built.framework == "legacy" else None,
             "files": digests,
+            "checkpoint": mf.checkpoint(self.uow, cut.position),
         }
-        (out / mf.NAME).write_bytes(mf.dumps(manifest))
+        if sign is not None:
+            manifest = mf.sign(manifest, *sign)
+        atomic_write(out / mf.NAME, mf.dumps(manifest))
+        for stale in before:
+            if stale.name not in files and stale.name != mf.NAME:
+                stale.unlink()
         return ExportResult(out, digests, manifest)
 
-    def verify(self, out_dir: str | Path) -> VerifyReport:
-        """Re-run an export from its manifest (into a temporary directory) and compare every hash."""
+    def verify(self, out_dir: str | Path, public_key: Any = None) -> VerifyReport:
+        """Re-run an export from its manifest (into a temporary directory) and compare every hash;
+        check the manifest's signature (against ``public_key``), that the folder holds no file
+        the manifest does not list, and that the log still has the checkpoint it records."""
         out = Path(out_dir)
         m = mf.read(out)
-        problems: list[str] = []
-        notes: list[str] = []
+        problems, notes = mf.signature_problems(m, public_key)
+        problems += [f"{name}: in {out} but not in the manifest" for name in mf.unlisted(out, m)]
         files: dict[str, str] = m["files"]
         for name, digest in sorted(files.items()):
             path = out / name
@@ -368,7 +383,9 @@ class Reports:
                 f"position {position} was recorded at {Cutoff(position, time).time_iso}, "
                 f"the manifest says {cut['time']}: this is not the database the export was made from"
             )
-        elif mf.log_digest(self.uow, position) != m["inputs"]["log_digest_sha256"]:
+        elif mf.log_digest(self.uow, position) != m["inputs"]["log_digest_sha256"] or (
+            "checkpoint" in m and mf.checkpoint(self.uow, position) != m["checkpoint"]
+        ):
             problems.append(
                 f"the event log up to position {position} differs from the one the export read"
             )
@@ -376,7 +393,10 @@ class Reports:
             notes.append(
                 f"exported with oprisk {m.get('oprisk_version')}, re-run with {__version__}"
             )
-        if not problems or all("changed since export" in p or "missing" in p for p in problems):
+        if not problems or all(
+            "changed since export" in p or "missing" in p or "not in the manifest" in p
+            for p in problems
+        ):
             with tempfile.TemporaryDirectory(prefix="oprisk-verify-") as tmp:
                 again = self.export(
                     m.get("asked_templates", m["templates"]),

@@ -5,7 +5,8 @@
   late commit);
 * a per-stream ``version`` with expected-version appends (``ConcurrencyError`` on a clash);
 * idempotency keys: a re-sent append is skipped (nothing appended) instead of duplicating facts;
-* a per-stream hash chain ``hash = sha256(prev_hash ‖ canonical JSON of the event)``;
+* hash chains per stream and through the whole log:
+  ``hash = sha256(stream_prev ‖ log_prev ‖ canonical JSON of the event)`` (:mod:`.chain`);
 * upcasting on read; backend errors translated into :mod:`oprisk.errors`.
 
 The store works inside a connection whose transaction the caller owns, so read models can be
@@ -18,19 +19,31 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from hashlib import sha256
 from typing import Any
 
-import orjson
 from sqlalchemy import Connection, func, select, update
 from sqlalchemy import exc as sa_exc
 
 from oprisk.errors import ConcurrencyError, SchemaError, StoreError
 from oprisk.store.bulk import RawJSON, insert_rows
+from oprisk.store.chain import GENESIS, body_text, canonical, event_body, fact_hash, utc
 from oprisk.store.schema import events, log_head
 from oprisk.store.upcasting import Upcasters, default_upcasters
 
-GENESIS = "0" * 64
+__all__ = [
+    "ANY",
+    "GENESIS",
+    "NO_STREAM",
+    "Append",
+    "EventStore",
+    "NewEvent",
+    "RecordedEvent",
+    "canonical",
+    "chain_hash",
+    "translated",
+    "utc",
+]
+
 ANY = -1  # expected_version: append whatever the stream's version is
 NO_STREAM = 0  # expected_version: the stream must not exist yet
 
@@ -73,57 +86,13 @@ class RecordedEvent:
     hash: str
 
 
-def canonical(obj: Any) -> str:
-    """Canonical JSON: keys sorted, no spaces, UTF-8 text (orjson; floats in shortest form)."""
-    return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS).decode()
-
-
-def chain_hash(prev_hash: str, e: RecordedEvent | dict[str, Any]) -> str:
-    """The hash of one event given its predecessor's hash in the stream:
-    ``sha256(prev_hash ‖ canonical JSON of {event_type, meta, payload, position, recorded_at,
-    schema_version, stream_id, stream_type, version})``."""
+def chain_hash(prev_hash: str, e: RecordedEvent | dict[str, Any], log_prev: str) -> str:
+    """The hash of one event given its stream predecessor's hash and the hash of the fact before
+    it in the log: ``sha256(prev_hash ‖ log_prev ‖ canonical JSON of {event_type, meta, payload,
+    position, recorded_at, schema_version, stream_id, stream_type, version})``
+    (:mod:`oprisk.store.chain`)."""
     d = e if isinstance(e, dict) else e.__dict__
-    payload, meta = d["payload"], d["meta"]
-    return _hash(
-        prev_hash,
-        canonical(d["event_type"]),
-        meta if isinstance(meta, RawJSON) else canonical(meta),
-        payload if isinstance(payload, RawJSON) else canonical(payload),
-        int(d["position"]),
-        canonical(utc(d["recorded_at"]).isoformat()),
-        int(d["schema_version"]),
-        canonical(d["stream_id"]),
-        canonical(d["stream_type"]),
-        int(d["version"]),
-    )
-
-
-def _hash(
-    prev_hash: str,
-    event_type: str,
-    meta: str,
-    payload: str,
-    position: int,
-    recorded_at: str,
-    schema_version: int,
-    stream_id: str,
-    stream_type: str,
-    version: int,
-) -> str:
-    # the canonical text of the whole body, assembled from the canonical text of its parts in key
-    # order (identical to canonical(body)); the parts are serialised once, and the store writes
-    # payload and meta as they are
-    body = (
-        f'{{"event_type":{event_type},"meta":{meta},"payload":{payload},"position":{position},'
-        f'"recorded_at":{recorded_at},"schema_version":{schema_version},"stream_id":{stream_id},'
-        f'"stream_type":{stream_type},"version":{version}}}'
-    )
-    return sha256((prev_hash + body).encode()).hexdigest()
-
-
-def utc(t: datetime) -> datetime:
-    """Stored timestamps are UTC; SQLite hands them back naive."""
-    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+    return fact_hash(prev_hash, log_prev, event_body(d))
 
 
 def _now() -> datetime:
@@ -183,7 +152,7 @@ class EventStore:
         append whose idempotency key is already stored is skipped (its stored facts are returned).
         """
         with translated():
-            head, last_time = self._lock_head(conn)
+            head, last_time, log_prev = self._lock_head(conn)
             appends = self._drop_replayed(conn, appends)
             if not appends:
                 return []
@@ -214,17 +183,20 @@ class EventStore:
                     name_text = names.get(ev.event_type)
                     if name_text is None:
                         name_text = names[ev.event_type] = canonical(ev.event_type)
-                    digest = _hash(
+                    digest = fact_hash(
                         prev,
-                        name_text,
-                        meta_text,
-                        payload_text,
-                        pos,
-                        now_text,
-                        ev.schema_version,
-                        sid_text,
-                        stype_text,
-                        version,
+                        log_prev,
+                        body_text(
+                            name_text,
+                            meta_text,
+                            payload_text,
+                            pos,
+                            now_text,
+                            ev.schema_version,
+                            sid_text,
+                            stype_text,
+                            version,
+                        ),
                     )
                     rows.append(
                         {
@@ -259,23 +231,28 @@ class EventStore:
                             digest,
                         )
                     )
-                    prev = digest
+                    prev = log_prev = digest
                 tips[a.stream_id] = (version, prev)
             if rows:
                 insert_rows(conn, events, rows)
                 conn.execute(
-                    update(log_head).where(log_head.c.id == 1).values(position=pos, recorded_at=now)
+                    update(log_head)
+                    .where(log_head.c.id == 1)
+                    .values(position=pos, recorded_at=now, hash=log_prev)
                 )
             return recorded
 
-    def _lock_head(self, conn: Connection) -> tuple[int, datetime | None]:
-        q = select(log_head.c.position, log_head.c.recorded_at).where(log_head.c.id == 1)
+    def _lock_head(self, conn: Connection) -> tuple[int, datetime | None, str]:
+        q = select(log_head.c.position, log_head.c.recorded_at, log_head.c.hash).where(
+            log_head.c.id == 1
+        )
         if conn.dialect.name == "postgresql":
             q = q.with_for_update()
         row = conn.execute(q).first()
         if row is None:
             raise SchemaError("the event log has no head row: run `oprisk db upgrade`")
-        return int(row.position), utc(row.recorded_at) if row.recorded_at else None
+        last_time = utc(row.recorded_at) if row.recorded_at else None
+        return int(row.position), last_time, str(row.hash)
 
     def _drop_replayed(self, conn: Connection, appends: Sequence[Append]) -> list[Append]:
         keyed = [f"{a.idempotency_key}#0" for a in appends if a.idempotency_key and a.events]

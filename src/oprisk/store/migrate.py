@@ -11,6 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 from oprisk.store.eventstore import translated
+from oprisk.store.roles import apply_grants
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
@@ -33,10 +34,13 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate to ``revision``; on PostgreSQL with the oprisk roles, grant their table
+    privileges again (a migration may add a table), in the same transaction."""
     cfg = alembic_config(engine)
     with translated(), engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+        apply_grants(conn)
 
 
 def downgrade(engine: Engine, revision: str) -> None:

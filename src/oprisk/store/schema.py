@@ -84,14 +84,19 @@ events = Table(
     Index("ix_events_stream_type_position", "stream_type", "position"),
 )
 
-#: One row (id = 1): the head of the log. Appends lock it, so positions are gap-free and
-#: become visible in commit order.
+#: The hash of an empty log: the predecessor of the first fact in every chain.
+GENESIS = "0" * 64
+
+#: One row (id = 1): the head of the log (its last position, time and global hash). Appends lock
+#: it, so positions are gap-free and become visible in commit order; a trigger keeps it pointing
+#: at the last fact.
 log_head = Table(
     "log_head",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("position", BigInteger, nullable=False),
     Column("recorded_at", UTCDateTime, nullable=True),
+    Column("hash", String(64), nullable=False, server_default=GENESIS),
 )
 
 # --- read models ------------------------------------------------------------------------------
@@ -129,7 +134,9 @@ loss_event_versions = Table(
     Column("external_id", String(200), nullable=True),
     Column("reported_by", String(200), nullable=False),
     Column("approved_by", String(200), nullable=True),
+    Column("approved_version", Integer, nullable=True),  # the version the approval was given to
     Column("status", String(20), nullable=False),
+    Column("pending", String(20), nullable=True),  # a request awaiting a second actor's approval
     Column("root_event_id", String(200), nullable=True),
     Column("excluded", Boolean, nullable=False),
     Column("exclusion_reference", String(200), nullable=True),

@@ -56,6 +56,14 @@ def loss_rows(
     by_id = events.set_index("event_id") if len(events) else events
     withdrawn_ids = set(events.event_id[events.status == "withdrawn"]) if len(events) else set()
     kept = events[events.status != "withdrawn"] if len(events) else events
+    if len(kept) and kept.awaiting_approval.any():  # above the approval threshold, not approved
+        waiting = sorted(kept.event_id[kept.awaiting_approval])
+        notes.append(
+            f"{len(waiting)} loss event(s) above the approval threshold left out until approved: "
+            + ", ".join(waiting[:10])
+            + (" …" if len(waiting) > 10 else "")
+        )
+        kept = kept[~kept.awaiting_approval]
     if legal_entity is not None and len(kept):
         unassigned = int((kept.legal_entity == "").sum()) if legal_entity != "" else 0
         kept = kept[kept.legal_entity == legal_entity]
