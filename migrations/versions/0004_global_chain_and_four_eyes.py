@@ -7,7 +7,7 @@ Create Date: 2026-12-07
 """
 
 import sqlalchemy as sa
-from alembic import op
+from alembic import context, op
 
 from oprisk.store.rechain import rechain
 from oprisk.store.schema import GENESIS
@@ -81,18 +81,23 @@ def upgrade() -> None:
     op.add_column("loss_event_versions", sa.Column("approved_version", sa.Integer(), nullable=True))
     op.add_column("loss_event_versions", sa.Column("pending", sa.String(20), nullable=True))
     op.execute(APPROVED_VERSION)
-    rechain(op.get_bind())
-    bind = op.get_bind()
-    if bind.dialect.name == "postgresql":
+    if context.is_offline_mode():
+        # the re-chain reads and checks every stored hash: it cannot be written as SQL ahead of
+        # time (`oprisk db upgrade --sql` shows this note; an empty log needs no re-chain)
+        op.execute("-- 0004: a log that already holds facts is re-chained by `oprisk db upgrade`")
+    else:
+        rechain(op.get_bind())
+    dialect = op.get_context().dialect.name
+    if dialect == "postgresql":
         op.execute(PG_GUARDS)
-    elif bind.dialect.name == "sqlite":
+    elif dialect == "sqlite":
         for ddl in SQLITE_GUARDS:
             op.execute(ddl)
 
 
 def downgrade() -> None:
-    bind = op.get_bind()
-    if bind.dialect.name == "postgresql":
+    dialect = op.get_context().dialect.name
+    if dialect == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS closed_versions_unchanged ON loss_event_versions")
         op.execute("DROP TRIGGER IF EXISTS log_head_no_truncate ON log_head")
         op.execute("DROP TRIGGER IF EXISTS log_head_guard ON log_head")

@@ -117,8 +117,9 @@ def test_exports_are_the_bytes_the_cli_writes(service: Service, tmp_path) -> Non
     _events(service, 3)
     r = service.call("ana", "GET", "/v1/exports/c17.01?period=2025&format=csv")
     assert r.status_code == 200, r.text
-    result = service.db.reports.export("c17.01", "2025", None, "csv", tmp_path)
-    assert r.content == (tmp_path / "c17.01.csv").read_bytes()
+    out = tmp_path / "out"  # an export folder must be empty (the database file is here)
+    result = service.db.reports.export("c17.01", "2025", None, "csv", out)
+    assert r.content == (out / "c17.01.csv").read_bytes()
     assert r.headers["etag"] == f'"{result.files["c17.01.csv"]}"'
     again = service.call("ana", "GET", "/v1/exports/c17.01?period=2025&format=csv")
     assert again.content == r.content

@@ -163,6 +163,7 @@ def seed(db, actor: str = "ann") -> None:
         loss(eid, amount, on)
         db.exclude(eid, actor="sup", approval_reference=ref, approved_on=d(2025, 12, 15),
                    reason="competent authority permission")  # fmt: skip
+        db.approve_request(eid, actor="reviewer")  # four eyes: the exclusion counts once approved
     report("W1", "ET2.1", "BL31")
     loss("W1", "300000", d(2026, 2, 1))
     db.withdraw("W1", actor=actor, reason="duplicate of N2")

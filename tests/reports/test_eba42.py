@@ -299,6 +299,7 @@ def more_small():
 
 def test_art316_waiver_leaves_c17_out_of_the_default_set(small, tmp_path):
     db, t = small
+    tmp_path = tmp_path / "out"  # an export folder must be empty (the database file is here)
     r = db.reports.export(None, PERIOD, t, "xbrl-csv", tmp_path, **params(art316_waiver=True))
     assert r.manifest["filing_indicators"]["C_17.01"] is False
     assert r.manifest["crr3"]["art316"]["required"] is False

@@ -49,6 +49,7 @@ def seed(db):
 
 
 def test_payloads_stay_text_in_every_format(db, clock, tmp_path):
+    tmp_path = tmp_path / "out"  # an export folder must be empty (the database file is here)
     clock.jump(datetime(2026, 7, 20, 9, tzinfo=UTC))
     seed(db)
     r = db.reports.export(["c17.02"], "2026-06-30", None, ["xlsx", "csv", "json", "xbrl-csv"],

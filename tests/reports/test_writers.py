@@ -182,5 +182,6 @@ def test_csv_and_json_formatting(seeded, tmp_path):
 @pytest.mark.parametrize("period", ["2025", "2025-H1"])
 def test_period_labels_in_file_names(seeded, tmp_path, period):
     db, t = seeded
+    tmp_path = tmp_path / "out"  # an export folder must be empty (the database file is here)
     r = db.reports.export(["c17.02"], period, t, "xlsx", tmp_path)
     assert list(r.files) == [f"oprisk-{period}.xlsx"]

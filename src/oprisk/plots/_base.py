@@ -76,6 +76,7 @@ def _when(value: Any) -> str:
     t = pd.Timestamp(value)
     if t.tzinfo is not None:
         t = t.tz_convert("UTC")
-    if isinstance(value, datetime) or t != t.normalize():
+    timed = isinstance(value, datetime) or (isinstance(value, str) and "T" in value)
+    if timed or t != t.normalize():
         return t.strftime("%Y-%m-%d %H:%M UTC")
     return t.date().isoformat()

@@ -193,9 +193,13 @@ class ReadModel:
 def _stamped(
     frame: pd.DataFrame, position: int, when: datetime | None, until: date | None, currency: str
 ) -> pd.DataFrame:
-    """The frame with the cut-offs it answers in ``attrs`` (plots and exports read them)."""
+    """The frame with the cut-offs it answers in ``attrs`` (plots read them), as JSON values:
+    ISO text for the time and the date, so that the frame serialises anywhere."""
     frame.attrs.update(
-        cutoff_position=position, cutoff_time=when, accounted_until=until, currency=currency
+        cutoff_position=position,
+        cutoff_time=when.isoformat() if when else None,
+        accounted_until=until.isoformat() if until else None,
+        currency=currency,
     )
     return frame
 

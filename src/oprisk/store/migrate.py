@@ -8,8 +8,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy import Engine
 
+from oprisk.errors import ConfigurationError
 from oprisk.store.eventstore import translated
 from oprisk.store.roles import apply_grants
 
@@ -63,7 +65,13 @@ def sql(url: str, target: str, *, down: bool = False, current: str | None = None
     out = io.StringIO()
     cfg.output_buffer = out
     step = f"{current}:{target}" if current else target
-    (command.downgrade if down else command.upgrade)(cfg, step, sql=True)
+    try:
+        (command.downgrade if down else command.upgrade)(cfg, step, sql=True)
+    except CommandError as err:  # e.g. SQLite's batch mode needs the live tables
+        raise ConfigurationError(
+            f"the SQL of this migration cannot be written ahead of time ({err}); "
+            "run it without --sql"
+        ) from None
     return out.getvalue()
 
 
