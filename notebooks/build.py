@@ -1,7 +1,11 @@
 """Write the analyst notebooks (``python notebooks/build.py``); outputs are not committed.
 
-The notebooks run top to bottom against the demo database (``make demo`` → ``demo-out/``), or
-against ``$OPRISK_DEMO_OUT`` when set (the test suite points it at a fresh demo).
+Each notebook starts with a parameters cell (tagged ``parameters``, as papermill expects) that reads
+the environment: ``OPRISK_DATABASE_URL`` (default: the database ``make demo`` wrote), ``OPRISK_AS_OF``
+(the knowledge cut-off, default now), ``OPRISK_EARLIER_AS_OF`` (an earlier cut-off to compare with,
+default: the one the demo's exports were made at) and ``OPRISK_YEAR``. Every sentence that states a
+figure is followed by a cell that checks it (``check(...)``), so a notebook whose words and numbers
+disagree fails when it runs (``tests/test_notebooks.py`` runs them all).
 """
 
 from pathlib import Path
@@ -10,208 +14,334 @@ import nbformat as nbf
 
 HERE = Path(__file__).parent
 
+PARAMETERS = """# Parameters: edit them here, pass them with papermill (-p YEAR 2025), or set the environment
+# (OPRISK_DATABASE_URL, OPRISK_AS_OF, OPRISK_EARLIER_AS_OF, OPRISK_YEAR).
+import os
+DATABASE_URL = os.environ.get("OPRISK_DATABASE_URL") or "sqlite:///../demo-out/demo.db"
+AS_OF = os.environ.get("OPRISK_AS_OF") or None                  # knowledge cut-off; None = now
+EARLIER_AS_OF = os.environ.get("OPRISK_EARLIER_AS_OF") or None  # default: the demo's export cut-off
+YEAR = int(os.environ.get("OPRISK_YEAR") or 2025)"""
+
 SETUP = """%matplotlib inline
-import json, os
+import json
 from pathlib import Path
+import matplotlib
 import pandas as pd
 import oprisk
 from oprisk import plots
 
-OUT = Path(os.environ.get("OPRISK_DEMO_OUT", "../demo-out"))
-db = oprisk.connect(f"sqlite:///{(OUT / 'demo.db').resolve()}")
-manifest = json.loads((OUT / "exports" / "manifest.json").read_text())
-FIRST_CUT = manifest["knowledge_cutoff"]["position"]  # the log as it stood before the February file
+matplotlib.rcParams["figure.dpi"] = 72  # figures sized for the notebook, not for print
 pd.set_option("display.float_format", lambda v: f"{v:,.2f}")
-db"""
+db = oprisk.connect(DATABASE_URL)
+
+
+def check(claim, ok):
+    \"\"\"A sentence of this notebook about a figure, checked against the figure.\"\"\"
+    assert ok, f"not true for this database: {claim}"
+    print("✓", claim)
+
+
+demo_exports = Path(DATABASE_URL.removeprefix("sqlite:///")).parent / "exports"
+if EARLIER_AS_OF is None and (demo_exports / "manifest.json").exists():
+    EARLIER_AS_OF = json.loads((demo_exports / "manifest.json").read_text())["knowledge_cutoff"]["position"]
+if EARLIER_AS_OF is None:
+    EARLIER_AS_OF = db.position(AS_OF) // 2
+now, then = db.cutoff(AS_OF), db.cutoff(int(EARLIER_AS_OF) if str(EARLIER_AS_OF).isdigit() else EARLIER_AS_OF)
+print(f"{db}\\nas known at position {now[0]:,} ({now[1]:%Y-%m-%d %H:%M} UTC); "
+      f"earlier cut-off: position {then[0]:,} ({then[1]:%Y-%m-%d %H:%M} UTC)")"""
+
+NB01 = [
+    (
+        "md",
+        "# Exploring the loss data set\n\nTen years of losses as known at the cut-off, and as known at an "
+        "earlier one. Amounts are in the reporting currency; taxonomy columns are categoricals with "
+        "readable labels, dates are `datetime64` (docs/frames.md).",
+    ),
+    (
+        "code",
+        "losses = db.losses(AS_OF)\nprint(f'{len(losses):,} loss events')\n"
+        "losses[['event_id', 'event_type_name', 'business_line_name', 'cause_name', 'first_accounted_on', "
+        "'gross_loss_reporting', 'net_loss_reporting']].head()",
+    ),
+    ("md", "## Where the losses are: business line × event type"),
+    ("code", "plots.loss_heatmap(losses)"),
+    (
+        "code",
+        "shares = pd.DataFrame({'events': losses.business_line_name.value_counts(normalize=True),\n"
+        "                       'net loss': losses.groupby('business_line_name', observed=True).net_loss_reporting.sum()"
+        " / losses.net_loss_reporting.sum()})\n(100 * shares).round(1).rename(columns=lambda c: c + ' (%)')",
+    ),
+    (
+        "md",
+        "## Losses by accounting year\n\nEach ledger line counts in the year it was accounted (the date "
+        "the capital rules use); recoveries received count below zero.",
+    ),
+    (
+        "code",
+        "ledger = db.ledger(AS_OF).merge(losses[['event_id', 'event_type_l1']], on='event_id')\n"
+        "plots.losses_by_year(ledger)",
+    ),
+    (
+        "code",
+        "by_year = ledger.groupby(ledger.accounted_on.dt.year).net_effect_reporting.sum()\n"
+        "check('the yearly net losses add up to the net loss of the events',\n"
+        "      abs(by_year.sum() - losses.net_loss_reporting.sum()) < 0.01)",
+    ),
+    ("md", "## The largest events"),
+    (
+        "code",
+        "losses.nlargest(10, 'gross_loss_reporting')[['event_id', 'title', 'event_type', 'business_line', "
+        "'first_accounted_on', 'gross_loss_reporting', 'net_loss_reporting']]",
+    ),
+    (
+        "md",
+        "## The same view at two knowledge cut-offs\n\nWhat the later facts changed: new events, "
+        "reclassifications, corrected amounts and withdrawals, counted below.",
+    ),
+    ("code", "earlier = db.losses(EARLIER_AS_OF)\nplots.compare_cutoffs(earlier, losses)"),
+    (
+        "code",
+        "both = earlier.merge(losses, on='event_id', how='outer', suffixes=('_then', '_now'), indicator=True)\n"
+        "kept = both[both._merge == 'both']\n"
+        "changes = pd.Series({\n"
+        "    'new events': int((both._merge == 'right_only').sum()),\n"
+        "    'gone (withdrawn)': int((both._merge == 'left_only').sum()),\n"
+        "    'reclassified': int((kept.event_type_then.astype(str) != kept.event_type_now.astype(str)).sum()\n"
+        "                        + (kept.business_line_then.astype(str) != kept.business_line_now.astype(str)).sum()),\n"
+        "    'amount changed': int((kept.gross_loss_then != kept.gross_loss_now).sum()),\n"
+        "}, name='events')\nchanges",
+    ),
+    (
+        "code",
+        "changed = both[(both._merge != 'both') | (both.event_type_then.astype(str) != both.event_type_now.astype(str))"
+        " | (both.gross_loss_then != both.gross_loss_now)]\n"
+        "changed[['event_id', '_merge', 'event_type_then', 'event_type_now', 'gross_loss_then', 'gross_loss_now']].head(10)",
+    ),
+    (
+        "code",
+        "if len(changed):\n"
+        "    db.history(changed.event_id.iloc[0])[['version', 'valid_from_time', 'fact', 'actor', 'event_type', 'gross_loss']]",
+    ),
+]
+
+NB02 = [
+    (
+        "md",
+        "# Capital: BIA, TSA, ASA and the Basel III standardised approach\n\nEvery figure is computed "
+        "from the log as known at a cut-off; each result shows its intermediates (`summary()`), prints "
+        "in one line and draws how it is built (`plot()`).",
+    ),
+    ("code", "db.capital.bia(YEAR, as_of=AS_OF)"),
+    ("code", "db.capital.tsa(YEAR, as_of=AS_OF).summary().tail(6)"),
+    ("code", "db.capital.asa(YEAR, as_of=AS_OF).summary().tail(6)"),
+    ("md", "## The standardised approach: BI → BIC → LC → ILM → ORC (EUR m)"),
+    ("code", "sa = db.capital.sa(YEAR, as_of=AS_OF, profile='basel', bi_unit='1e6')\nsa"),
+    ("code", "sa.plot()"),
+    ("code", "sa.result.loss_component.annual_frame()"),
+    (
+        "md",
+        "The command line gives the same figure for the same inputs (`oprisk capital sa --json`):",
+    ),
+    (
+        "code",
+        "from click.testing import CliRunner\nfrom oprisk.cli import main as oprisk_cli\n"
+        "args = ['--db', DATABASE_URL, 'capital', 'sa', '--year', str(YEAR), '--profile', 'basel', '--bi-unit', '1e6', '--json']\n"
+        "cli = json.loads(CliRunner().invoke(oprisk_cli, args + (['--as-of', str(sa.cutoff_position)])).output)\n"
+        "check('the CLI and this notebook give the same ORC', cli['result']['orc'] == str(sa.orc))",
+    ),
+    (
+        "md",
+        "As known at the earlier cut-off (the same question, answered with what the bank knew then):",
+    ),
+    (
+        "code",
+        "earlier_sa = db.capital.sa(YEAR, as_of=EARLIER_AS_OF, profile='basel', bi_unit='1e6')\n"
+        "pd.DataFrame({'earlier': [earlier_sa.lc, earlier_sa.ilm, earlier_sa.orc], 'now': [sa.lc, sa.ilm, sa.orc]},\n"
+        "             index=['LC (EUR m)', 'ILM', 'ORC (EUR m)']).astype(float)",
+    ),
+    ("md", "## What if … a EUR 100,000 loss threshold (the discretion for buckets 2 and 3)?"),
+    (
+        "code",
+        "sa100 = db.capital.sa(YEAR, as_of=AS_OF, profile='basel', threshold=100000, bi_unit='1e6')\n"
+        "pd.DataFrame({'threshold 20k': [sa.lc, sa.ilm, sa.orc], 'threshold 100k': [sa100.lc, sa100.ilm, sa100.orc]},\n"
+        "             index=['LC (EUR m)', 'ILM', 'ORC (EUR m)']).astype(float)",
+    ),
+    (
+        "code",
+        "check('a higher threshold leaves fewer losses in: the LC does not rise', sa100.lc <= sa.lc)",
+    ),
+    (
+        "md",
+        "## What if … a large new legal loss?\n\nAdd a EUR 150m settlement accounted in the year to the "
+        "loss data and recompute with the pure functions (the database is not changed). The loss rows are "
+        "in whole euros and the BI in EUR millions, so the call names both units.",
+    ),
+    (
+        "code",
+        "from decimal import Decimal\nfrom oprisk import capital\n"
+        "rows = db.capital.loss_data(YEAR, as_of=sa.cutoff_position)\n"
+        "def what_if(extra_rows):\n"
+        "    data = pd.concat([rows, pd.DataFrame(extra_rows)], ignore_index=True) if extra_rows else rows\n"
+        "    data.attrs.update(rows.attrs)\n"
+        "    return capital.sa(sa.result.business_indicator, data, profile='basel', bi_unit=Decimal('1e6'),\n"
+        "                      loss_unit=rows.attrs['unit'], threshold=Decimal(20000), end_year=YEAR)\n"
+        "check('the pure functions on the stored loss data reproduce the run', what_if([]).orc == sa.orc)\n"
+        "legal = what_if([{'event_id': 'WHATIF-LEGAL', 'root_event_id': None, 'accounting_year': YEAR,\n"
+        "                  'net_loss': Decimal('150000000')}])\n"
+        "pd.DataFrame({'now': [sa.lc, sa.ilm, sa.orc], 'with the legal loss': [legal.lc, legal.ilm, legal.orc]},\n"
+        "             index=['LC (EUR m)', 'ILM', 'ORC (EUR m)']).astype(float)",
+    ),
+    (
+        "code",
+        "# LC = 15 × the average annual loss over the window (ten years here): EUR 150m more in one year\n"
+        "# adds 15 × 150 / 10 = EUR 225m\n"
+        "lc = sa.result.loss_component\n"
+        "rise = lc.multiplier * Decimal(150) / lc.years\n"
+        "check(f'the settlement raises the LC by EUR {rise:,.0f}m', abs(legal.lc - sa.lc - rise) < Decimal('1e-9'))",
+    ),
+    ("md", "Under the EU CRR3 profile the ILM is 1, so the loss record does not move capital:"),
+    (
+        "code",
+        "eu = db.capital.sa(YEAR, as_of=AS_OF, profile='eu-crr3', bi_unit='1e6')\n"
+        "check('under CRR3 the ILM is 1 and the own funds requirement is the BIC',\n"
+        "      eu.ilm == 1 and eu.orc == eu.bic.bic)\neu.summary().tail(6)",
+    ),
+]
+
+NB03 = [
+    (
+        "md",
+        "# Loss Distribution Approach\n\nSeverity fits with the collection threshold (EUR 20,000) as "
+        "left truncation, frequency over a window that counts empty years, the one-year aggregate loss, "
+        "VaR / ES at 99.9 %, and dependence across units. The unit of measure here is the event type "
+        "ET7 (execution, delivery and process management).",
+    ),
+    (
+        "code",
+        "from oprisk.capital import lda as L\nfrom oprisk.plots import lda as P\nfrom oprisk.services.lda import loss_data\n"
+        "H, UNIT = 20_000, 'ET7'\n"
+        "data, left_out = loss_data(db, YEAR, as_of=AS_OF)\ndata = data[data.gross_loss >= H]\n"
+        "unit = data[data.event_type_l1 == UNIT]\nx = unit.gross_loss.to_numpy(float)\n"
+        "print(f'{len(x)} {UNIT} losses ≥ {H:,} (EUR); left out: {left_out}')",
+    ),
+    (
+        "md",
+        "## Compare severity families (ranked by AIC)\n\nA fit whose shape ran to a bound or whose "
+        "standard errors cannot be computed is flagged `degenerate` and ranked last, whatever its AIC.",
+    ),
+    (
+        "code",
+        "table = L.compare_severities(x, ['lognormal', 'loglogistic', 'weibull', 'gamma', 'burr', 'pareto'], threshold=H)\n"
+        "table",
+    ),
+    (
+        "md",
+        "The unit is modelled with the family its own comparison supports: the best-ranked fit that is "
+        "not degenerate.",
+    ),
+    (
+        "code",
+        "ok = table[~table.degenerate & table.error.isna()]\n"
+        "family = str(ok.family.iloc[0])\nfit = L.fit_severity(x, family, threshold=H)\n"
+        "check(f'{family} has the lowest AIC of the non-degenerate fits', fit.aic == ok.aic.min())\n"
+        "fit.summary()",
+    ),
+    ("md", "## Diagnostics"),
+    ("code", "P.qq_plot(fit, x, uom=UNIT)"),
+    ("code", "P.fit_plot(fit, x, uom=UNIT)"),
+    ("code", "P.mean_excess_plot(x, uom=UNIT)"),
+    ("md", "## Frequency and the aggregate loss (EUR)"),
+    (
+        "code",
+        "from datetime import date\nfreq = L.fit_frequency(list(unit.first_accounted_on), start=date(YEAR - 9, 1, 1), end=date(YEAR, 12, 31))\n"
+        "agg = L.aggregate(freq, fit, 'mc', n_simulations=200_000, random_state=1)\n"
+        "fft = L.aggregate(freq, fit, 'fft')\n"
+        "pd.DataFrame({'Monte Carlo': [agg.expected_loss, agg.var[0.999], agg.es[0.999]],\n"
+        "              'FFT': [fft.expected_loss, fft.var[0.999], fft.es[0.999]]}, index=['EL', 'VaR 99.9%', 'ES 99.9%'])",
+    ),
+    (
+        "code",
+        "check('Monte Carlo and FFT agree on the 99.9 % VaR within 3 standard errors of the simulation',\n"
+        "      abs(agg.var[0.999] - fft.var[0.999]) <= 3 * agg.var_se[0.999] + fft.var_se[0.999])",
+    ),
+    ("code", "P.aggregate_plot(agg, uom=UNIT)"),
+    (
+        "md",
+        "## All units and the copula\n\n`db.capital.lda` fits and aggregates every event type the same "
+        "way (the family each unit's comparison supports) and joins them with a copula: comonotonic, "
+        "Gaussian (ρ = 0.2) and independence at 99.9 %.",
+    ),
+    (
+        "code",
+        "runs = {c: db.capital.lda(YEAR, as_of=AS_OF, uom='et', threshold=H, copula=c, n_simulations=100_000)\n"
+        "        for c in ('comonotonic', 'gaussian', 'independence')}\nruns['gaussian'].summary()",
+    ),
+    (
+        "code",
+        "mine = next(u for u in runs['gaussian'].units if u.unit == UNIT)\n"
+        "check(f'the run models {UNIT} with the family chosen above', mine.family == family)\n"
+        "runs['gaussian'].plot()",
+    ),
+    (
+        "code",
+        "pd.DataFrame({c: {'portfolio VaR': r.portfolio_var, 'sum of standalone VaR': r.sum_standalone_var,\n"
+        "                   'diversification': r.diversification_benefit} for c, r in runs.items()}).T",
+    ),
+    (
+        "code",
+        "check('comonotonic units add up: no diversification at all',\n"
+        "      abs(runs['comonotonic'].diversification_benefit) <= 0.02 * runs['comonotonic'].portfolio_var)",
+    ),
+]
+
+NB04 = [
+    (
+        "md",
+        "# Regulatory exports\n\nCOREP C 16 / C 17 and Pillar 3 OR1–OR3 at a knowledge cut-off, with a "
+        "manifest that lets anyone re-run them later and get the same bytes.",
+    ),
+    (
+        "code",
+        "import tempfile\nout = Path(tempfile.mkdtemp()) / 'exports'\n"
+        "result = db.reports.export('all', str(YEAR), as_of=EARLIER_AS_OF, fmt=['xlsx', 'csv'], out_dir=out, framework='legacy')\n"
+        "sorted(p.name for p in out.iterdir())",
+    ),
+    ("code", "json.loads((out / 'manifest.json').read_text())['knowledge_cutoff']"),
+    ("md", "Re-running it from its manifest reproduces every file byte for byte:"),
+    (
+        "code",
+        "again = db.reports.verify(out)\ncheck('the export re-runs byte for byte', again.ok)\nprint(again)",
+    ),
+    (
+        "md",
+        "When the database is the demo's, the files `make demo` wrote re-run the same way (the demo's "
+        "manifest names the cut-off and every parameter it used):",
+    ),
+    (
+        "code",
+        "if (demo_exports / 'manifest.json').exists():\n"
+        "    demo = db.reports.verify(demo_exports)\n"
+        '    check("make demo\'s exports re-run byte for byte from this database", demo.ok)',
+    ),
+    ("md", "## C 17.01: losses by business line and event type"),
+    (
+        "code",
+        "c17 = db.reports.c17_01(str(YEAR), as_of=EARLIER_AS_OF)\nc17.loc[['0910', '0911', '0912', '0913', '0914', '0920']]",
+    ),
+    (
+        "code",
+        "check('the four size bands count every new event once', c17.loc[['0911', '0912', '0913', '0914'], '0080'].sum()"
+        " == c17.loc['0910', '0080'])",
+    ),
+    ("code", "db.reports.c17_02(str(YEAR), as_of=EARLIER_AS_OF).head()"),
+    ("code", "db.reports.or1(str(YEAR), as_of=EARLIER_AS_OF)"),
+]
 
 NOTEBOOKS = {
-    "01-explore-losses.ipynb": [
-        (
-            "md",
-            "# Exploring the loss data set\n\nThe demo bank's ten years of losses, as known now and as known at an earlier cut-off. "
-            "Amounts are in the reporting currency (EUR); taxonomy columns are categoricals with readable labels.",
-        ),
-        ("code", SETUP),
-        (
-            "code",
-            "losses = db.losses()\nprint(f'{len(losses):,} loss events, position {db.position():,}')\n"
-            "losses[['event_id', 'event_type_name', 'business_line_name', 'cause_name', 'first_accounted_on', "
-            "'gross_loss_reporting', 'net_loss_reporting']].head()",
-        ),
-        ("md", "## Where the losses are: business line × event type"),
-        ("code", "plots.loss_heatmap(losses)"),
-        (
-            "code",
-            "shares = pd.DataFrame({'events': losses.business_line_name.value_counts(normalize=True),\n"
-            "                       'net loss': losses.groupby('business_line_name', observed=True).net_loss_reporting.sum()"
-            " / losses.net_loss_reporting.sum()})\n(100 * shares).round(1).rename(columns=lambda c: c + ' (%)')",
-        ),
-        (
-            "md",
-            "## Losses by accounting year\n\nEach ledger line counts in the year it was accounted (the capital rules' date).",
-        ),
-        (
-            "code",
-            "ledger = db.ledger().merge(losses[['event_id', 'event_type_l1']], on='event_id')\n"
-            "plots.losses_by_year(ledger)",
-        ),
-        ("md", "## The largest events"),
-        (
-            "code",
-            "losses.nlargest(10, 'gross_loss_reporting')[['event_id', 'title', 'event_type', 'business_line', "
-            "'first_accounted_on', 'gross_loss_reporting', 'net_loss_reporting']]",
-        ),
-        (
-            "md",
-            "## The same view at two knowledge cut-offs\n\nBefore and after the February register arrived: "
-            "reclassifications, corrected amounts, a withdrawn duplicate and late events.",
-        ),
-        (
-            "code",
-            "then = db.losses(as_of=FIRST_CUT)\nplots.compare_cutoffs(then, losses)",
-        ),
-        (
-            "code",
-            "changed = then.merge(losses, on='event_id', how='outer', suffixes=('_then', '_now'), indicator=True)\n"
-            "diff = changed[(changed._merge != 'both') | (changed.event_type_then.astype(str) != changed.event_type_now.astype(str))"
-            " | (changed.gross_loss_then != changed.gross_loss_now)]\n"
-            "diff[['event_id', '_merge', 'event_type_then', 'event_type_now', 'gross_loss_then', 'gross_loss_now']]",
-        ),
-        (
-            "code",
-            "db.history(diff.event_id.iloc[0])[['version', 'valid_from_position', 'fact', 'actor', 'event_type', 'gross_loss']]",
-        ),
-    ],
-    "02-capital.ipynb": [
-        (
-            "md",
-            "# Capital: BIA, TSA, ASA and the Basel III standardised approach\n\n"
-            "Every figure is computed from the log as known at a cut-off; each result shows its intermediates.",
-        ),
-        ("code", SETUP),
-        ("code", "db.capital.bia(2025)"),
-        ("code", "db.capital.tsa(2025)"),
-        ("code", "db.capital.asa(2025)"),
-        ("md", "## The standardised approach: BI → BIC → LC → ILM → ORC"),
-        ("code", "sa = db.capital.sa(2025, profile='basel', threshold=20000, bi_unit='1e6')\nsa"),
-        ("code", "sa.result.loss_component.annual_frame()"),
-        (
-            "md",
-            "As known at the earlier cut-off (the same question, answered with what the bank knew then):",
-        ),
-        (
-            "code",
-            "db.capital.sa(2025, as_of=FIRST_CUT, profile='basel', threshold=20000, bi_unit='1e6').summary().tail(8)",
-        ),
-        ("md", "## What if … a 100,000 threshold?"),
-        (
-            "code",
-            "sa100 = db.capital.sa(2025, profile='basel', threshold=100000, bi_unit='1e6')\n"
-            "pd.DataFrame({'threshold 20k': [sa.lc, sa.ilm, sa.orc], 'threshold 100k': [sa100.lc, sa100.ilm, sa100.orc]},\n"
-            "             index=['LC (EUR m)', 'ILM', 'ORC (EUR m)']).astype(float)",
-        ),
-        (
-            "md",
-            "## What if … a large new legal loss?\n\nAdd a EUR 150m settlement accounted in 2025 to the loss data and "
-            "recompute with the pure functions (the database is not changed).",
-        ),
-        (
-            "code",
-            "from decimal import Decimal\nfrom oprisk import capital\n"
-            "rows = db.capital.loss_data(2025)\n"
-            "extra = pd.DataFrame([{'event_id': 'WHATIF-LEGAL', 'root_event_id': None, 'accounting_year': 2025,\n"
-            "                       'net_loss': Decimal('150000000')}])\n"
-            "# the rows are in whole euros (rows.attrs['unit'] == 1), the BI in EUR millions: say so\n"
-            "what_if = capital.sa(sa.result.business_indicator, pd.concat([rows, extra], ignore_index=True), profile='basel',\n"
-            "                     bi_unit=Decimal('1e6'), loss_unit=rows.attrs['unit'], threshold=Decimal(20000), end_year=2025)\n"
-            "pd.DataFrame({'now': [sa.lc, sa.ilm, sa.orc], 'with the legal loss': [what_if.lc, what_if.ilm, what_if.orc]},\n"
-            "             index=['LC (EUR m)', 'ILM', 'ORC (EUR m)']).astype(float)",
-        ),
-        ("md", "Under the EU CRR3 profile the ILM is 1, so the loss record does not move capital:"),
-        (
-            "code",
-            "db.capital.sa(2025, profile='eu-crr3', threshold=20000, bi_unit='1e6').summary().tail(6)",
-        ),
-    ],
-    "03-lda.ipynb": [
-        (
-            "md",
-            "# Loss Distribution Approach\n\nSeverity fits with the collection threshold (EUR 10,000) as left truncation, "
-            "frequency over a window that counts empty years, aggregation to a one-year loss, VaR / ES at 99.9 %, "
-            "and dependence across units.",
-        ),
-        ("code", SETUP),
-        (
-            "code",
-            "from oprisk.capital import lda as L\nfrom oprisk.services.lda import loss_data\n"
-            "data, left_out = loss_data(db, 2025)\nH = 10_000\nunit = data[data.event_type_l1 == 'ET7']\n"
-            "x = unit.gross_loss.to_numpy(float)\nprint(f'{len(x)} ET7 losses ≥ {H:,}; left out: {left_out}')",
-        ),
-        ("md", "## Compare severity families (ranked by AIC)"),
-        (
-            "code",
-            "L.compare_severities(x, ['lognormal', 'loglogistic', 'weibull', 'gamma', 'burr', 'pareto'], threshold=H)",
-        ),
-        ("code", "fit = L.fit_severity(x, 'lognormal', threshold=H)\nfit.summary()"),
-        ("md", "## Diagnostics"),
-        ("code", "from oprisk.plots import lda as P\nP.qq_plot(fit, x, uom='ET7')"),
-        ("code", "P.fit_plot(fit, x)"),
-        ("code", "P.mean_excess_plot(x)"),
-        ("md", "## Frequency and the aggregate loss"),
-        (
-            "code",
-            "from datetime import date\nfreq = L.fit_frequency(list(unit.first_accounted_on), start=date(2016, 1, 1), end=date(2025, 12, 31))\n"
-            "agg = L.aggregate(freq, fit, 'mc', n_simulations=200_000, random_state=1)\n"
-            "fft = L.aggregate(freq, fit, 'fft')\n"
-            "pd.DataFrame({'Monte Carlo': [agg.expected_loss, agg.var[0.999], agg.es[0.999]],\n"
-            "              'FFT': [fft.expected_loss, fft.var[0.999], fft.es[0.999]]}, index=['EL', 'VaR 99.9%', 'ES 99.9%'])",
-        ),
-        ("code", "P.aggregate_plot(agg)"),
-        (
-            "md",
-            "## All units and the copula\n\nComonotonic, Gaussian (ρ = 0.2) and independence at 99.9 %.",
-        ),
-        (
-            "code",
-            "runs = {c: db.capital.lda(2025, uom='et', copula=c, n_simulations=100_000, families=('lognormal', 'loglogistic'))\n"
-            "        for c in ('comonotonic', 'gaussian', 'independence')}\n"
-            "runs['gaussian']",
-        ),
-        (
-            "code",
-            "pd.DataFrame({c: {'portfolio VaR': r.portfolio_var, 'sum of standalone VaR': r.sum_standalone_var,\n"
-            "                   'diversification': r.diversification_benefit} for c, r in runs.items()}).T",
-        ),
-    ],
-    "04-regulatory-export.ipynb": [
-        (
-            "md",
-            "# Regulatory exports\n\nCOREP C 16 / C 17 and Pillar 3 OR1–OR3 at a knowledge cut-off, with a manifest that "
-            "lets anyone re-run them later and get the same bytes.",
-        ),
-        ("code", SETUP),
-        (
-            "code",
-            "import tempfile\nout = Path(tempfile.mkdtemp()) / 'exports'\n"
-            "result = db.reports.export('all', '2025', as_of=FIRST_CUT, fmt=['xlsx', 'csv'], out_dir=out)\n"
-            "sorted(p.name for p in out.iterdir())",
-        ),
-        ("code", "json.loads((out / 'manifest.json').read_text())['knowledge_cutoff']"),
-        ("code", "db.reports.verify(out)"),
-        ("md", "The files equal the ones `make demo` wrote at the same cut-off, byte for byte:"),
-        (
-            "code",
-            "import hashlib\nsame = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() == hashlib.sha256((OUT / 'exports' / p.name).read_bytes()).hexdigest()\n"
-            "        for p in out.iterdir() if p.name != 'manifest.json'}\nsame",
-        ),
-        ("md", "## C 17.01: losses by business line and event type (2025)"),
-        (
-            "code",
-            "c17 = db.reports.c17_01('2025', as_of=FIRST_CUT)\nc17.loc[['0910', '0911', '0912', '0913', '0914', '0920']]",
-        ),
-        ("code", "db.reports.c17_02('2025', as_of=FIRST_CUT).head()"),
-        ("code", "db.reports.or1('2025', as_of=FIRST_CUT)"),
-    ],
+    "01-explore-losses.ipynb": NB01,
+    "02-capital.ipynb": NB02,
+    "03-lda.ipynb": NB03,
+    "04-regulatory-export.ipynb": NB04,
 }
 
 
@@ -223,9 +353,13 @@ def build() -> None:
             "display_name": "Python 3",
             "language": "python",
         }
-        nb.cells = [
+        title, *rest = cells
+        nb.cells = [nbf.v4.new_markdown_cell(title[1]), nbf.v4.new_code_cell(PARAMETERS)]
+        nb.cells[1].metadata["tags"] = ["parameters"]
+        nb.cells.append(nbf.v4.new_code_cell(SETUP))
+        nb.cells += [
             nbf.v4.new_markdown_cell(src) if kind == "md" else nbf.v4.new_code_cell(src)
-            for kind, src in cells
+            for kind, src in rest
         ]
         for i, cell in enumerate(nb.cells):
             cell["id"] = f"{name.split('-')[0]}-{i:02d}"

@@ -22,4 +22,10 @@ def demo(ctx: click.Context, out_dir: str, seed: int) -> None:
     # only a --db on the command line: the demo wants an empty database, so it does not take
     # OPRISK_DATABASE_URL (the everyday database) but makes a new SQLite file
     s = settings(ctx)
-    run_demo(s.url if s.url_given else None, Path(out_dir), seed, echo=click.echo)
+    run_demo(
+        s.url if s.url_given else None,
+        Path(out_dir),
+        seed,
+        echo=click.echo,
+        progress=False if s.quiet else None,
+    )

@@ -18,6 +18,8 @@ from typing import Any
 import pandas as pd
 
 from oprisk.demo.bank import ENTITY, Bank, generate
+from oprisk.progress import ProgressOption
+from oprisk.progress import progress as progress_of
 from oprisk.store.engine import mask_url
 
 #: CNY → EUR year-start rates used for the Chinese subsidiary (illustrative)
@@ -138,19 +140,28 @@ REVIEWER = "demo.reviewer"
 
 
 def run_demo(
-    db_url: str | None, out: Path, seed: int, echo: Callable[[str], Any] = print
+    db_url: str | None,
+    out: Path,
+    seed: int,
+    echo: Callable[[str], Any] = print,
+    progress: ProgressOption = False,
 ) -> dict[str, Any]:
+    """Generate the demo bank, load it, compute capital and the LDA, export, verify; report the
+    stages to ``progress`` (see :mod:`oprisk.progress`) as they run."""
     from oprisk.api import connect
 
     started = time.perf_counter()
+    stages = progress_of(progress, total=7, desc="demo", unit="stages")
     out.mkdir(parents=True, exist_ok=True)
     if db_url is None:
         db_path = out / "demo.db"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db_path}{suffix}").unlink(missing_ok=True)
         db_url = f"sqlite:///{db_path.resolve()}"
+    stages.set_description("demo: generating the bank")
     bank = generate(seed)
     paths = write_files(bank, out)
+    stages.update()
     echo(f"demo bank (seed {seed}): {len(bank.incidents):,} loss events 2016–2025, files in {out}/")
     db = connect(db_url)
     if db.position():
@@ -159,6 +170,7 @@ def run_demo(
         )
     echo(f"database: {mask_url(db_url)}")
 
+    stages.set_description("demo: loading the registers")
     reports = [
         db.load(
             paths["financials"],
@@ -181,6 +193,7 @@ def run_demo(
         ),
     ]
     approve_exclusions(db)
+    stages.update()
     for year, rate in CNY_EUR.items():
         db.record_fx_rate("CNY", date(year, 1, 1), rate, actor="treasury")
     first_cut = db.position()
@@ -188,6 +201,7 @@ def run_demo(
         db.load(paths["v2"], kind="incidents", source="GRC", actor="demo.loader", progress=False)
     )
     approve_exclusions(db)
+    stages.update()
     echo("\nloads (rows read / new / changed / unchanged / rejected / facts):")
     for r in reports:
         name = Path(r.paths[0]).name
@@ -197,6 +211,7 @@ def run_demo(
         for rej in r.rejects[:4]:
             echo(f"      rejected line {rej.line}: {'; '.join(rej.messages)[:110]}")
 
+    stages.set_description("demo: capital")
     cap = db.capital
     year = 2025
     bia = cap.bia(year)
@@ -206,6 +221,8 @@ def run_demo(
     sa = cap.sa(year, profile="basel", bi_unit="1e6")
     sa_then = cap.sa(year, as_of=first_cut, profile="basel", bi_unit="1e6")
     sa_eu = cap.sa(year, profile="eu-crr3", bi_unit="1e6")
+    stages.update()
+    stages.set_description("demo: LDA")
     lda = cap.lda(
         year,
         uom="et",
@@ -213,6 +230,8 @@ def run_demo(
         random_state=seed,
         families=("lognormal", "loglogistic", "weibull", "pareto"),
     )
+    stages.update()
+    stages.set_description("demo: exports")
     export = db.reports.export(
         "all",
         str(year),
@@ -252,7 +271,16 @@ def run_demo(
     echo(
         f"\nexports as known at position {first_cut}: {out / 'exports'} ({len(export.files)} files, manifest.json)"
     )
+    stages.update()
+    stages.set_description("demo: verify")
     echo(f"verify: {db.verify()}")
+    stages.update()
+    stages.close()
+    if db_url.startswith("sqlite:///"):
+        echo(
+            "\nnotebooks: pip install -e '.[notebooks]', then\n"
+            f"  OPRISK_DATABASE_URL={db_url} jupyter lab notebooks/"
+        )
     echo(f"done in {time.perf_counter() - started:.1f} s")
     db.close()
     return {"db_url": db_url, "cutoff": first_cut, "summary": summary, "loads": reports}

@@ -17,6 +17,16 @@ from oprisk.capital.lda import SeverityFit, mean_excess
 from ._base import figure, money_scale
 from ._base import title as joined
 
+_UOM = {"et": "event type", "bl": "business line", "bl-et": "business line × event type"}
+
+
+def _plain_log_ticks(axis: Any) -> None:
+    """Major ticks of a log axis as plain numbers (1,000,000), no crowded minor labels."""
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    axis.set_minor_formatter(NullFormatter())
+
 
 def _sample(fit: Any, losses: Any) -> tuple[np.ndarray, Any]:
     x = np.asarray(losses, dtype=float).reshape(-1)
@@ -96,6 +106,7 @@ def mean_excess_plot(
     ax.plot(df["threshold"], me, "o-", ms=3)
     ax.fill_between(df["threshold"], me - 2 * se, me + 2 * se, alpha=0.2)
     ax.set_xscale("log")
+    _plain_log_ticks(ax.xaxis)
     ax.set_xlabel(f"threshold u ({currency})")
     ax.set_ylabel(f"mean excess E[X − u | X > u] ({label})")
     ax.set_title(joined("Mean excess with ±2 SE", _where(uom)), fontsize=10)
@@ -145,7 +156,7 @@ def units_plot(run: Any) -> Any:
     when = getattr(run, "cutoff_time", None)
     ax.set_title(
         joined(
-            f"LDA {run.year}: units of measure by {run.uom}",
+            f"LDA {run.year}: units of measure by {_UOM.get(run.uom, run.uom)}",
             f"as known at {when:%Y-%m-%d %H:%M} UTC" if when else "",
         ),
         fontsize=10,
