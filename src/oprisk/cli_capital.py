@@ -8,6 +8,7 @@ Table output is the run's summary (cut-off, profile, then the headline figures);
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -222,7 +223,12 @@ def register(main: click.Group) -> None:
     @click.option("--sims", default=200_000, show_default=True, type=int, help="Monte Carlo years.")
     @click.option("--seed", default=2026, show_default=True, type=int)
     @click.option(
-        "--threshold", default=10_000.0, show_default=True, type=float, help="Collection threshold."
+        "--threshold",
+        default=10_000.0,
+        show_default=True,
+        type=float,
+        help="Collection threshold.",
+        callback=_finite,
     )
     @click.option(
         "--copula",
@@ -282,3 +288,10 @@ def register(main: click.Group) -> None:
             click.echo(
                 f"too thin (< min losses): {', '.join(run.thin_units.unit)} — {run.thin_units.suggestion.iloc[0]}"
             )
+
+
+def _finite(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    """A float option that must be a finite number ≥ 0 (``1e999`` parses as infinity)."""
+    if not math.isfinite(value) or value < 0:
+        raise click.BadParameter(f"{value!r}: must be a finite number ≥ 0")
+    return value

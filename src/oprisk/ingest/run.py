@@ -26,7 +26,7 @@ from oprisk.ingest.fields import KIND_FIELDS
 from oprisk.ingest.gcpause import batch_gc, collect_batch
 from oprisk.ingest.progress import NullProgress
 from oprisk.ingest.rejects import Reject, RejectsWriter
-from oprisk.ingest.report import LoadReport, RejectedRow
+from oprisk.ingest.report import ColumnReport, LoadReport, RejectedRow
 from oprisk.ingest.rows import RowStream, read_rows
 from oprisk.ingest.settings import Mapping as ColumnMapping
 
@@ -44,27 +44,34 @@ def open_rows(
     mapping: ColumnMapping,
     sheet: str | int | None,
     today: date,
+    strict: bool = False,
 ) -> RowStream:
     """Open a file for loading: ``kind`` (else the mapping's, else the one whose columns the
-    file has); ``--sheet 1`` names a sheet called "1" if there is one, else the index."""
+    file has); ``--sheet 1`` names a sheet called "1" if there is one, else the index;
+    ``strict``: an unmapped column is an error."""
     try:
-        return _read(path, kind, mapping, sheet, today)
+        return _read(path, kind, mapping, sheet, today, strict)
     except IngestionError as err:
         if isinstance(sheet, str) and sheet.isdigit() and "no sheet" in str(err):
-            return _read(path, kind, mapping, int(sheet), today)
+            return _read(path, kind, mapping, int(sheet), today, strict)
         raise
 
 
 def _read(
-    path: Path, kind: str | None, mapping: ColumnMapping, sheet: str | int | None, today: date
+    path: Path,
+    kind: str | None,
+    mapping: ColumnMapping,
+    sheet: str | int | None,
+    today: date,
+    strict: bool,
 ) -> RowStream:
     kind = kind or mapping.kind
     if kind is not None:
-        return read_rows(path, kind, mapping, sheet=sheet, today=today)
+        return read_rows(path, kind, mapping, sheet=sheet, today=today, strict_columns=strict)
     first: MappingError | None = None
     for guess in ("incidents", "movements", "financials"):  # the kind whose columns it has
         try:
-            return read_rows(path, guess, mapping, sheet=sheet, today=today)
+            return read_rows(path, guess, mapping, sheet=sheet, today=today, strict_columns=strict)
         except MappingError as err:
             if "has no column for" not in str(err):
                 raise
@@ -93,6 +100,7 @@ class Item:
         default_factory=list
     )  # (command, field hint)
     outcome: str = ""  # loaded | changed | unchanged
+    root: str | None = None  # incidents: the root of the event's group once the row is planned
     # what the dry run decided: per command, its facts with the state after each
     planned: list[tuple[c.Command, list[tuple[Fact, LossEventState]]]] = field(default_factory=list)
 
@@ -110,10 +118,12 @@ class FileRun:
         today: date,
         batch_size: int,
         progress: NullProgress,
+        rejects: Path | None = None,
     ) -> None:
         self.db, self.path, self.mapping = db, path, mapping
         self.source, self.actor, self.today = source, actor, today
         self.batch_size, self.progress = batch_size, progress
+        self.rejects_where = rejects  # a file or folder for the rejects (default: by the input)
 
     def flush(self, batch: list[Item], final: bool) -> None:
         """Plan and write one batch of valid rows; ``final``: no later row can supply a root."""
@@ -124,12 +134,14 @@ class FileRun:
         kind = self.kind = stream.kind
         self.stream, self.dry_run = stream, dry_run
         self.read = self.loaded = self.changed = self.unchanged = self.rejected = self.facts = 0
+        self.withdrawn = 0
         self.rejects: list[RejectedRow] = []
         self.rejected_ids: dict[str, int] = {}
         self.registry: dict[str, str | None] = {}  # dry run: event id → its root, for later rows
         flush = self.flush
         self.deferred: list[Item] = []
-        writer = RejectsWriter(self.path, stream.columns)
+        writer = RejectsWriter(self.path, stream.columns, where=self.rejects_where,
+                               max_cell=self.mapping.limits.max_field_size)  # fmt: skip
         self.writer = writer
         self.progress.start(f"{self.path.name}", _fraction(stream, self.path))
         try:
@@ -170,6 +182,10 @@ class FileRun:
             rejects=tuple(self.rejects),
             rejects_paths=(str(written),) if written else (),
             seconds=time.perf_counter() - t0,
+            withdrawn=self.withdrawn,
+            dry_run=dry_run,
+            columns=(_columns(stream),),
+            notes=(writer.warning,) if writer.warning else (),
         )
 
     # -- rejects --
@@ -250,6 +266,23 @@ def _reason_key(r: Reject) -> str:
     if len(rule) > 90:
         rule = rule[:89] + "…"
     return f"{r.field}: {rule}" if r.field else rule
+
+
+def _columns(stream: RowStream) -> ColumnReport:
+    plan, convention, m = stream.plan, stream.convention, stream.validator.mapping
+    if convention is None:
+        numbers = "as the mapping declares" if m.numbers_declared else ""
+    else:
+        numbers = convention.evidence() if convention.line is not None else ""
+    return ColumnReport(
+        path=str(stream.path),
+        mapped=plan.mapped,
+        ignored=plan.ignored,
+        unmapped=plan.unmapped,
+        decimal=m.decimal,
+        thousands=m.thousands,
+        numbers=numbers,
+    )
 
 
 def pydantic_message(err: ValidationError) -> str:

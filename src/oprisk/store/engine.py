@@ -32,14 +32,13 @@ def make_engine(url: str | None = None) -> Engine:
         raise ConfigurationError(
             f"invalid value {url!r} for 'url': not a database URL ({err})"
         ) from None
-    if u.get_backend_name() == "sqlite":
+    if u.drivername in ("sqlite", "sqlite+pysqlite"):
         return _sqlite(url)
-    if u.get_backend_name() == "postgresql":
-        if u.drivername == "postgresql":
-            u = u.set(drivername="postgresql+psycopg2")
-        return create_engine(u, pool_pre_ping=True)
+    if u.drivername in ("postgresql", "postgresql+psycopg2"):
+        return create_engine(u.set(drivername="postgresql+psycopg2"), pool_pre_ping=True)
     raise ConfigurationError(
-        f"invalid value {url!r} for 'url': oprisk supports sqlite:/// and postgresql:// URLs"
+        f"invalid value {url!r} for 'url': oprisk supports sqlite:/// and postgresql:// URLs "
+        "(drivers pysqlite and psycopg2)"
     )
 
 
