@@ -18,7 +18,7 @@ ALLOWED = {
 }
 #: the loader's modules; the rest of ingest (reading, mapping, validating) stays free of the database
 LOADER = {"load.py", "run.py", "batches.py", "incidents.py", "movements.py", "financials.py",
-          "report.py", "gcpause.py", "progress.py"}  # fmt: skip
+          "report.py", "gcpause.py", "progress.py", "isolation.py", "spill.py"}  # fmt: skip
 PURE_INGEST = sorted(p.name for p in (SRC / "ingest").glob("*.py") if p.name not in LOADER)
 
 

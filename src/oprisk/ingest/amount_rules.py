@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal
 
-from oprisk.domain.money import minor_units
+from oprisk.domain.money import MINOR_UNITS
 from oprisk.ingest.fields import Invalid
 from oprisk.ingest.records import ExactNumber
 from oprisk.ingest.settings import Mapping
@@ -49,7 +49,7 @@ def amount_parser(
                 raise Invalid(exc.args[0] + hint) from None
         if not value.is_finite():
             raise Invalid("must be a finite number")
-        if len(value.as_tuple().digits) > _MAX_DIGITS:
+        if len(raw) > _MAX_DIGITS and len(value.as_tuple().digits) > _MAX_DIGITS:
             raise Invalid(f"has more than {_MAX_DIGITS} digits")
         if unit is not None and column_unit is not None and unit != column_unit:
             raise Invalid(f"states its own unit (×{unit}) in a column already in ×{column_unit}")
@@ -76,7 +76,10 @@ def decimals(value: Decimal) -> int:
 
 def minor_unit_problem(value: Decimal, currency: str) -> str | None:
     """Why ``value`` is not an exact amount of ``currency`` (ISO 4217 minor units), or ``None``."""
-    allowed = minor_units(currency)
+    allowed = MINOR_UNITS[currency]  # a code the row's validation has already checked
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent <= (allowed or 0):
+        return None  # the common case, without counting trailing zeros
     needed = decimals(value)
     if needed <= (_UNITLESS_DECIMALS if allowed is None else allowed):
         return None

@@ -81,14 +81,14 @@ class BatchRun(FileRun):
         The batch's states are read, every row is decided against them (the dry run) and the
         facts decided are appended as they are (``Database.execute_planned``): the domain
         decides each command once. Planning has no side effects beyond ``self._pending`` (rows
-        it refused) and new deferred rows, so a batch planned twice counts each row once.
+        it refused) and ``self._deferring`` (rows it deferred), both kept only once the attempt
+        succeeds, so a batch planned twice counts each row once.
         """
-        mark = len(self.deferred)
         recorded: list[Any] = []
         db = self.db
         for attempt in range(3):
             self._pending: list[tuple[Item, str | None, str]] = []
-            del self.deferred[mark:]
+            self._deferring = []
             try:
                 with db.reading() if self.dry_run else db.writing() as conn:
                     self._conn = conn
@@ -104,9 +104,12 @@ class BatchRun(FileRun):
                 reason = data_error(exc)
                 if reason is None:
                     raise
-                del self.deferred[mark:]
+                self._deferring = []
                 raise _RowFailure(reason) from exc
             break
+        for item in self._deferring:  # kept light while they wait: planning recomputes these
+            item.commands, item.planned = [], []
+        self.deferred.extend(self._deferring)
         for item, hint, message in self._pending:
             self._domain_reject(item, hint, message)
         self._committed(items)

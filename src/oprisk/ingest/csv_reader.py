@@ -59,7 +59,8 @@ class _Lines:
     characters.
 
     A record over the limit is read on to its end (a line end outside quotes, told by the parity
-    of the quote characters so far) without keeping it, and reported by raising
+    of the quote characters: a record runs on to another line only inside quotes, so each line
+    it has ended with the parity odd) without keeping it, and reported by raising
     :class:`_TooLong`; ``csv.reader`` starts its next record afresh after an error.
     ``number`` counts the physical lines read; ``head`` keeps the start of the current record.
     """
@@ -71,7 +72,7 @@ class _Lines:
         self.start_record()
 
     def start_record(self) -> None:
-        self.used = self.quotes = 0
+        self.used = self.lines = 0
         self.head: list[str] = []
         self.kept = 0
 
@@ -94,14 +95,14 @@ class _Lines:
             self._skip_rest(line)
             raise _TooLong("".join(self.head) + line[: max(0, _KEEP - self.kept)])
         self.number += 1
-        self.quotes += line.count('"')
+        self.lines += 1
         if self.kept < _KEEP:
             self.head.append(line[: _KEEP - self.kept])
             self.kept += len(self.head[-1])
         return line
 
     def _skip_rest(self, line: str) -> None:
-        odd = (self.quotes + line.count('"')) % 2
+        odd = (min(self.lines, 1) + line.count('"')) % 2
         ended = line.endswith(("\n", "\r"))
         self.number += ended
         while not (ended and not odd):

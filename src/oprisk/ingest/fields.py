@@ -86,13 +86,7 @@ class Invalid(ValueError):
 
 
 def cached_parser(parse: Callable[[str], T], maxsize: int, what: str) -> Callable[[str], T]:
-    """``parse`` with an LRU cache of its results for cells up to :data:`MAX_LABEL` characters;
-    a longer cell is refused without being cached (``what`` names what it cannot be)."""
-    cached = lru_cache(maxsize=maxsize)(parse)
-
-    def bounded(raw: str) -> T:
-        if len(raw) > MAX_LABEL:
-            raise Invalid(f"is {len(raw):,} characters long, too long for {what}")
-        return cached(raw)
-
-    return bounded
+    """``parse`` with an LRU cache of its results. Callers pass cells of at most
+    :data:`MAX_LABEL` characters (the validator refuses longer ones before parsing), so a file
+    of distinct huge cells cannot fill memory through the cache; ``what`` names the value."""
+    return lru_cache(maxsize=maxsize)(parse)

@@ -73,7 +73,7 @@ class IncidentRun(BatchRun):
                 self._refuse(item, None, pydantic_message(err))
                 continue
             if defer:
-                self.deferred.append(item)
+                self._deferring.append(item)
                 continue
             if state is None or not state.exists:
                 # A new event: refuse an accounting date before the occurrence as the row's

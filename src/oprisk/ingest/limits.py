@@ -32,8 +32,8 @@ class Limits:
     #: nesting of arrays and objects in a JSON line
     max_nesting_depth: int = 32
     #: decompressed bytes of one XML part of an XLSX workbook (the sheet, its shared strings …);
-    #: shared strings are held in memory at about 3.5 times this size in the worst case
-    max_xlsx_part_size: int = 100_000_000
+    #: the shared strings are held in memory, at up to three times this size (short strings)
+    max_xlsx_part_size: int = 80_000_000
 
     def describe(self, name: str) -> str:
         """``max_field_size = 1,048,576`` — for messages that name the limit and its value."""

@@ -133,109 +133,122 @@ def _build(chain: list[tuple[str, dict[str, Any]]]) -> Mapping:
     limits = Limits()
     ignore: set[str] = set()
     for label, doc in chain:
-        doc = _hoist_read_keys(doc)
-        kw["name"] = str(doc.get("name", label))
-        kw["source"] = label
-        if "kind" in doc:
-            if doc["kind"] not in KINDS:
-                raise MappingError(
-                    invalid("kind", doc["kind"], "must be one of " + ", ".join(KINDS))
-                )
-            kw["kind"] = doc["kind"]
-        for src, target in _table(doc, "columns").items():
-            if not isinstance(target, str) or target not in ALL_FIELDS:
-                raise MappingError(
-                    invalid(
-                        f"columns.{src}",
-                        target,
-                        "must be a canonical column: " + ", ".join(sorted(ALL_FIELDS)),
+        try:
+            doc = _hoist_read_keys(doc)
+            kw["name"] = str(doc.get("name", label))
+            kw["source"] = label
+            if "kind" in doc:
+                if doc["kind"] not in KINDS:
+                    raise MappingError(
+                        invalid("kind", doc["kind"], "must be one of " + ", ".join(KINDS))
                     )
-                )
-            kw["columns"][header_key(src)] = target
-        dfs = doc.get("date_formats", [])
-        if not isinstance(dfs, list) or not all(
-            isinstance(f, str) and ("%" in f or f == "excel") for f in dfs
-        ):
-            raise MappingError(
-                invalid("date_formats", dfs, 'must be a list of strptime formats or "excel"')
-            )
-        formats = [*dfs, *(f for f in formats if f not in dfs)]
-        for key in ("decimal", "thousands"):
-            if key in doc:
-                sep = doc[key]
-                if (
-                    not isinstance(sep, str)
-                    or len(sep) > 1
-                    or sep.isalnum()
-                    or (key == "decimal" and not sep)
-                ):
-                    raise MappingError(invalid(key, sep, "must be one non-alphanumeric character"))
-                kw[key] = sep
-                kw["numbers_declared"] = True
-        if "unit" in doc:
-            kw["unit"] = parse_unit(doc["unit"], key="unit")
-        for col, unit in _table(doc, "units").items():
-            if col not in AMOUNT_FIELDS:
-                raise MappingError(
-                    invalid(
-                        f"units.{col}",
-                        unit,
-                        "must name an amount column: " + ", ".join(sorted(AMOUNT_FIELDS)),
+                kw["kind"] = doc["kind"]
+            for src, target in _table(doc, "columns").items():
+                if not isinstance(target, str) or target not in ALL_FIELDS:
+                    raise MappingError(
+                        invalid(
+                            f"columns.{src}",
+                            target,
+                            "must be a canonical column: " + ", ".join(sorted(ALL_FIELDS)),
+                        )
                     )
-                )
-            kw["units"][col] = parse_unit(unit, key=f"units.{col}")
-        for sym, code in _table(doc, "currency_symbols").items():
-            if not isinstance(code, str) or code not in ISO_4217:
-                raise MappingError(
-                    invalid(f"currency_symbols.{sym}", code, "must be an ISO 4217 code")
-                )
-            kw["currency_symbols"][fold(sym)] = code
-        for col, table in _table(doc, "values").items():
-            if col not in ALL_FIELDS or not isinstance(table, dict):
-                raise MappingError(
-                    invalid(f"values.{col}", table, "must be a table under a canonical column name")
-                )
-            bad = [k for k, v in table.items() if not isinstance(v, str)]
-            if bad:
-                raise MappingError(
-                    invalid(f"values.{col}.{bad[0]}", table[bad[0]], "must be a string")
-                )
-            kw["values"].setdefault(col, {}).update({header_key(k): v for k, v in table.items()})
-        booleans = _table(doc, "booleans")
-        for key, target in (("true", trues), ("false", falses)):
-            words = booleans.get(key, [])
-            if not isinstance(words, list) or not all(isinstance(w, str | int) for w in words):
-                raise MappingError(invalid(f"booleans.{key}", words, "must be a list of strings"))
-            target.update(fold(str(w)) for w in words)
-        if set(booleans) - {"true", "false"}:
-            raise MappingError(invalid("booleans", booleans, "takes only 'true' and 'false' lists"))
-        for col, value in _table(doc, "defaults").items():
-            if col not in ALL_FIELDS:
-                raise MappingError(
-                    invalid(f"defaults.{col}", value, "must name a canonical column")
-                )
-            kw["defaults"][col] = str(value).lower() if isinstance(value, bool) else str(value)
-        _read_options(_table(doc, "read"), kw)
-        if "future_tolerance_days" in doc:
-            days = doc["future_tolerance_days"]
-            if (
-                not isinstance(days, int)
-                or isinstance(days, bool)
-                or not 0 <= days <= _MAX_TOLERANCE_DAYS
+                kw["columns"][header_key(src)] = target
+            dfs = doc.get("date_formats", [])
+            if not isinstance(dfs, list) or not all(
+                isinstance(f, str) and ("%" in f or f == "excel") for f in dfs
             ):
                 raise MappingError(
-                    invalid(
-                        "future_tolerance_days",
-                        days,
-                        f"must be an integer from 0 to {_MAX_TOLERANCE_DAYS} (ten years)",
-                    )
+                    invalid("date_formats", dfs, 'must be a list of strptime formats or "excel"')
                 )
-            kw["future_tolerance_days"] = days
-        limits = parse_limits(_table(doc, "limits"), limits)
-        headers = doc.get("ignore", [])
-        if not isinstance(headers, list) or not all(isinstance(h, str) for h in headers):
-            raise MappingError(invalid("ignore", headers, "must be a list of column headers"))
-        ignore.update(header_key(h) for h in headers)
+            formats = [*dfs, *(f for f in formats if f not in dfs)]
+            for key in ("decimal", "thousands"):
+                if key in doc:
+                    sep = doc[key]
+                    if (
+                        not isinstance(sep, str)
+                        or len(sep) > 1
+                        or sep.isalnum()
+                        or (key == "decimal" and not sep)
+                    ):
+                        raise MappingError(
+                            invalid(key, sep, "must be one non-alphanumeric character")
+                        )
+                    kw[key] = sep
+                    kw["numbers_declared"] = True
+            if "unit" in doc:
+                kw["unit"] = parse_unit(doc["unit"], key="unit")
+            for col, unit in _table(doc, "units").items():
+                if col not in AMOUNT_FIELDS:
+                    raise MappingError(
+                        invalid(
+                            f"units.{col}",
+                            unit,
+                            "must name an amount column: " + ", ".join(sorted(AMOUNT_FIELDS)),
+                        )
+                    )
+                kw["units"][col] = parse_unit(unit, key=f"units.{col}")
+            for sym, code in _table(doc, "currency_symbols").items():
+                if not isinstance(code, str) or code not in ISO_4217:
+                    raise MappingError(
+                        invalid(f"currency_symbols.{sym}", code, "must be an ISO 4217 code")
+                    )
+                kw["currency_symbols"][fold(sym)] = code
+            for col, table in _table(doc, "values").items():
+                if col not in ALL_FIELDS or not isinstance(table, dict):
+                    raise MappingError(
+                        invalid(
+                            f"values.{col}", table, "must be a table under a canonical column name"
+                        )
+                    )
+                bad = [k for k, v in table.items() if not isinstance(v, str)]
+                if bad:
+                    raise MappingError(
+                        invalid(f"values.{col}.{bad[0]}", table[bad[0]], "must be a string")
+                    )
+                kw["values"].setdefault(col, {}).update(
+                    {header_key(k): v for k, v in table.items()}
+                )
+            booleans = _table(doc, "booleans")
+            for key, target in (("true", trues), ("false", falses)):
+                words = booleans.get(key, [])
+                if not isinstance(words, list) or not all(isinstance(w, str | int) for w in words):
+                    raise MappingError(
+                        invalid(f"booleans.{key}", words, "must be a list of strings")
+                    )
+                target.update(fold(str(w)) for w in words)
+            if set(booleans) - {"true", "false"}:
+                raise MappingError(
+                    invalid("booleans", booleans, "takes only 'true' and 'false' lists")
+                )
+            for col, value in _table(doc, "defaults").items():
+                if col not in ALL_FIELDS:
+                    raise MappingError(
+                        invalid(f"defaults.{col}", value, "must name a canonical column")
+                    )
+                kw["defaults"][col] = str(value).lower() if isinstance(value, bool) else str(value)
+            _read_options(_table(doc, "read"), kw)
+            if "future_tolerance_days" in doc:
+                days = doc["future_tolerance_days"]
+                if (
+                    not isinstance(days, int)
+                    or isinstance(days, bool)
+                    or not 0 <= days <= _MAX_TOLERANCE_DAYS
+                ):
+                    raise MappingError(
+                        invalid(
+                            "future_tolerance_days",
+                            days,
+                            f"must be an integer from 0 to {_MAX_TOLERANCE_DAYS} (ten years)",
+                        )
+                    )
+                kw["future_tolerance_days"] = days
+            limits = parse_limits(_table(doc, "limits"), limits)
+            headers = doc.get("ignore", [])
+            if not isinstance(headers, list) or not all(isinstance(h, str) for h in headers):
+                raise MappingError(invalid("ignore", headers, "must be a list of column headers"))
+            ignore.update(header_key(h) for h in headers)
+        except MappingError as exc:  # name the mapping file the key is in
+            raise MappingError(f"mapping {label!r}: {exc}") from None
     if trues & falses:
         raise MappingError(invalid("booleans", sorted(trues & falses), "are both true and false"))
     if kw.get("decimal", ".") == kw.get("thousands", ","):

@@ -13,6 +13,7 @@ from oprisk.ingest.fields import MAX_LABEL, Invalid, cached_parser
 from oprisk.ingest.models import FINANCIAL_ITEMS, LEI, MOVEMENT_KINDS, lei_ok
 
 __all__ = [
+    "known_taxonomy",
     "parse_cause",
     "parse_item",
     "parse_kind",
@@ -52,10 +53,8 @@ def resolve_taxonomy(
     kind: str, l1: str | None, l2: str | None
 ) -> tuple[str | None, str | None, tuple[tuple[str, str], ...]]:
     """Resolve a level-1 and level-2 pair of cells to (L1 code, L2 code, problems)."""
-    too_long = [
-        (f, raw) for f, raw in ((kind, l1), (f"{kind}_l2", l2)) if raw and len(raw) > MAX_LABEL
-    ]
-    if too_long:
+    if (l1 is not None and len(l1) > MAX_LABEL) or (l2 is not None and len(l2) > MAX_LABEL):
+        too_long = [(f, r) for f, r in ((kind, l1), (f"{kind}_l2", l2)) if r and len(r) > MAX_LABEL]
         return (
             None,
             None,
@@ -63,13 +62,14 @@ def resolve_taxonomy(
                 (f, f"is {len(raw):,} characters long, too long for a label") for f, raw in too_long
             ),
         )
-    return _resolve_taxonomy(kind, l1, l2)
+    return known_taxonomy(kind, l1, l2)
 
 
 @lru_cache(maxsize=4096)
-def _resolve_taxonomy(
+def known_taxonomy(
     kind: str, l1: str | None, l2: str | None
 ) -> tuple[str | None, str | None, tuple[tuple[str, str], ...]]:
+    """:func:`resolve_taxonomy` for cells of at most ``MAX_LABEL`` characters (cached)."""
     tax = EVENT_TYPES if kind == "event_type" else BUSINESS_LINES
     f1, f2 = kind, f"{kind}_l2"
     code1 = code2 = None

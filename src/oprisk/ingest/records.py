@@ -60,6 +60,10 @@ class RecordReader:
     def __next__(self) -> Record:
         return next(self._records)
 
+    def again(self) -> RecordReader | None:
+        """A second reader of the same records that shares costly state, or ``None`` (open anew)."""
+        return None
+
     def close(self) -> None:
         pass
 

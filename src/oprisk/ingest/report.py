@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ColumnReport", "LoadReport", "RejectedRow", "combine"]
+__all__ = ["MAX_REPORTED", "ColumnReport", "LoadReport", "RejectedRow", "combine"]
+
+#: rejected rows kept in the report itself; the rejects file has every one
+MAX_REPORTED = 1000
 
 
 @dataclass(frozen=True)
@@ -102,7 +106,10 @@ class LoadReport:
     withdrawn: int = 0
     dry_run: bool = False
     columns: tuple[ColumnReport, ...] = ()
-    notes: tuple[str, ...] = ()  # other warnings (a stale rejects file that could not be removed)
+    notes: tuple[str, ...] = ()
+    reasons: dict[str, int] = field(
+        default_factory=dict
+    )  # every rejected row per reason  # other warnings (a stale rejects file that could not be removed)
 
     def __post_init__(self) -> None:
         total = self.loaded + self.changed + self.unchanged + self.rejected + self.skipped
@@ -136,11 +143,7 @@ class LoadReport:
     @property
     def rejected_by_reason(self) -> dict[str, int]:
         """Rejected rows per reason (a row with several problems counts under each), most first."""
-        counts: dict[str, int] = {}
-        for r in self.rejects:
-            for key in dict.fromkeys(r.reasons):
-                counts[key] = counts.get(key, 0) + 1
-        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+        return dict(sorted(self.reasons.items(), key=lambda kv: (-kv[1], kv[0])))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -198,6 +201,9 @@ class LoadReport:
         if self.rejected:
             lines.append("  rejected by reason:")
             lines += [f"  {n:>8,}  {why}" for why, n in self.rejected_by_reason.items()]
+        if len(self.rejects) < self.rejected:
+            lines.append(f"  (the report keeps the first {len(self.rejects):,} rejected rows; the "
+                         "rejects file has them all)")  # fmt: skip
         if self.aborted:
             lines.append("  nothing loaded: strict, and some rows were rejected")
         for p in self.rejects_paths:
@@ -255,7 +261,7 @@ def combine(
         rejected=sum(r.rejected for r in reports),
         skipped=sum(r.skipped for r in reports),
         facts_appended=sum(r.facts_appended for r in reports),
-        rejects=tuple(x for r in reports for x in r.rejects),
+        rejects=tuple(x for r in reports for x in r.rejects)[:MAX_REPORTED],
         rejects_paths=tuple(p for r in reports for p in r.rejects_paths),
         strict=strict,
         aborted=any(r.aborted for r in reports),
@@ -265,4 +271,5 @@ def combine(
         dry_run=any(r.dry_run for r in reports),
         columns=tuple(c for r in reports for c in r.columns),
         notes=tuple(n for r in reports for n in r.notes),
+        reasons=dict(sum((Counter(r.reasons) for r in reports), Counter())),
     )

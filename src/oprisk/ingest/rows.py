@@ -117,6 +117,7 @@ class RowStream:
 
     def close(self) -> None:
         self.reader.close()
+        self.validator.close()
 
     def __enter__(self) -> RowStream:
         return self
@@ -197,14 +198,17 @@ def read_rows(
     where = repr(str(path))
     try:
         ignore = _rejects_columns(path, reader.columns)
-        validator = RowValidator(kind, m, reader.columns, today=today, ignore_headers=ignore)
+        try:
+            validator = RowValidator(kind, m, reader.columns, today=today, ignore_headers=ignore)
+        except MappingError as exc:  # columns missing or mapped twice: name the file
+            raise MappingError(f"cannot load {where}: {exc}") from None
         bad = columns_problem(list(validator.plan.unmapped), kind, m, strict_columns)
         if bad:
             raise MappingError(f"cannot load {where}: " + "; ".join(bad.values()))
         convention = None
         amounts = [h for f, h in validator.plan.sources.items() if f in AMOUNT_FIELDS]
         if not m.numbers_declared and amounts:
-            with reopen() as again:
+            with reader.again() or reopen() as again:
                 convention = detect_convention(again, amounts, m.currency_symbols, where)
             if convention.line is not None:
                 m = replace(m, decimal=convention.decimal, thousands=convention.thousands)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,9 +27,10 @@ from oprisk.ingest.fields import KIND_FIELDS
 from oprisk.ingest.gcpause import batch_gc, collect_batch
 from oprisk.ingest.progress import NullProgress
 from oprisk.ingest.rejects import Reject, RejectsWriter
-from oprisk.ingest.report import ColumnReport, LoadReport, RejectedRow
+from oprisk.ingest.report import MAX_REPORTED, ColumnReport, LoadReport, RejectedRow
 from oprisk.ingest.rows import RowStream, read_rows
 from oprisk.ingest.settings import Mapping as ColumnMapping
+from oprisk.ingest.spill import SpillingDict, SpillingList
 
 if TYPE_CHECKING:
     from oprisk.api import Database
@@ -135,11 +137,13 @@ class FileRun:
         self.stream, self.dry_run = stream, dry_run
         self.read = self.loaded = self.changed = self.unchanged = self.rejected = self.facts = 0
         self.withdrawn = 0
-        self.rejects: list[RejectedRow] = []
-        self.rejected_ids: dict[str, int] = {}
-        self.registry: dict[str, str | None] = {}  # dry run: event id → its root, for later rows
+        self.rejects: list[RejectedRow] = []  # the first MAX_REPORTED; all go to the rejects file
+        self.reasons: Counter[str] = Counter()
+        self.rejected_ids = SpillingDict()  # event id → the line that was rejected
+        self.registry = SpillingDict()  # dry run: event id → its root, for later rows
         flush = self.flush
-        self.deferred: list[Item] = []
+        self.deferred: SpillingList[Item] = SpillingList()  # rows waiting for a later root
+        self._deferring: list[Item] = []  # rows the batch being planned defers
         writer = RejectsWriter(self.path, stream.columns, where=self.rejects_where,
                                max_cell=self.mapping.limits.max_field_size)  # fmt: skip
         self.writer = writer
@@ -159,13 +163,17 @@ class FileRun:
                             collect_batch()
                     self.progress.update(self.read, self.rejected)
                 flush(batch, False)
-                while self.deferred:  # children whose root came later in the file
-                    rest, self.deferred = self.deferred, []
-                    for i in range(0, len(rest), self.batch_size):
-                        flush(rest[i : i + self.batch_size], True)
+                while len(self.deferred):  # children whose root came later in the file
+                    rest, self.deferred = self.deferred, SpillingList()
+                    for chunk in rest.chunks(self.batch_size):
+                        flush(chunk, True)
+                    rest.close()
         except BaseException:
             writer.__exit__(RuntimeError, None, None)
             raise
+        finally:
+            for state in (self.rejected_ids, self.registry, self.deferred):
+                state.close()
         written = writer.close()
         self.progress.finish(self.read, self.rejected)
         return LoadReport(
@@ -180,6 +188,7 @@ class FileRun:
             rejected=self.rejected,
             facts_appended=self.facts,
             rejects=tuple(self.rejects),
+            reasons=dict(self.reasons),
             rejects_paths=(str(written),) if written else (),
             seconds=time.perf_counter() - t0,
             withdrawn=self.withdrawn,
@@ -212,6 +221,10 @@ class FileRun:
             event_id = f"{self.source}:{ext.strip()}"
         if event_id is not None:
             self.rejected_ids.setdefault(event_id, line)
+        reasons = tuple(_reason_key(r) for r in rejects)
+        self.reasons.update(list(dict.fromkeys(reasons)))
+        if len(self.rejects) >= MAX_REPORTED:
+            return
         self.rejects.append(
             RejectedRow(
                 path=str(self.path),
@@ -221,7 +234,7 @@ class FileRun:
                 event_id=event_id,
                 fields=tuple(dict.fromkeys(r.label for r in rejects if r.field)),
                 messages=tuple(r.message for r in rejects),
-                reasons=tuple(_reason_key(r) for r in rejects),
+                reasons=reasons,
             )
         )
 

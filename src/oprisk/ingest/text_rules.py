@@ -31,11 +31,16 @@ _NAMES = {0xFEFF: "a byte-order mark", 0x200B: "a zero-width space", 0x00AD: "a 
 
 def clean_text(raw: str) -> str:
     """A cell's text with spaces and invisible characters trimmed from both ends."""
-    return raw.strip().strip(_INVISIBLE).strip()
+    s = raw.strip()
+    if s and (s[0] in _INVISIBLE or s[-1] in _INVISIBLE):
+        s = s.strip(_INVISIBLE).strip()
+    return s
 
 
 def text_problem(text: str) -> str | None:
     """Why ``text`` cannot be stored as text (a NUL, an unpaired surrogate), or ``None``."""
+    if text.isascii() and "\x00" not in text:
+        return None
     m = _NOT_TEXT.search(text)
     if m is None:
         return None
@@ -47,7 +52,9 @@ def text_problem(text: str) -> str | None:
 def id_problem(name: str, text: str) -> str | None:
     """Why ``text`` cannot be the value of ``name`` (too long, an invisible character), or ``None``."""
     limit = MAX_LENGTHS.get(name)
-    if limit is not None and len(text) > limit:
+    if limit is None:
+        return None
+    if len(text) > limit:
         return f"is {len(text):,} characters long; at most {limit}"
     if name in ID_FIELDS and not text.isprintable():
         for ch in text:

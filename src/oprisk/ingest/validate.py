@@ -23,6 +23,7 @@ from oprisk.ingest.fields import (
     DATE_FIELDS,
     KIND_FIELDS,
     KINDS,
+    MAX_LABEL,
     REQUIRED,
     TAXONOMY_FIELDS,
     Invalid,
@@ -30,6 +31,7 @@ from oprisk.ingest.fields import (
 from oprisk.ingest.mapping import load_mapping
 from oprisk.ingest.models import CHECKED, MODELS, RULES, Row
 from oprisk.ingest.parsers import (
+    known_taxonomy,
     parse_cause,
     parse_item,
     parse_kind,
@@ -40,6 +42,7 @@ from oprisk.ingest.parsers import (
 )
 from oprisk.ingest.rejects import Reject
 from oprisk.ingest.settings import Mapping
+from oprisk.ingest.spill import SpillingDict
 from oprisk.ingest.text_rules import clean_text, id_problem, text_problem
 
 __all__ = ["RowResult", "RowValidator", "validate_row"]
@@ -75,7 +78,7 @@ class RowValidator:
         self.kind, self.mapping = kind, mapping
         self.model = MODELS[kind]
         self.latest = (today or date.today()) + timedelta(days=mapping.future_tolerance_days)
-        self._seen: dict[Any, int] = {}
+        self._seen = SpillingDict()  # id → the line it was first seen on
         self._required = frozenset(REQUIRED[kind])
         self._number_hint, self._ignore_headers = number_hint, ignore_headers
         self._rules = RULES[self.model.__name__]
@@ -92,6 +95,7 @@ class RowValidator:
         self._specs = [
             self._spec(f) for f in fields if f in self.plan.sources or f in mapping.defaults
         ]
+        self._amount_fields = [f for f in fields if f in AMOUNT_FIELDS]
         self._absent = [f for f in fields if f in self._required and f != "currency"
                         and f not in self.plan.sources and f not in mapping.defaults]  # fmt: skip
         self._taxonomy_pairs = [
@@ -195,11 +199,19 @@ class RowValidator:
                 text = default
             if how == 0 or how == 4:
                 value = clean_text(parse(text) if how == 4 else text)
+                if not value:  # only invisible characters
+                    if name in required:
+                        rejects.append(Reject(line, name, text, "required", header))
+                    continue
                 why = text_problem(value) or id_problem(name, value)
                 if why is not None:
                     rejects.append(Reject(line, name, text[:200], why, header))
                     continue
                 values[name] = value
+                continue
+            if how != 2 and len(text) > MAX_LABEL:  # no code, flag or date is this long
+                why = f"is {len(text):,} characters long, too long for this column"
+                rejects.append(Reject(line, name, text[:200], why, header))
                 continue
             try:
                 value = parse(text)
@@ -224,7 +236,7 @@ class RowValidator:
         self._currency(line, values, amount_currency, amount_currency_field, rejects, record)
         currency = values.get("currency")
         if currency is not None:
-            for name in AMOUNT_FIELDS.intersection(values):
+            for name in [f for f in self._amount_fields if f in values]:
                 why = minor_unit_problem(values[name], currency)
                 if why is not None:
                     raw = self._raw(name, record)
@@ -263,6 +275,10 @@ class RowValidator:
                 rejects.append(Reject(line, where, cell, err["msg"], self.plan.sources.get(key)))
             return RowResult(line, None, rejects, record)
         return RowResult(line, row, rejects, record)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        """Release the duplicate check's temporary file, if it needed one."""
+        self._seen.close()
 
     def _translate(self, problem: Reject) -> Reject | None:
         """A reader problem about a source column → about its field; ``None`` if the column is unused."""
@@ -310,7 +326,8 @@ class RowValidator:
             return
         v1 = m.map_value(kind, raw1) if raw1 is not None else None
         v2 = m.map_value(f"{kind}_l2", raw2) if raw2 is not None else None
-        code1, code2, problems = resolve_taxonomy(kind, v1, v2)
+        short = (v1 is None or len(v1) <= MAX_LABEL) and (v2 is None or len(v2) <= MAX_LABEL)
+        code1, code2, problems = (known_taxonomy if short else resolve_taxonomy)(kind, v1, v2)
         for name, why in problems:
             rejects.append(
                 Reject(line, name, raw1 if name == kind else raw2, why, h1 if name == kind else h2)
@@ -342,7 +359,11 @@ class RowValidator:
         else:
             name = "item"
             parts = tuple(values.get(f) for f in ("legal_entity", "year", "item"))
-            key = None if None in parts else (*parts, values.get("business_line"))
+            key = (
+                None
+                if None in parts
+                else "\x1f".join(map(str, (*parts, values.get("business_line"))))
+            )
         if key is None:
             return
         first = self._seen.setdefault(key, line)

@@ -6,7 +6,10 @@ of hundreds of megabytes in the sheet (which an XML parser would build in memory
 openpyxl opens the workbook every XML part's declared size is checked against
 ``max_xlsx_part_size`` and its prolog for a DTD (an XLSX part never has one), and the sheet is
 scanned once, in chunks, for a run of text or a tag longer than a cell may be; the same pass
-collects the sheet's merged ranges (read-only parsing does not report them).
+collects the sheet's merged ranges (read-only parsing does not report them). The shared-string
+table, which a workbook must hold in memory, is read by :func:`read_shared_strings` into a plain
+list: openpyxl's own reader keeps every parsed element alive until the end of the part, about
+nine times the part's size in memory.
 """
 
 from __future__ import annotations
@@ -14,19 +17,24 @@ from __future__ import annotations
 import re
 import zipfile
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from oprisk.errors import IngestionError
 from oprisk.ingest.limits import Limits
 from oprisk.ingest.records import CHUNK
 
-__all__ = ["check_workbook", "scan_sheet"]
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_SI, _T, _R = f"{_MAIN}si", f"{_MAIN}t", f"{_MAIN}r"
+
+__all__ = ["check_workbook", "open_workbook", "read_shared_strings", "scan_sheet"]
 
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s[^>]*?ref="([A-Z]+[0-9]+)(?::([A-Z]+[0-9]+))?"')
 _ELEMENT = re.compile(rb"<[A-Za-z_]")
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
 #: bytes of XML one character of a cell can take: 3 in UTF-8 for CJK, 5 for "&amp;", plus slack
 _BYTES_PER_CHAR = 6
+#: merged ranges a sheet may have (each is held in memory while the sheet is read)
+MAX_MERGES = 100_000
 
 
 def check_workbook(path: Path, limits: Limits) -> None:
@@ -100,5 +108,46 @@ def scan_sheet(
                 (r1, c1), (r2, c2) = coordinate_to_tuple(a), coordinate_to_tuple(b)
                 found.append((r1, c1, r2, c2, f"{a}:{b}"))
                 last = m.end()
+            if len(found) > MAX_MERGES:
+                raise IngestionError(
+                    f"cannot read {archive.filename!r}: its sheet {part} has more than "
+                    f"{MAX_MERGES:,} merged ranges; unmerge the cells or save the sheet as CSV"
+                )
             tail = buf[max(last, len(buf) - 200) :]
     return found
+
+
+def read_shared_strings(part: IO[bytes]) -> list[str]:
+    """The shared strings of a workbook as openpyxl reads them (the plain text and the rich-text
+    runs of each item, phonetic runs aside), keeping no parsed element past its item."""
+    from defusedxml.ElementTree import iterparse
+
+    strings: list[str] = []
+    root = None
+    for event, element in iterparse(part, events=("start", "end")):
+        if root is None:
+            root = element
+        if event != "end" or element.tag != _SI:
+            continue
+        text = [t.text or "" for t in element.findall(_T)]
+        text += [t.text or "" for r in element.findall(_R) for t in r.findall(_T)]
+        strings.append("".join(text).replace("x005F_", ""))
+        root.clear()  # the items parsed so far: iterparse would keep them all
+    return strings
+
+
+def open_workbook(path: Path) -> Any:
+    """An openpyxl read-only workbook (cached formula values), its shared strings read lean."""
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.xml.constants import SHARED_STRINGS
+
+    class _Reader(ExcelReader):
+        def read_strings(self) -> None:
+            ct = self.package.find(SHARED_STRINGS)
+            if ct is not None:
+                with self.archive.open(ct.PartName[1:]) as src:
+                    self.shared_strings = read_shared_strings(src)
+
+    reader = _Reader(path, read_only=True, data_only=True)
+    reader.read()
+    return reader.wb

@@ -16,7 +16,7 @@ from oprisk.errors import IngestionError
 from oprisk.ingest.limits import Limits
 from oprisk.ingest.records import ExactNumber, Record, RecordReader, unique_headers
 from oprisk.ingest.rejects import Reject
-from oprisk.ingest.xlsx_parts import check_workbook, scan_sheet
+from oprisk.ingest.xlsx_parts import check_workbook, open_workbook, scan_sheet
 
 __all__ = ["HEADER_SEARCH_ROWS", "XlsxReader"]
 
@@ -67,19 +67,23 @@ class XlsxReader(RecordReader):
         is_header: Callable[[object], bool] | None = None,
         merged_cells: str = "reject",
         limits: Limits | None = None,
+        workbook: Any = None,
     ) -> None:
-        from openpyxl import load_workbook
-
         self.path = path
         self.limits = limits = limits or Limits()
-        check_workbook(path, limits)
-        try:
-            self._wb = load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl and the XML parsers raise many kinds: all are fatal
-            raise IngestionError(
-                f"cannot read {str(path)!r}: not a readable XLSX workbook "
-                f"({type(exc).__name__}: {exc})"
-            ) from None
+        self._options: dict[str, Any] = {"sheet": sheet, "header_row": header_row, "is_header": is_header,
+                         "merged_cells": merged_cells, "limits": limits}  # fmt: skip
+        self._owner = workbook is None  # a reader made by again() shares its workbook
+        if workbook is None:
+            check_workbook(path, limits)
+            try:
+                workbook = open_workbook(path)
+            except Exception as exc:  # openpyxl and the XML parsers raise many kinds: all fatal
+                raise IngestionError(
+                    f"cannot read {str(path)!r}: not a readable XLSX workbook "
+                    f"({type(exc).__name__}: {exc})"
+                ) from None
+        self._wb: Any = workbook
         names = self._wb.sheetnames
         try:
             if sheet is None:
@@ -236,8 +240,13 @@ class XlsxReader(RecordReader):
             ):
                 yield Record(idx, values, tuple(problems))
 
+    def again(self) -> XlsxReader:
+        """A second reader of the same sheet sharing this one's workbook (its shared strings)."""
+        return XlsxReader(self.path, workbook=self._wb, **self._options)
+
     def close(self) -> None:
-        self._wb.close()
+        if self._owner:
+            self._wb.close()
 
 
 def _sheet_rows(ws: Any) -> Iterator[tuple[int, list[dict[str, Any]]]]:
