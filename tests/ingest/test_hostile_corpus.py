@@ -12,6 +12,7 @@ import json
 import traceback
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 from hostile import CASES, Case
 
@@ -102,3 +103,20 @@ def test_the_corpus_has_at_least_sixty_files() -> None:
 
 def test_hostile_corpus(db_url: str, tmp_path: Path) -> None:
     _run_corpus(db_url, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--db", "postgresql+foo://x/y", "losses"], "drivers pysqlite and psycopg2"),
+        (["--db", "sqlite+pysqlcipher:///x.db", "losses"], "drivers pysqlite and psycopg2"),
+        (["capital", "lda", "--year", "2025", "--threshold", "1e999"], "must be a finite number"),
+        (["capital", "lda", "--year", "2025", "--threshold", "nan"], "must be a finite number"),
+    ],
+)
+def test_hostile_options_are_clean_errors(tmp_path: Path, args: list[str], says: str) -> None:
+    if args[0] != "--db":
+        args = ["--db", f"sqlite:///{tmp_path / 'x.db'}", *args]
+    res = CliRunner().invoke(main, args)
+    assert isinstance(res.exception, SystemExit) and res.exit_code == 2, res.output
+    assert says in res.stderr and "Traceback" not in res.output

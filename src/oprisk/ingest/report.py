@@ -228,7 +228,11 @@ class LoadReport:
         notes = "".join(f"<p>rejects: <code>{esc(p)}</code></p>" for p in self.rejects_paths)
         if self.aborted:
             notes += "<p><b>nothing loaded</b>: strict mode and some rows were rejected</p>"
+        notes += "".join(f"<p>{esc(_columns_line(c, True).strip())}</p>" for c in self.columns)
+        notes += "".join(f"<p><b>warning</b>: {esc(w)}</p>" for w in self.warnings)
         title = esc(", ".join(self.paths)) + f" ({esc(self.kind)})"
+        if self.dry_run:
+            title += " — dry run: nothing written"
         return f"<div><b>{title}</b><table>{cells}</table>{notes}</div>"
 
 
