@@ -58,7 +58,7 @@ def test_canonical_example_loads_completely(corpus: Path) -> None:
         (10, "recovery_insurance", "recoveries above gross loss"),
         (12, "discovered_on", "in the future"),
         (13, "event_type", "must be one of"),
-        (13, "discovered_on", "not a date in the formats"),
+        (13, "discovered_on", "expected a date like"),
         (13, "currency", "ISO 4217"),
         (13, "gross_loss", "not a number"),
         (13, "recovery_insurance", "must be ≥ 0"),

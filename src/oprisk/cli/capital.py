@@ -8,6 +8,7 @@ Table output is the run's summary (cut-off, profile, then the headline figures);
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -20,6 +21,13 @@ from oprisk.cli.options import Group, open_db, parse_as_of, parse_subsidiaries
 from oprisk.errors import ConfigurationError
 
 _OFFSETTING = click.Choice(["within-year", "none"])
+
+
+def _finite(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    """A float option that must be a finite number ≥ 0 (``1e999`` parses as infinity)."""
+    if not math.isfinite(value) or value < 0:
+        raise click.BadParameter(f"{value!r}: must be a finite number ≥ 0")
+    return value
 
 
 @click.group("capital", cls=Group)
@@ -270,6 +278,7 @@ def sa_cmd(
     show_default=True,
     type=float,
     help="Loss threshold (the same default as capital sa and export: EUR 20,000).",
+    callback=_finite,
 )
 @click.option(
     "--copula",

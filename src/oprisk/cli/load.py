@@ -29,6 +29,10 @@ from oprisk.ingest.load import LOAD_KINDS
 )
 @click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(min=1),
               help="Rows per transaction.")  # fmt: skip
+@click.option("--dry-run", is_flag=True,
+              help="Show what would be appended and write the rejects; change nothing.")  # fmt: skip
+@click.option("--rejects", "rejects", default=None, type=click.Path(),
+              help="Where the rejects go: a file, or a folder (default: next to each input).")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the load report as JSON.")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar on stderr (default: when stderr is a terminal and not --quiet).")  # fmt: skip
@@ -43,6 +47,8 @@ def load(
     sheet: str | None,
     strict: bool,
     batch_size: int,
+    dry_run: bool,
+    rejects: str | None,
     as_json: bool,
     progress: bool | None,
 ) -> None:
@@ -60,7 +66,11 @@ def load(
             strict=strict,
             batch_size=batch_size,
             progress=progress,
+            dry_run=dry_run,
+            rejects=rejects,
         )
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=1, ensure_ascii=False, default=str))
     else:

@@ -189,6 +189,25 @@ ISO_4217 = frozenset(
 )
 
 
+#: ISO 4217 minor units (the exponent: how many decimals an amount in the currency has). Codes of
+#: ``ISO_4217`` not listed have 2; ``None``: ISO 4217 defines none (precious metals, the SDR).
+_EXPONENTS: dict[int | None, str] = {
+    0: "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF",
+    3: "BHD IQD JOD KWD LYD OMR TND",
+    4: "CLF UYW",
+    None: "XAG XAU XDR XPD XPT",
+}
+MINOR_UNITS: dict[str, int | None] = dict.fromkeys(ISO_4217, 2)
+MINOR_UNITS.update(
+    (code, exponent) for exponent, codes in _EXPONENTS.items() for code in codes.split()
+)
+
+
+def minor_units(code: str) -> int | None:
+    """Decimals of an amount in ``code`` (ISO 4217 exponent): JPY 0, EUR 2, KWD 3; None for XAU."""
+    return MINOR_UNITS[currency_code(code)]
+
+
 def currency_code(value: Any, field: str = "currency") -> str:
     """Validate and normalise an ISO 4217 code (``"eur"`` → ``"EUR"``)."""
     code = str(value).strip().upper() if value is not None else ""

@@ -67,7 +67,8 @@ class AmountParser:
         if self.decimal != ".":
             s = s.replace(self.decimal, ".")
         value = Decimal(s)
-        return (-value if negative else value), currency, unit
+        # copy_negate: exact, where unary minus would round to the context (and overflow)
+        return (value.copy_negate() if negative else value), currency, unit
 
     def _strip_currency(self, s: str) -> tuple[str, str | None]:
         folded = s.casefold()

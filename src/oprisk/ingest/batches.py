@@ -18,6 +18,9 @@ from oprisk.domain import commands as c
 from oprisk.domain.events import Fact
 from oprisk.domain.loss_event import LossEventState, decide, evolve, initial
 from oprisk.errors import ConcurrencyError, DomainError
+from oprisk.ingest.amount_rules import MAX_AMOUNT
+from oprisk.ingest.isolation import data_error, printable
+from oprisk.ingest.rejects import Reject
 from oprisk.ingest.run import FileRun, Item
 from oprisk.projections.projector import states_from
 from oprisk.store.eventstore import NewEvent
@@ -50,44 +53,82 @@ class BatchRun(FileRun):
             found.update(self._conn.execute(q).scalars())
         return found
 
-    def _try(self, plan: Callable[[], list[Item]]) -> None:
-        """Plan and append one batch in one transaction; a concurrent writer
+    def _try(self, batch: list[Item], plan: Callable[[list[Item]], list[Item]]) -> None:
+        """Plan and append one batch in one transaction; a row that makes it fail is isolated.
+
+        When planning or appending the batch fails for a reason that can lie in its data (a
+        database refusing a value, a value that cannot be serialised), the transaction is rolled
+        back and each half of the batch is tried on its own, down to the row at fault, which is
+        rejected with the reason: good rows always load. An error that is not about the data (the
+        database gone) stops the load.
+        """
+        try:
+            self._attempt(batch, plan)
+        except _RowFailure as failure:
+            if len(batch) == 1:
+                item = batch[0]
+                self._reject(item.line, [Reject(item.line, None, None, failure.reason)],
+                             item.record, "store", item.event_id)  # fmt: skip
+                return
+            half = len(batch) // 2
+            self._try(batch[:half], plan)
+            self._try(batch[half:], plan)
+
+    def _attempt(self, batch: list[Item], plan: Callable[[list[Item]], list[Item]]) -> None:
+        """Plan and append ``batch`` in one transaction; a concurrent writer
         (``ConcurrencyError``) means plan again.
 
         The batch's states are read, every row is decided against them (the dry run) and the
         facts decided are appended as they are (``Commands.execute_planned``): the domain
         decides each command once. Planning has no side effects beyond ``self._pending`` (rows
-        it refused) and new deferred rows, so a batch planned twice counts each row once.
+        it refused) and ``self._deferring`` (rows it deferred), both kept only once the attempt
+        succeeds, so a batch planned twice counts each row once.
         """
-        mark = len(self.deferred)
         recorded: list[Any] = []
         db = self.db
         for attempt in range(3):
             self._pending: list[tuple[Item, str | None, str]] = []
-            del self.deferred[mark:]
+            self._deferring = []
             try:
                 with db.reading() if self.dry_run else db.writing() as conn:
                     self._conn = conn
                     self._before: dict[str, LossEventState] = {}
-                    items = plan()
+                    items = plan(batch)
                     if not self.dry_run:
                         recorded = self._append(conn, items)
             except ConcurrencyError:
                 if attempt == 2:
                     raise
                 continue
+            except Exception as exc:
+                reason = data_error(exc)
+                if reason is None:
+                    raise
+                self._deferring = []
+                raise _RowFailure(reason) from exc
             break
+        for item in self._deferring:  # kept light while they wait: planning recomputes these
+            item.commands, item.planned = [], []
+        self.deferred.extend(self._deferring)
         for item, hint, message in self._pending:
             self._domain_reject(item, hint, message)
+        self._committed(items)
+        if self.dry_run:
+            recorded = [f for item in items for _, results in item.planned for f in results]
         self.facts += len(recorded)
         for item in items:
             if item.outcome != "rejected":
                 self._count(item.outcome)
+                if any(type(cmd) is c.WithdrawLossEvent and res for cmd, res in item.planned):
+                    self.withdrawn += 1
+
+    def _committed(self, items: list[Item]) -> None:
+        """After a batch went through (or a dry run planned it): what later batches must know."""
 
     def _append(self, conn: Connection, items: list[Item]) -> list[Any]:
         """Append the facts the dry runs decided, with the metadata ``execute`` would write."""
         correlation = str(uuid.uuid4())
-        source, file = self.source, self.path.name
+        source, file = self.source, printable(self.path.name)
         pending: dict[str, list[NewEvent]] = {}
         folded: dict[tuple[str, int], tuple[Fact, LossEventState]] = {}
         for item in items:
@@ -142,6 +183,13 @@ class BatchRun(FileRun):
             produced += len(facts)
             if facts and type(cmd) is c.LinkLossEvent and cmd.root_event_id:
                 linked.append(cmd.root_event_id)
+        if state.gross_loss >= MAX_AMOUNT or state.recoveries >= MAX_AMOUNT:
+            what = "gross loss" if state.gross_loss >= MAX_AMOUNT else "recoveries"
+            total = state.gross_loss if what == "gross loss" else state.recoveries
+            self._refuse(item, "amount" if self.kind == "movements" else "gross_loss",
+                         f"would bring the event's {what} to {total:.6E}, above the limit of "
+                         "10^18 for an amount")  # fmt: skip
+            return False
         working[item.event_id] = state
         if roots is not None:
             roots.update(linked)
@@ -150,3 +198,11 @@ class BatchRun(FileRun):
         else:
             item.planned = planned
         return True
+
+
+class _RowFailure(Exception):
+    """A batch failed for a reason that can lie in one of its rows."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

@@ -1,4 +1,10 @@
-"""Column plans: which source header feeds which canonical field, and the unit a header declares."""
+"""Column plans: which source header feeds which canonical field, and the unit a header declares.
+
+Every column of a file is accounted for: mapped to a field, ignored because the mapping says so
+(``ignore``), or unmapped. An unmapped header close to a known field or alias (``法律事件`` next to
+``法律风险``, ``Gross loss EUR``) is most likely a column the mapping misses, so
+:func:`suspicious_columns` finds those for the caller to refuse with a "did you mean".
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from difflib import SequenceMatcher
 
 from oprisk.domain.money import ISO_4217
 from oprisk.errors import MappingError, invalid
@@ -20,7 +27,7 @@ from oprisk.ingest.fields import (
 )
 from oprisk.ingest.units import parse_unit
 
-__all__ = ["ColumnPlan", "field_for", "plan_columns"]
+__all__ = ["ColumnPlan", "field_for", "plan_columns", "suspicious_columns"]
 
 _BRACKETED = re.compile(r"^(.*?)\s*[(\[]([^()\[\]]*)[)\]]\s*$")
 
@@ -31,7 +38,7 @@ class ColumnPlan:
 
     ``sources`` maps a canonical field to its source header; ``units`` and ``currencies`` hold
     what a header declared in brackets (``损失金额(万元)``, ``Gross loss (EUR)``); ``unmapped``
-    lists the source headers no field uses (ignored on load).
+    lists the source headers no field uses, ``ignored`` those the mapping says to leave unused.
     """
 
     kind: str
@@ -39,6 +46,12 @@ class ColumnPlan:
     units: dict[str, Decimal]
     currencies: dict[str, str]
     unmapped: tuple[str, ...]
+    ignored: tuple[str, ...] = ()
+
+    @property
+    def mapped(self) -> dict[str, str]:
+        """Source header → canonical field."""
+        return {header: f for f, header in self.sources.items()}
 
 
 def field_for(columns: Mapping[str, str], header: str) -> tuple[str | None, str | None]:
@@ -64,17 +77,24 @@ def plan_columns(
     kind: str,
     columns: Mapping[str, str],
     symbols: Mapping[str, str],
+    ignore: frozenset[str] = frozenset(),
+    ignore_headers: frozenset[str] = frozenset(),
 ) -> ColumnPlan:
     """Match a file's headers to the fields of ``kind``; two headers for one field is fatal.
 
-    ``symbols`` maps folded currency symbols to ISO codes (for ``Gross loss (RMB)``).
+    ``symbols`` maps folded currency symbols to ISO codes (for ``Gross loss (RMB)``); ``ignore``
+    holds folded headers and ``ignore_headers`` exact ones to leave unused.
     """
     fields = KIND_FIELDS[kind]
     sources: dict[str, str] = {}
     units: dict[str, Decimal] = {}
     currencies: dict[str, str] = {}
     unmapped: list[str] = []
+    ignored: list[str] = []
     for header in headers:
+        if header in ignore_headers or header_key(header) in ignore:
+            ignored.append(header)
+            continue
         target, suffix = field_for(columns, header)
         if target is None or target not in fields:
             unmapped.append(header)
@@ -91,7 +111,7 @@ def plan_columns(
                 units[target] = unit
             if currency is not None:
                 currencies[target] = currency
-    return ColumnPlan(kind, sources, units, currencies, tuple(unmapped))
+    return ColumnPlan(kind, sources, units, currencies, tuple(unmapped), tuple(ignored))
 
 
 def bracket_unit(
@@ -119,3 +139,44 @@ def bracket_unit(
                     "map the whole header in [columns] and set its unit in [units]")
         ) from None  # fmt: skip
     return (None if unit == 1 and not text.strip() else unit), currency
+
+
+#: how alike two folded headers must be (difflib's ratio) to count as the same name mistyped
+_CLOSE = 0.8
+#: a folded header containing a known name (or inside one) of at least this many characters,
+#: and at least half as long as the other, is close too: 关联主事件编号 ⊃ 主事件编号
+_CONTAINED = 4
+
+
+def suspicious_columns(
+    headers: Iterable[str], kind: str, columns: Mapping[str, str]
+) -> dict[str, tuple[str, str]]:
+    """Unmapped headers close to a field of ``kind`` or to an alias of one: header → (the known
+    name it is close to, its field)."""
+    fields = KIND_FIELDS[kind]
+    known = {header_key(f): f for f in fields}
+    known.update({alias: f for alias, f in columns.items() if f in fields})
+    out: dict[str, tuple[str, str]] = {}
+    for header in headers:
+        key = header_key(header)
+        m = _BRACKETED.match(unicodedata.normalize("NFKC", header))
+        keys = {key, header_key(m.group(1))} if m else {key}
+        best: tuple[float, str, str] | None = None
+        for name, target in known.items():
+            for k in keys:
+                score = _closeness(k, name)
+                if score and (best is None or score > best[0]):
+                    best = (score, name, target)
+        if best is not None:
+            out[header] = best[1:]
+    return out
+
+
+def _closeness(a: str, b: str) -> float:
+    if not a or not b:
+        return 0.0
+    short, long = sorted((a, b), key=len)
+    if len(short) >= _CONTAINED and short in long and len(short) * 2 >= len(long):
+        return 1.0 + len(short) / len(long)  # above any ratio; the longer the name, the likelier
+    ratio = SequenceMatcher(None, a, b).ratio()
+    return ratio if ratio >= _CLOSE else 0.0

@@ -6,6 +6,7 @@ import codecs
 import gzip
 import os
 import re
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
@@ -13,13 +14,27 @@ from typing import IO
 from oprisk.errors import IngestionError
 from oprisk.ingest.records import CHUNK
 
-__all__ = ["opener", "sniff_encoding"]
+__all__ = ["check_encoding", "opener", "sniff_encoding"]
 
 
 def opener(path: Path, compressed: bool) -> Callable[[], IO[bytes]]:
     if compressed:
         return lambda: gzip.open(path, "rb")  # type: ignore[return-value]
     return lambda: open(path, "rb")
+
+
+def check_encoding(path: Path, codec: str, *, compressed: bool = False) -> None:
+    """Decode the whole file with a declared codec now, so a wrong one stops the load before any
+    row is read (not half-way through the file)."""
+    try:
+        error = _decode_error(opener(path, compressed), codec)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise IngestionError(f"cannot read {str(path)!r}: {exc}") from None
+    if error is not None:
+        raise IngestionError(
+            f"cannot read {str(path)!r} as {codec} ([read] encoding): {error}; remove the setting "
+            "to have the encoding detected, or name the right one"
+        )
 
 
 def sniff_encoding(path: str | os.PathLike[str], *, compressed: bool = False) -> str:
@@ -30,6 +45,13 @@ def sniff_encoding(path: str | os.PathLike[str], *, compressed: bool = False) ->
     one that decodes as neither.
     """
     p = Path(path)
+    try:
+        return _sniff(p, compressed)
+    except (OSError, EOFError, zlib.error) as exc:  # an unreadable or truncated .gz, an I/O error
+        raise IngestionError(f"cannot read {str(p)!r}: {exc}") from None
+
+
+def _sniff(p: Path, compressed: bool) -> str:
     open_file = opener(p, compressed)
     with open_file() as f:
         head = f.read(4096)

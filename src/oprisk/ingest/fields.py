@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
+from functools import lru_cache
+from typing import TypeVar
 
 from oprisk.domain.taxonomy import normalise
+
+T = TypeVar("T")
+#: the longest cell a cached parser looks at: no date, currency, flag or label is longer, and
+#: caching longer cells would let a file of distinct huge cells fill memory
+MAX_LABEL = 200
 
 __all__ = [
     "ALL_FIELDS",
     "AMOUNT_FIELDS",
+    "BOOL_FIELDS",
     "DATE_FIELDS",
     "KINDS",
     "KIND_FIELDS",
+    "REQUIRED",
+    "TAXONOMY_FIELDS",
     "Invalid",
+    "cached_parser",
     "fold",
     "header_key",
 ]
@@ -34,6 +46,17 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
 ALL_FIELDS = frozenset(f for fields in KIND_FIELDS.values() for f in fields)
 AMOUNT_FIELDS = frozenset({"gross_loss", "recovery_insurance", "recovery_other", "amount"})
 DATE_FIELDS = frozenset({"occurred_on", "discovered_on", "accounted_on"})
+BOOL_FIELDS = frozenset(
+    {"near_miss", "gain", "credit_boundary", "market_boundary", "legal", "deleted", "received"}
+)
+TAXONOMY_FIELDS = frozenset({"event_type", "event_type_l2", "business_line", "business_line_l2"})
+#: the columns a file of each kind must have (or the mapping default)
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "incidents": ("external_id", "event_type", "business_line", "legal_entity", "discovered_on",
+                  "currency", "gross_loss"),
+    "movements": ("external_id", "line_id", "kind", "amount", "currency", "accounted_on"),
+    "financials": ("legal_entity", "year", "item", "amount", "currency"),
+}  # fmt: skip
 NORMALISED_FIELDS = {normalise(f): f for f in ALL_FIELDS}
 
 # Traditional → simplified for header and label characters the taxonomy's own table lacks.
@@ -60,3 +83,10 @@ def fold(text: str) -> str:
 
 class Invalid(ValueError):
     """A cell that cannot be parsed; ``args[0]`` is the rule it breaks (no field, no value)."""
+
+
+def cached_parser(parse: Callable[[str], T], maxsize: int, what: str) -> Callable[[str], T]:
+    """``parse`` with an LRU cache of its results. Callers pass cells of at most
+    :data:`MAX_LABEL` characters (the validator refuses longer ones before parsing), so a file
+    of distinct huge cells cannot fill memory through the cache; ``what`` names the value."""
+    return lru_cache(maxsize=maxsize)(parse)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from oprisk.ingest.isolation import data_error, printable
 from oprisk.ingest.models import FinancialRow
+from oprisk.ingest.rejects import Reject
 from oprisk.ingest.report import LoadReport
 from oprisk.ingest.rows import RowStream
 from oprisk.ingest.run import FileRun, Item
@@ -32,24 +34,49 @@ class FinancialRun(FileRun):
                 for r in known.itertuples()
             }  # fmt: skip
         latest = self.financials
-        items: list[dict[str, Any]] = []
-        outcomes: list[str] = []
+        todo: list[tuple[Item, str, tuple[Any, ...]]] = []
         for item in batch:
             row: FinancialRow = item.row
             key = (row.legal_entity, row.year, row.item, row.business_line or "")
             have = latest.get(key)
             if have is not None and have[0] == row.amount and have[1] == row.currency:
-                outcomes.append("unchanged")
+                self._count("unchanged")
                 continue
-            outcomes.append("loaded" if have is None else "changed")
-            latest[key] = (row.amount, row.currency)
-            items.append({"legal_entity": row.legal_entity, "year": row.year, "item": row.item,
-                          "business_line": row.business_line, "amount": row.amount,
-                          "currency": row.currency})  # fmt: skip
-        if items and not self.dry_run:
-            recorded = self.db.record_financials(
-                items, actor=self.actor, meta={"source": self.source, "file": self.path.name}
-            )
+            todo.append((item, "loaded" if have is None else "changed", key))
+        self._record(todo)
+
+    def _record(self, todo: list[tuple[Item, str, tuple[Any, ...]]]) -> None:
+        """Record the changed figures in one transaction; a row that makes it fail is isolated
+        (see :mod:`~oprisk.ingest.isolation`)."""
+        if not todo:
+            return
+        if self.dry_run:
+            self.facts += len(todo)
+        else:
+            figures = [_figure(item.row) for item, _, _ in todo]
+            meta = {"source": self.source, "file": printable(self.path.name)}
+            try:
+                recorded = self.db.record_financials(figures, actor=self.actor, meta=meta)
+            except Exception as exc:
+                reason = data_error(exc)
+                if reason is None:
+                    raise
+                if len(todo) == 1:
+                    item = todo[0][0]
+                    self._reject(item.line, [Reject(item.line, None, None, reason)], item.record,
+                                 "store")  # fmt: skip
+                    return
+                half = len(todo) // 2
+                self._record(todo[:half])
+                self._record(todo[half:])
+                return
             self.facts += len(recorded)
-        for outcome in outcomes:
+        assert self.financials is not None
+        for item, outcome, key in todo:
+            self.financials[key] = (item.row.amount, item.row.currency)
             self._count(outcome)
+
+
+def _figure(row: FinancialRow) -> dict[str, Any]:
+    return {"legal_entity": row.legal_entity, "year": row.year, "item": row.item,
+            "business_line": row.business_line, "amount": row.amount, "currency": row.currency}  # fmt: skip

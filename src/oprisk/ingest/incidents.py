@@ -33,7 +33,7 @@ class IncidentRun(BatchRun):
 
     def flush(self, batch: list[Item], final: bool) -> None:
         if batch:
-            self._try(lambda: self._plan_incidents(batch, final))
+            self._try(batch, lambda items: self._plan_incidents(items, final))
 
     def _plan_incidents(self, batch: list[Item], final: bool) -> list[Item]:
         src = self.source
@@ -73,7 +73,7 @@ class IncidentRun(BatchRun):
                 self._refuse(item, None, pydantic_message(err))
                 continue
             if defer:
-                self.deferred.append(item)
+                self._deferring.append(item)
                 continue
             if state is None or not state.exists:
                 # A new event: refuse an accounting date before the occurrence as the row's
@@ -92,19 +92,22 @@ class IncidentRun(BatchRun):
                     continue
                 item.outcome = "loaded"
                 root = f"{src}:{item.row.root_external_id}" if item.row.root_external_id else None
-                self._batch_new[item.event_id] = root
-                if self.dry_run:
-                    self.registry[item.event_id] = root
+                self._batch_new[item.event_id] = item.root = root
                 done.append(item)
                 continue
             if not self._dry_run(item, working, roots):
                 continue
             if not item.outcome:
                 item.outcome = "changed" if state is not None and state.exists else "loaded"
-            if self.dry_run:
-                self.registry[item.event_id] = working[item.event_id].root_event_id
+            item.root = working[item.event_id].root_event_id
             done.append(item)
         return done
+
+    def _committed(self, items: list[Item]) -> None:
+        if self.dry_run:  # later batches of a dry run find these events here, not in the database
+            for item in items:
+                assert item.event_id is not None
+                self.registry[item.event_id] = item.root
 
     def _check_root(self, item: Item, working: dict[str, LossEventState], final: bool) -> bool:
         """Validate a planned grouping link; ``True`` = defer the row (its root may come later)."""

@@ -38,12 +38,13 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from oprisk.errors import IngestionError, MappingError
+from oprisk.errors import IngestionError, MappingError, OpriskError, invalid
 from oprisk.ingest.financials import FinancialRun
 from oprisk.ingest.incidents import IncidentRun
 from oprisk.ingest.mapping import load_mapping
 from oprisk.ingest.movements import MovementRun
 from oprisk.ingest.progress import NullProgress, make_progress
+from oprisk.ingest.rejects import RejectsWriter
 from oprisk.ingest.report import LoadReport, RejectedRow, combine
 from oprisk.ingest.run import FileRun, open_rows
 from oprisk.ingest.settings import Mapping as ColumnMapping
@@ -54,6 +55,8 @@ if TYPE_CHECKING:
 __all__ = ["LOAD_KINDS", "LoadReport", "RejectedRow", "default_source", "load"]
 
 LOAD_KINDS = ("incidents", "movements", "financials", "assessments")
+_MAX_SOURCE = 100  # the width of the ``source`` column of the read model
+_MAX_ACTOR = 200
 _RUNS: dict[str, type[FileRun]] = {
     "incidents": IncidentRun,
     "movements": MovementRun,
@@ -88,26 +91,42 @@ def load(
     progress: bool | NullProgress | None = None,
     sheet: str | int | None = None,
     today: date | None = None,
+    dry_run: bool = False,
+    rejects: str | os.PathLike[str] | None = None,
 ) -> LoadReport:
     """Load one or more files; see the module docstring and ``docs/ingest.md`` §6.
 
     ``kind`` defaults to the mapping's ``kind``; ``source`` to each file's stem
     (:func:`default_source`); ``progress`` ``None`` shows a bar when stderr is a TTY. Fatal
     problems (an unreadable file, a bad mapping) raise :class:`~oprisk.errors.IngestionError`;
-    files before the failing one stay loaded. With ``strict``, each file is checked whole before
-    any of it is written, and a file with a rejected row loads nothing and stops the load.
+    files before the failing one stay loaded. With ``strict``, an unmapped column is an error
+    and each file is checked whole before any of it is written: a file with a rejected row
+    loads nothing and stops the load. ``dry_run`` reads, validates and plans every file against
+    the database and writes the rejects files, but appends nothing. ``rejects`` is where the
+    rejects files go (a folder, or a file for one input) instead of next to each input.
     """
     files = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
     if not files:
         raise IngestionError("no file to load")
+    where = Path(rejects) if rejects is not None else None
+    if where is not None and len(files) > 1 and not where.is_dir():
+        raise MappingError(
+            invalid("rejects", str(where), "must be an existing folder when loading several files")
+        )
     if kind is not None and kind not in LOAD_KINDS:
         raise MappingError(
             f"invalid value {kind!r} for 'kind': must be one of {', '.join(LOAD_KINDS)}"
         )
     if batch_size < 1:
         raise MappingError(f"invalid value {batch_size!r} for 'batch_size': must be ≥ 1")
-    if not str(actor).strip():
-        raise MappingError(f"invalid value {actor!r} for 'actor': must not be blank")
+    if not str(actor).strip() or len(str(actor)) > _MAX_ACTOR:
+        raise MappingError(invalid("actor", actor, f"must be 1 to {_MAX_ACTOR} characters"))
+    if source is not None and not 0 < len(source.strip()) <= _MAX_SOURCE:
+        raise MappingError(invalid("source", source, f"must be 1 to {_MAX_SOURCE} characters"))
+    if kind != "assessments":
+        for path in files:  # before anything is loaded: a rejects file that cannot be written
+            if Path(path).is_file():
+                RejectsWriter(path, (), where=where).check()
     bar = make_progress(progress)
     on = today or date.today()
     reports: list[LoadReport] = []
@@ -117,24 +136,52 @@ def load(
             continue
         m = mapping if isinstance(mapping, ColumnMapping) else load_mapping(mapping)
         src = source if source is not None else default_source(path)
-        if not src.strip():
-            raise MappingError(f"invalid value {src!r} for 'source': must not be blank")
-        stream = open_rows(Path(path), kind, m, sheet, on)
-        run = _RUNS[stream.kind](db, Path(path), m, src, actor, on, batch_size, bar)
-        if strict:
-            probe = run.execute(stream, dry_run=True)
-            if probe.rejected:
-                reports.append(
-                    replace(probe, loaded=0, changed=0, unchanged=0, facts_appended=0,
-                            skipped=probe.rows_read - probe.rejected, aborted=True, strict=True)
-                )  # fmt: skip
-                break
-            stream = open_rows(Path(path), stream.kind, m, sheet, on)
-            report = replace(run.execute(stream, dry_run=False), strict=True)
-        else:
-            report = run.execute(stream, dry_run=False)
+        if not 0 < len(src.strip()) <= _MAX_SOURCE:
+            raise MappingError(
+                invalid("source", src, f"must be 1 to {_MAX_SOURCE} characters (pass --source)")
+            )
+        try:
+            report = _load_file(db, Path(path), kind, m, src, actor, on, batch_size, bar, sheet,
+                                strict, dry_run, where)  # fmt: skip
+        except OpriskError:
+            raise
+        except Exception as exc:  # a bug: still one line for the user, the cause kept for us
+            raise IngestionError(
+                f"cannot load {str(path)!r}: unexpected {type(exc).__name__}: {exc} (a bug in "
+                "oprisk; please report it with the file); batches committed before it stay loaded"
+            ) from exc
         reports.append(report)
+        if report.aborted:
+            break
     return combine(reports, kind or "mixed", source, actor, strict)
+
+
+def _load_file(
+    db: LoaderPorts,
+    path: Path,
+    kind: str | None,
+    m: ColumnMapping,
+    source: str,
+    actor: str,
+    on: date,
+    batch_size: int,
+    bar: NullProgress,
+    sheet: str | int | None,
+    strict: bool,
+    dry_run: bool,
+    rejects: Path | None,
+) -> LoadReport:
+    stream = open_rows(path, kind, m, sheet, on, strict)
+    run = _RUNS[stream.kind](db, path, m, source, actor, on, batch_size, bar, rejects)
+    if not strict or dry_run:
+        return replace(run.execute(stream, dry_run=dry_run), strict=strict)
+    probe = run.execute(stream, dry_run=True)
+    if probe.rejected:
+        return replace(probe, loaded=0, changed=0, unchanged=0, facts_appended=0, withdrawn=0,
+                       skipped=probe.rows_read - probe.rejected, aborted=True, strict=True,
+                       dry_run=False)  # fmt: skip
+    stream = open_rows(path, stream.kind, m, sheet, on, strict)
+    return replace(run.execute(stream, dry_run=False), strict=True)
 
 
 def _load_assessments(db: LoaderPorts, path: str | os.PathLike[str], actor: str) -> LoadReport:

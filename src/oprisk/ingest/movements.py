@@ -27,7 +27,7 @@ class MovementRun(BatchRun):
 
     def flush(self, batch: list[Item], final: bool) -> None:
         if batch:
-            self._try(lambda: self._plan_movements(batch))
+            self._try(batch, self._plan_movements)
 
     def _plan_movements(self, batch: list[Item]) -> list[Item]:
         src = self.source

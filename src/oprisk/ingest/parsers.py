@@ -4,14 +4,16 @@ financial items, years, LEIs (cached: a file repeats the same few labels)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from difflib import get_close_matches
 from functools import lru_cache
 
-from oprisk.domain.taxonomy import BUSINESS_LINES, EVENT_TYPES, cause, normalise
+from oprisk.domain.taxonomy import BUSINESS_LINES, EVENT_TYPES, Category, cause, normalise
 from oprisk.errors import UnknownTaxonomyError
-from oprisk.ingest.fields import Invalid
+from oprisk.ingest.fields import MAX_LABEL, Invalid, cached_parser
 from oprisk.ingest.models import FINANCIAL_ITEMS, LEI, MOVEMENT_KINDS, lei_ok
 
 __all__ = [
+    "known_taxonomy",
     "parse_cause",
     "parse_item",
     "parse_kind",
@@ -22,17 +24,52 @@ __all__ = [
 ]
 
 
-def _abbreviated(kind: str) -> str:
+def _abbreviated(kind: str, raw: str | None = None) -> str:
     tax = EVENT_TYPES if kind == "event_type" else BUSINESS_LINES
     top = ", ".join(f"{c.code} {c.name}/{c.name_zh}" for c in tax.level(1, basel_only=False))
-    return f"must be one of {top} (a code or an English or Chinese label, or a level-2 type)"
+    rule = f"must be one of {top} (a code or an English or Chinese label, or a level-2 type)"
+    close = _closest(kind, raw) if raw else None
+    return f"{rule}; did you mean {close.code} {close.name}?" if close else rule
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=2)
+def _labels(kind: str) -> dict[str, Category]:
+    """Every code, label and alias of a taxonomy, folded → its category (level 1 first)."""
+    tax = EVENT_TYPES if kind == "event_type" else BUSINESS_LINES
+    out: dict[str, Category] = {}
+    for c in sorted(tax, key=lambda c: c.level):
+        for text in (c.code, c.name, c.name_zh, *c.aliases):
+            out.setdefault(normalise(text), c)
+    return out
+
+
+def _closest(kind: str, raw: str) -> Category | None:
+    labels = _labels(kind)
+    close = get_close_matches(normalise(raw), list(labels), n=1, cutoff=0.75)
+    return labels[close[0]] if close else None
+
+
 def resolve_taxonomy(
     kind: str, l1: str | None, l2: str | None
 ) -> tuple[str | None, str | None, tuple[tuple[str, str], ...]]:
     """Resolve a level-1 and level-2 pair of cells to (L1 code, L2 code, problems)."""
+    if (l1 is not None and len(l1) > MAX_LABEL) or (l2 is not None and len(l2) > MAX_LABEL):
+        too_long = [(f, r) for f, r in ((kind, l1), (f"{kind}_l2", l2)) if r and len(r) > MAX_LABEL]
+        return (
+            None,
+            None,
+            tuple(
+                (f, f"is {len(raw):,} characters long, too long for a label") for f, raw in too_long
+            ),
+        )
+    return known_taxonomy(kind, l1, l2)
+
+
+@lru_cache(maxsize=4096)
+def known_taxonomy(
+    kind: str, l1: str | None, l2: str | None
+) -> tuple[str | None, str | None, tuple[tuple[str, str], ...]]:
+    """:func:`resolve_taxonomy` for cells of at most ``MAX_LABEL`` characters (cached)."""
     tax = EVENT_TYPES if kind == "event_type" else BUSINESS_LINES
     f1, f2 = kind, f"{kind}_l2"
     code1 = code2 = None
@@ -52,7 +89,7 @@ def resolve_taxonomy(
                     )
                 )
             elif "ambiguous" not in str(exc):
-                problems.append((f1, _abbreviated(kind)))
+                problems.append((f1, _abbreviated(kind, l1)))
     if l2 is not None:
         try:
             cat2 = tax.get(l2, 2, code1)
@@ -82,32 +119,40 @@ def resolve_taxonomy(
     return code1, code2, tuple(problems)
 
 
-@lru_cache(maxsize=256)
-def parse_cause(raw: str) -> str:
+_CAUSES = ("people", "process", "systems", "external")
+
+
+def _cause(raw: str) -> str:
     try:
         return cause(raw).code
     except UnknownTaxonomyError:
+        close = get_close_matches(normalise(raw), _CAUSES, n=1, cutoff=0.7)
+        hint = f"; did you mean {close[0]}?" if close else ""
         raise Invalid(
-            "must be one of people/人员, process/流程, systems/系统, external/外部事件"
+            "must be one of people/人员, process/流程, systems/系统, external/外部事件" + hint
         ) from None
 
 
-def _enum(choices: tuple[str, ...]) -> Callable[[str], str]:
+parse_cause = cached_parser(_cause, 256, "a cause")
+
+
+def _enum(choices: tuple[str, ...], what: str) -> Callable[[str], str]:
     table = {normalise(c): c for c in choices}
     rule = "must be one of " + ", ".join(choices)
 
-    @lru_cache(maxsize=256)
     def parse(raw: str) -> str:
         try:
             return table[normalise(raw)]
         except KeyError:
-            raise Invalid(rule) from None
+            close = get_close_matches(normalise(raw), list(table), n=1, cutoff=0.7)
+            hint = f"; did you mean {table[close[0]]}?" if close else ""
+            raise Invalid(rule + hint) from None
 
-    return parse
+    return cached_parser(parse, 256, what)
 
 
-parse_kind = _enum(MOVEMENT_KINDS)
-parse_item = _enum(FINANCIAL_ITEMS)
+parse_kind = _enum(MOVEMENT_KINDS, "a movement kind")
+parse_item = _enum(FINANCIAL_ITEMS, "a financial item")
 
 
 def parse_year(raw: str) -> int:

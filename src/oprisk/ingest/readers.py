@@ -19,8 +19,9 @@ from pathlib import Path
 
 from oprisk.errors import IngestionError
 from oprisk.ingest.csv_reader import CsvReader
-from oprisk.ingest.encoding import sniff_encoding
+from oprisk.ingest.encoding import check_encoding, sniff_encoding
 from oprisk.ingest.jsonl_reader import JsonlReader
+from oprisk.ingest.limits import Limits
 from oprisk.ingest.records import Record, RecordReader
 from oprisk.ingest.xlsx_reader import XlsxReader
 
@@ -51,13 +52,15 @@ def open_records(
     header_row: int | None = None,
     is_header: Callable[[object], bool] | None = None,
     merged_cells: str = "reject",
+    limits: Limits | None = None,
 ) -> RecordReader:
     """Open a CSV (``.csv .txt .tsv``), XLSX (``.xlsx .xlsm``) or JSON Lines (``.jsonl .ndjson``) file.
 
     A ``.gz`` suffix on a CSV or JSON Lines file is decompressed on the fly. ``encoding`` and
     ``delimiter`` override the sniffed ones; ``header_row`` (1-based) overrides header
     detection; ``is_header`` tells whether a cell names a known column (XLSX header detection:
-    without it the first non-empty row is the header).
+    without it the first non-empty row is the header); ``limits`` bound what a cell, a record and
+    an XLSX part may hold.
     """
     p = Path(path)
     suffix = p.suffix.lower()
@@ -66,16 +69,35 @@ def open_records(
         suffix = Path(p.stem).suffix.lower()
     if not p.is_file():
         raise IngestionError(f"cannot read {str(p)!r}: no such file")
+    try:
+        return _open(p, suffix, compressed, sheet, encoding, delimiter, header_row, is_header,
+                     merged_cells, limits)  # fmt: skip
+    except OSError as exc:  # unreadable (permissions, a device), not our own IngestionError
+        raise IngestionError(f"cannot read {str(p)!r}: {exc.strerror or exc}") from None
+
+
+def _open(
+    p: Path,
+    suffix: str,
+    compressed: bool,
+    sheet: str | int | None,
+    encoding: str | None,
+    delimiter: str | None,
+    header_row: int | None,
+    is_header: Callable[[object], bool] | None,
+    merged_cells: str,
+    limits: Limits | None,
+) -> RecordReader:
     if suffix in XLSX_SUFFIXES and not compressed:
-        return XlsxReader(
-            p, sheet=sheet, header_row=header_row, is_header=is_header, merged_cells=merged_cells
-        )
+        return XlsxReader(p, sheet=sheet, header_row=header_row, is_header=is_header,
+                          merged_cells=merged_cells, limits=limits)  # fmt: skip
+    if suffix in CSV_SUFFIXES + JSONL_SUFFIXES and encoding is not None:
+        check_encoding(p, encoding, compressed=compressed)
     if suffix in CSV_SUFFIXES:
-        return CsvReader(
-            p, encoding=encoding, delimiter=delimiter, header_row=header_row, compressed=compressed
-        )
+        return CsvReader(p, encoding=encoding, delimiter=delimiter, header_row=header_row,
+                         compressed=compressed, limits=limits)  # fmt: skip
     if suffix in JSONL_SUFFIXES:
-        return JsonlReader(p, encoding=encoding, compressed=compressed)
+        return JsonlReader(p, encoding=encoding, compressed=compressed, limits=limits)
     known = ", ".join((*CSV_SUFFIXES, *XLSX_SUFFIXES, *JSONL_SUFFIXES))
     raise IngestionError(
         f"cannot read {str(p)!r}: unsupported file type {p.suffix!r}; use one of {known} (.gz for text files)"

@@ -13,7 +13,10 @@ columns are ignored by every mapping) followed by
 It is written as UTF-8 with a BOM so that Excel opens Chinese text correctly, through a new
 temporary file in the same folder (mode 0640, never through a symlink) renamed on close; a run
 without rejects removes a stale rejects file of an earlier run. Text cells that a spreadsheet would
-run as a formula are escaped (:func:`oprisk.safefiles.csv_cell`).
+run as a formula are escaped (:func:`oprisk.safefiles.csv_cell`). A cell longer than ``max_cell``
+characters is cut (it was rejected for its length anyway), so a hostile input cannot make a
+rejects file as large as itself. Where the input's folder is not writable, the rejects go where
+``--rejects`` says; :meth:`RejectsWriter.check` finds out before anything is loaded.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from oprisk.errors import invalid
+from oprisk.errors import IngestionError, invalid
 from oprisk.safefiles import FILE_MODE, csv_row
 
 __all__ = ["REJECT_COLUMNS", "Reject", "RejectsWriter", "rejects_path", "write_rejects"]
@@ -71,10 +74,17 @@ class Reject:
         return f"line {self.line}: {self.message}"
 
 
-def rejects_path(input_path: str | os.PathLike[str]) -> Path:
-    """``data/losses.csv`` → ``data/losses.csv.rejects.csv``."""
+def rejects_path(
+    input_path: str | os.PathLike[str], where: str | os.PathLike[str] | None = None
+) -> Path:
+    """``data/losses.csv`` → ``data/losses.csv.rejects.csv``; ``where`` an existing folder → the
+    same name in it, any other path → that path."""
     p = Path(input_path)
-    return p.with_name(p.name + ".rejects.csv")
+    name = p.name + ".rejects.csv"
+    if where is None:
+        return p.with_name(name)
+    target = Path(where)
+    return target / name if target.is_dir() else target
 
 
 class RejectsWriter:
@@ -84,8 +94,17 @@ class RejectsWriter:
     Lines objects need not share keys) go, as a JSON object, into an extra ``_other`` column.
     """
 
-    def __init__(self, input_path: str | os.PathLike[str], columns: Sequence[str]) -> None:
-        self.path = rejects_path(input_path)
+    def __init__(
+        self,
+        input_path: str | os.PathLike[str],
+        columns: Sequence[str],
+        *,
+        where: str | os.PathLike[str] | None = None,
+        max_cell: int | None = None,
+    ) -> None:
+        self.path = rejects_path(input_path, where)
+        self.max_cell = max_cell
+        self.warning: str | None = None  # a stale rejects file that could not be removed
         self.columns = list(columns)
         self.count = 0
         self._known = set(self.columns)
@@ -102,36 +121,73 @@ class RejectsWriter:
         if not rejects:
             return
         if self._writer is None:
-            fd, tmp = _new_temp(self.path)
-            self._tmp = Path(tmp)
-            fh = open(fd, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
-            self._file = fh
-            self._writer = csv.writer(fh)
-            self._writer.writerow(csv_row(self._header))
-        row: list[object] = [record.get(c) for c in self.columns]
+            self._open()
+        row: list[object] = [self._cell(record.get(c)) for c in self.columns]
         row.append(line)
         row.append("; ".join(r.label for r in rejects if r.field))
         row.append("; ".join("" if r.value is None else r.value for r in rejects if r.field))
         row.append("; ".join(r.message for r in rejects))
-        other = {k: v for k, v in record.items() if k not in self._known}
+        other = {k: self._cell(v) for k, v in record.items() if k not in self._known}
         if other:
             row.append(json.dumps(other, ensure_ascii=False))
             self._has_other = True
         self._writer.writerow(csv_row(row))
         self.count += 1
 
+    def check(self) -> None:
+        """Make sure the rejects file can be written (before anything is loaded)."""
+        try:
+            fd, probe = _new_temp(self.path)
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as exc:
+            raise IngestionError(
+                f"cannot write the rejects file {str(self.path)!r} ({exc.strerror or exc}); pass "
+                "--rejects PATH (a file, or a folder for several inputs) to write it elsewhere"
+            ) from None
+
+    def _open(self) -> None:
+        try:
+            fd, tmp = _new_temp(self.path)
+            self._tmp = Path(tmp)
+            # surrogates a JSON line smuggled in are written escaped, not refused
+            fh = open(fd, "w", encoding="utf-8-sig", errors="backslashreplace", newline="")  # noqa: SIM115
+        except OSError as exc:
+            raise IngestionError(
+                f"cannot write the rejects file {str(self.path)!r} ({exc.strerror or exc})"
+            ) from None
+        self._file = fh
+        self._writer = csv.writer(fh)
+        self._writer.writerow(csv_row(self._header))
+
+    def _cell(self, value: str | None) -> str | None:
+        if value is None or self.max_cell is None or len(value) <= self.max_cell:
+            return value
+        return f"{value[:200]}… [cut: {len(value):,} characters in the input]"
+
     def close(self) -> Path | None:
         """Finish the file; return its path, or ``None`` (and remove a stale file) if nothing was rejected."""
         if self._writer is None:
-            self.path.unlink(missing_ok=True)
+            try:
+                self.path.unlink(missing_ok=True)
+            except OSError as exc:
+                self.warning = (
+                    f"could not remove the rejects file of an earlier run {str(self.path)!r} "
+                    f"({exc.strerror or exc}); nothing was rejected this time"
+                )
             return None
         fh = self._file
         assert hasattr(fh, "close")
         fh.close()
         self._writer = None
-        if self._has_other:
-            _add_other_header(self._tmp, self._header)
-        os.replace(self._tmp, self.path)
+        try:
+            if self._has_other:
+                _add_other_header(self._tmp, self._header)
+            os.replace(self._tmp, self.path)
+        except OSError as exc:
+            raise IngestionError(
+                f"cannot write the rejects file {str(self.path)!r} ({exc.strerror or exc})"
+            ) from None
         return self.path
 
     def __enter__(self) -> RejectsWriter:
@@ -154,8 +210,8 @@ def _add_other_header(path: Path, header: list[str]) -> None:
     """Rewrite the first line to name the ``_other`` column (rare: JSON Lines with stray keys)."""
     fd, done = _new_temp(path)
     with (
-        open(path, encoding="utf-8-sig", newline="") as src,
-        open(fd, "w", encoding="utf-8-sig", newline="") as dst,
+        open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as src,
+        open(fd, "w", encoding="utf-8-sig", errors="surrogateescape", newline="") as dst,
     ):
         src.readline()
         csv.writer(dst).writerow(csv_row([*header, "_other"]))

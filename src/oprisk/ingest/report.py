@@ -3,10 +3,48 @@
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["LoadReport", "RejectedRow", "combine"]
+__all__ = ["MAX_REPORTED", "ColumnReport", "LoadReport", "RejectedRow", "combine"]
+
+#: rejected rows kept in the report itself; the rejects file has every one
+MAX_REPORTED = 1000
+
+
+@dataclass(frozen=True)
+class ColumnReport:
+    """What became of every column of one file, and how its amounts were read."""
+
+    path: str
+    mapped: dict[str, str]  # source header → canonical field
+    ignored: tuple[str, ...]  # left unused because the mapping says so
+    unmapped: tuple[str, ...]  # in the file, not used (a warning; an error with --strict)
+    decimal: str = "."
+    thousands: str = ","
+    numbers: str = ""  # where the convention came from: the mapping, or the cell that showed it
+
+    def warning(self) -> str | None:
+        """The line the CLI prints about unmapped columns, or ``None``."""
+        if not self.unmapped:
+            return None
+        cols = ", ".join(map(repr, self.unmapped))
+        return (
+            f"{self.path}: column{'s' if len(self.unmapped) > 1 else ''} not loaded: {cols} "
+            "(map them in [columns] or list them in ignore; --strict makes this an error)"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "mapped": dict(self.mapped),
+            "ignored": list(self.ignored),
+            "unmapped": list(self.unmapped),
+            "decimal": self.decimal,
+            "thousands": self.thousands,
+            "numbers": self.numbers,
+        }
 
 
 @dataclass(frozen=True)
@@ -15,7 +53,9 @@ class RejectedRow:
 
     path: str
     line: int
-    stage: str  # "validation" (the file) or "domain" (the event's current state refused it)
+    # "validation" (the file), "domain" (the event's current state refused it) or "store" (the
+    # database or the serialisation refused the row's facts; the rest of its batch loaded)
+    stage: str
     external_id: str | None
     event_id: str | None
     fields: tuple[str, ...]
@@ -41,7 +81,9 @@ class LoadReport:
 
     ``loaded`` rows created a new event (line, figure), ``changed`` rows appended the difference to
     an existing one, ``unchanged`` rows appended nothing. ``skipped`` is non-zero only when
-    ``strict`` found a rejected row and therefore loaded nothing (``aborted``).
+    ``strict`` found a rejected row and therefore loaded nothing (``aborted``). ``withdrawn``
+    counts the loaded and changed rows that withdrew their event. With ``dry_run`` nothing was
+    written: the counts and ``facts_appended`` say what a load would do.
     """
 
     paths: tuple[str, ...]
@@ -61,6 +103,13 @@ class LoadReport:
     aborted: bool = False
     seconds: float = 0.0
     files: tuple[LoadReport, ...] = ()
+    withdrawn: int = 0
+    dry_run: bool = False
+    columns: tuple[ColumnReport, ...] = ()
+    notes: tuple[str, ...] = ()
+    reasons: dict[str, int] = field(
+        default_factory=dict
+    )  # every rejected row per reason  # other warnings (a stale rejects file that could not be removed)
 
     def __post_init__(self) -> None:
         total = self.loaded + self.changed + self.unchanged + self.rejected + self.skipped
@@ -87,13 +136,14 @@ class LoadReport:
         return self.rows_read / self.seconds if self.seconds > 0 else 0.0
 
     @property
+    def warnings(self) -> list[str]:
+        """What the CLI prints as warnings: unmapped columns, and notes."""
+        return [w for c in self.columns if (w := c.warning())] + list(self.notes)
+
+    @property
     def rejected_by_reason(self) -> dict[str, int]:
         """Rejected rows per reason (a row with several problems counts under each), most first."""
-        counts: dict[str, int] = {}
-        for r in self.rejects:
-            for key in dict.fromkeys(r.reasons):
-                counts[key] = counts.get(key, 0) + 1
-        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+        return dict(sorted(self.reasons.items(), key=lambda kv: (-kv[1], kv[0])))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -108,6 +158,8 @@ class LoadReport:
             "rejected": self.rejected,
             "skipped": self.skipped,
             "facts_appended": self.facts_appended,
+            "withdrawn": self.withdrawn,
+            "dry_run": self.dry_run,
             "rejected_by_reason": self.rejected_by_reason,
             "rejects_paths": list(self.rejects_paths),
             "strict": self.strict,
@@ -115,6 +167,8 @@ class LoadReport:
             "seconds": round(self.seconds, 3),
             "rows_per_second": round(self.rows_per_second, 1),
             "rejects": [r.to_dict() for r in self.rejects],
+            "columns": [c.to_dict() for c in self.columns],
+            "warnings": self.warnings,
             "files": [f.to_dict() for f in self.files],
         }
 
@@ -126,20 +180,30 @@ class LoadReport:
             ("unchanged", f"{self.unchanged:,}"),
             ("rejected", f"{self.rejected:,}"),
         ]
+        if self.withdrawn:
+            rows.append(("  of which withdrawn", f"{self.withdrawn:,}"))
         if self.skipped:
             rows.append(("not loaded (strict)", f"{self.skipped:,}"))
-        rows.append(("facts appended", f"{self.facts_appended:,}"))
+        facts = "facts to append" if self.dry_run else "facts appended"
+        rows.append((facts, f"{self.facts_appended:,}"))
         return rows
 
     def summary(self) -> str:
         """A plain-text table of the counts, the rejects by reason and where the rejects went."""
         what = ", ".join(self.paths)
         head = f"{what} ({self.kind}" + (f", source {self.source!r}" if self.source else "") + ")"
+        if self.dry_run:
+            head += " — dry run: nothing written to the database"
         lines = [head]
         lines += [f"  {k:<20}{v:>12}" for k, v in self._lines()]
+        for c in self.columns:
+            lines.append(_columns_line(c, len(self.columns) > 1))
         if self.rejected:
             lines.append("  rejected by reason:")
             lines += [f"  {n:>8,}  {why}" for why, n in self.rejected_by_reason.items()]
+        if len(self.rejects) < self.rejected:
+            lines.append(f"  (the report keeps the first {len(self.rejects):,} rejected rows; the "
+                         "rejects file has them all)")  # fmt: skip
         if self.aborted:
             lines.append("  nothing loaded: strict, and some rows were rejected")
         for p in self.rejects_paths:
@@ -164,8 +228,23 @@ class LoadReport:
         notes = "".join(f"<p>rejects: <code>{esc(p)}</code></p>" for p in self.rejects_paths)
         if self.aborted:
             notes += "<p><b>nothing loaded</b>: strict mode and some rows were rejected</p>"
+        notes += "".join(f"<p>{esc(_columns_line(c, True).strip())}</p>" for c in self.columns)
+        notes += "".join(f"<p><b>warning</b>: {esc(w)}</p>" for w in self.warnings)
         title = esc(", ".join(self.paths)) + f" ({esc(self.kind)})"
+        if self.dry_run:
+            title += " — dry run: nothing written"
         return f"<div><b>{title}</b><table>{cells}</table>{notes}</div>"
+
+
+def _columns_line(c: ColumnReport, name: bool) -> str:
+    parts = [f"{len(c.mapped)} mapped"]
+    if c.ignored:
+        parts.append(f"{len(c.ignored)} ignored ({', '.join(c.ignored)})")
+    if c.unmapped:
+        parts.append(f"{len(c.unmapped)} not loaded ({', '.join(c.unmapped)})")
+    where = f" of {c.path}" if name else ""
+    numbers = f"; amounts read with decimal {c.decimal!r} ({c.numbers})" if c.numbers else ""
+    return f"  columns{where}: {', '.join(parts)}{numbers}"
 
 
 def combine(
@@ -186,10 +265,15 @@ def combine(
         rejected=sum(r.rejected for r in reports),
         skipped=sum(r.skipped for r in reports),
         facts_appended=sum(r.facts_appended for r in reports),
-        rejects=tuple(x for r in reports for x in r.rejects),
+        rejects=tuple(x for r in reports for x in r.rejects)[:MAX_REPORTED],
         rejects_paths=tuple(p for r in reports for p in r.rejects_paths),
         strict=strict,
         aborted=any(r.aborted for r in reports),
         seconds=sum(r.seconds for r in reports),
         files=tuple(reports),
+        withdrawn=sum(r.withdrawn for r in reports),
+        dry_run=any(r.dry_run for r in reports),
+        columns=tuple(c for r in reports for c in r.columns),
+        notes=tuple(n for r in reports for n in r.notes),
+        reasons=dict(sum((Counter(r.reasons) for r in reports), Counter())),
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,9 +27,10 @@ from oprisk.ingest.fields import KIND_FIELDS
 from oprisk.ingest.gcpause import batch_gc, collect_batch
 from oprisk.ingest.progress import NullProgress
 from oprisk.ingest.rejects import Reject, RejectsWriter
-from oprisk.ingest.report import LoadReport, RejectedRow
+from oprisk.ingest.report import MAX_REPORTED, ColumnReport, LoadReport, RejectedRow
 from oprisk.ingest.rows import RowStream, read_rows
 from oprisk.ingest.settings import Mapping as ColumnMapping
+from oprisk.ingest.spill import SpillingDict, SpillingList
 
 if TYPE_CHECKING:
     from oprisk.ports import LoaderPorts
@@ -44,27 +46,34 @@ def open_rows(
     mapping: ColumnMapping,
     sheet: str | int | None,
     today: date,
+    strict: bool = False,
 ) -> RowStream:
     """Open a file for loading: ``kind`` (else the mapping's, else the one whose columns the
-    file has); ``--sheet 1`` names a sheet called "1" if there is one, else the index."""
+    file has); ``--sheet 1`` names a sheet called "1" if there is one, else the index;
+    ``strict``: an unmapped column is an error."""
     try:
-        return _read(path, kind, mapping, sheet, today)
+        return _read(path, kind, mapping, sheet, today, strict)
     except IngestionError as err:
         if isinstance(sheet, str) and sheet.isdigit() and "no sheet" in str(err):
-            return _read(path, kind, mapping, int(sheet), today)
+            return _read(path, kind, mapping, int(sheet), today, strict)
         raise
 
 
 def _read(
-    path: Path, kind: str | None, mapping: ColumnMapping, sheet: str | int | None, today: date
+    path: Path,
+    kind: str | None,
+    mapping: ColumnMapping,
+    sheet: str | int | None,
+    today: date,
+    strict: bool,
 ) -> RowStream:
     kind = kind or mapping.kind
     if kind is not None:
-        return read_rows(path, kind, mapping, sheet=sheet, today=today)
+        return read_rows(path, kind, mapping, sheet=sheet, today=today, strict_columns=strict)
     first: MappingError | None = None
     for guess in ("incidents", "movements", "financials"):  # the kind whose columns it has
         try:
-            return read_rows(path, guess, mapping, sheet=sheet, today=today)
+            return read_rows(path, guess, mapping, sheet=sheet, today=today, strict_columns=strict)
         except MappingError as err:
             if "has no column for" not in str(err):
                 raise
@@ -93,6 +102,7 @@ class Item:
         default_factory=list
     )  # (command, field hint)
     outcome: str = ""  # loaded | changed | unchanged
+    root: str | None = None  # incidents: the root of the event's group once the row is planned
     # what the dry run decided: per command, its facts with the state after each
     planned: list[tuple[c.Command, list[tuple[Fact, LossEventState]]]] = field(default_factory=list)
 
@@ -110,10 +120,12 @@ class FileRun:
         today: date,
         batch_size: int,
         progress: NullProgress,
+        rejects: Path | None = None,
     ) -> None:
         self.db, self.path, self.mapping = db, path, mapping
         self.source, self.actor, self.today = source, actor, today
         self.batch_size, self.progress = batch_size, progress
+        self.rejects_where = rejects  # a file or folder for the rejects (default: by the input)
 
     def flush(self, batch: list[Item], final: bool) -> None:
         """Plan and write one batch of valid rows; ``final``: no later row can supply a root."""
@@ -124,12 +136,16 @@ class FileRun:
         kind = self.kind = stream.kind
         self.stream, self.dry_run = stream, dry_run
         self.read = self.loaded = self.changed = self.unchanged = self.rejected = self.facts = 0
-        self.rejects: list[RejectedRow] = []
-        self.rejected_ids: dict[str, int] = {}
-        self.registry: dict[str, str | None] = {}  # dry run: event id → its root, for later rows
+        self.withdrawn = 0
+        self.rejects: list[RejectedRow] = []  # the first MAX_REPORTED; all go to the rejects file
+        self.reasons: Counter[str] = Counter()
+        self.rejected_ids = SpillingDict()  # event id → the line that was rejected
+        self.registry = SpillingDict()  # dry run: event id → its root, for later rows
         flush = self.flush
-        self.deferred: list[Item] = []
-        writer = RejectsWriter(self.path, stream.columns)
+        self.deferred: SpillingList[Item] = SpillingList()  # rows waiting for a later root
+        self._deferring: list[Item] = []  # rows the batch being planned defers
+        writer = RejectsWriter(self.path, stream.columns, where=self.rejects_where,
+                               max_cell=self.mapping.limits.max_field_size)  # fmt: skip
         self.writer = writer
         self.progress.start(f"{self.path.name}", _fraction(stream, self.path))
         try:
@@ -147,13 +163,17 @@ class FileRun:
                             collect_batch()
                     self.progress.update(self.read, self.rejected)
                 flush(batch, False)
-                while self.deferred:  # children whose root came later in the file
-                    rest, self.deferred = self.deferred, []
-                    for i in range(0, len(rest), self.batch_size):
-                        flush(rest[i : i + self.batch_size], True)
+                while len(self.deferred):  # children whose root came later in the file
+                    rest, self.deferred = self.deferred, SpillingList()
+                    for chunk in rest.chunks(self.batch_size):
+                        flush(chunk, True)
+                    rest.close()
         except BaseException:
             writer.__exit__(RuntimeError, None, None)
             raise
+        finally:
+            for state in (self.rejected_ids, self.registry, self.deferred):
+                state.close()
         written = writer.close()
         self.progress.finish(self.read, self.rejected)
         return LoadReport(
@@ -168,8 +188,13 @@ class FileRun:
             rejected=self.rejected,
             facts_appended=self.facts,
             rejects=tuple(self.rejects),
+            reasons=dict(self.reasons),
             rejects_paths=(str(written),) if written else (),
             seconds=time.perf_counter() - t0,
+            withdrawn=self.withdrawn,
+            dry_run=dry_run,
+            columns=(_columns(stream),),
+            notes=(writer.warning,) if writer.warning else (),
         )
 
     # -- rejects --
@@ -196,6 +221,10 @@ class FileRun:
             event_id = f"{self.source}:{ext.strip()}"
         if event_id is not None:
             self.rejected_ids.setdefault(event_id, line)
+        reasons = tuple(_reason_key(r) for r in rejects)
+        self.reasons.update(list(dict.fromkeys(reasons)))
+        if len(self.rejects) >= MAX_REPORTED:
+            return
         self.rejects.append(
             RejectedRow(
                 path=str(self.path),
@@ -205,7 +234,7 @@ class FileRun:
                 event_id=event_id,
                 fields=tuple(dict.fromkeys(r.label for r in rejects if r.field)),
                 messages=tuple(r.message for r in rejects),
-                reasons=tuple(_reason_key(r) for r in rejects),
+                reasons=reasons,
             )
         )
 
@@ -250,6 +279,23 @@ def _reason_key(r: Reject) -> str:
     if len(rule) > 90:
         rule = rule[:89] + "…"
     return f"{r.field}: {rule}" if r.field else rule
+
+
+def _columns(stream: RowStream) -> ColumnReport:
+    plan, convention, m = stream.plan, stream.convention, stream.validator.mapping
+    if convention is None:
+        numbers = "as the mapping declares" if m.numbers_declared else ""
+    else:
+        numbers = convention.evidence() if convention.line is not None else ""
+    return ColumnReport(
+        path=str(stream.path),
+        mapped=plan.mapped,
+        ignored=plan.ignored,
+        unmapped=plan.unmapped,
+        decimal=m.decimal,
+        thousands=m.thousands,
+        numbers=numbers,
+    )
 
 
 def pydantic_message(err: ValidationError) -> str:

@@ -11,13 +11,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache, partial
+from difflib import get_close_matches
+from functools import partial
 
 from oprisk.domain.money import ISO_4217
 from oprisk.ingest.amounts import AmountParser
 from oprisk.ingest.columns import ColumnPlan, field_for, plan_columns
 from oprisk.ingest.dates import parse_date
-from oprisk.ingest.fields import Invalid, fold, header_key
+from oprisk.ingest.fields import Invalid, cached_parser, fold, header_key
+from oprisk.ingest.limits import Limits
 
 __all__ = ["Mapping"]
 
@@ -46,14 +48,18 @@ class Mapping:
     merged_cells: str = "reject"
     future_tolerance_days: int = 1
     source: str = ""
+    limits: Limits = field(default_factory=Limits)
+    ignore: frozenset[str] = frozenset()  # folded headers the mapping says to leave unused
+    numbers_declared: bool = False  # a mapping set decimal / thousands: no detection from the data
 
     def __post_init__(self) -> None:
         amounts = AmountParser(self.decimal, self.thousands, self.currency_symbols)
         object.__setattr__(self, "parse_amount", amounts.parse)
         dates = partial(parse_date, formats=self.date_formats)
-        object.__setattr__(self, "parse_date", lru_cache(maxsize=1 << 16)(dates))
-        object.__setattr__(self, "parse_bool", lru_cache(maxsize=1024)(self._parse_bool))
-        object.__setattr__(self, "parse_currency", lru_cache(maxsize=1024)(self._parse_currency))
+        object.__setattr__(self, "parse_date", cached_parser(dates, 1 << 16, "a date"))
+        object.__setattr__(self, "parse_bool", cached_parser(self._parse_bool, 1024, "a yes/no"))
+        currencies = cached_parser(self._parse_currency, 1024, "a currency")
+        object.__setattr__(self, "parse_currency", currencies)
 
     # --- columns ------------------------------------------------------------------------------
 
@@ -65,9 +71,14 @@ class Mapping:
         """Whether a cell looks like a header this mapping knows (for XLSX header detection)."""
         return isinstance(header, str) and self.field_for(header)[0] is not None
 
-    def plan(self, headers: Iterable[str], kind: str) -> ColumnPlan:
-        """Match a file's headers to the fields of ``kind``; two headers for one field is fatal."""
-        return plan_columns(headers, kind, self.columns, self.currency_symbols)
+    def plan(
+        self, headers: Iterable[str], kind: str, ignore_headers: frozenset[str] = frozenset()
+    ) -> ColumnPlan:
+        """Match a file's headers to the fields of ``kind``; two headers for one field is fatal.
+        Headers in the mapping's ``ignore`` (or in ``ignore_headers``, exactly) are left unused."""
+        return plan_columns(
+            headers, kind, self.columns, self.currency_symbols, self.ignore, ignore_headers
+        )
 
     # --- cells (each replaced by a cached or configured function per mapping) -----------------
 
@@ -100,7 +111,9 @@ class Mapping:
         s = raw.strip()
         code = self.currency_symbols.get(fold(s), s.upper())
         if code not in ISO_4217:
-            raise Invalid("must be an ISO 4217 currency code such as EUR, USD, CNY")
+            close = get_close_matches(s.upper(), sorted(ISO_4217), n=1, cutoff=0.7)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            raise Invalid("must be an ISO 4217 currency code such as EUR, USD, CNY" + hint)
         return code
 
     def parse_amount(self, raw: str) -> tuple[Decimal, str | None, Decimal | None]:

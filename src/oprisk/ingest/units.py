@@ -7,7 +7,9 @@ from decimal import Decimal, InvalidOperation
 from oprisk.errors import MappingError, invalid
 from oprisk.ingest.fields import fold
 
-__all__ = ["UNIT_WORDS", "parse_unit"]
+__all__ = ["MAX_UNIT", "UNIT_WORDS", "parse_unit"]
+
+MAX_UNIT = Decimal(10) ** 12  # a trillion: above any unit word; 1e400 is a typo, not a unit
 
 # Words for amount units, in headers (``损失金额(万元)``) and mappings (``unit = "万元"``).
 UNIT_WORDS: dict[str, Decimal] = {
@@ -27,7 +29,7 @@ UNIT_WORDS: dict[str, Decimal] = {
 
 def parse_unit(text: object, *, key: str = "unit") -> Decimal:
     """A unit word (``万元``, ``thousands``, ``m``) or a positive number → its multiplier."""
-    if isinstance(text, int | float) and not isinstance(text, bool) and text > 0:
+    if isinstance(text, int | float) and not isinstance(text, bool) and 0 < text <= MAX_UNIT:
         return Decimal(str(text))
     if isinstance(text, str):
         folded = fold(text).replace("'", "").replace("’", "").replace(" ", "")
@@ -39,12 +41,13 @@ def parse_unit(text: object, *, key: str = "unit") -> Decimal:
         except InvalidOperation:
             pass
         else:
-            if value.is_finite() and value > 0:
+            if value.is_finite() and 0 < value <= MAX_UNIT:
                 return value
     raise MappingError(
         invalid(
             key,
             text,
-            "must be a unit (元, 千元, 万元, 亿元, thousands, millions …) or a positive number",
+            "must be a unit (元, 千元, 万元, 亿元, thousands, millions …) or a positive number "
+            "up to 10^12",
         )
     )

@@ -10,17 +10,28 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
 from oprisk.errors import MappingError
+from oprisk.ingest.amount_rules import amount_parser, minor_unit_problem
 from oprisk.ingest.columns import ColumnPlan
-from oprisk.ingest.fields import KIND_FIELDS, KINDS, Invalid
+from oprisk.ingest.fields import (
+    AMOUNT_FIELDS,
+    BOOL_FIELDS,
+    DATE_FIELDS,
+    KIND_FIELDS,
+    KINDS,
+    MAX_LABEL,
+    REQUIRED,
+    TAXONOMY_FIELDS,
+    Invalid,
+)
 from oprisk.ingest.mapping import load_mapping
 from oprisk.ingest.models import CHECKED, MODELS, RULES, Row
 from oprisk.ingest.parsers import (
+    known_taxonomy,
     parse_cause,
     parse_item,
     parse_kind,
@@ -31,30 +42,12 @@ from oprisk.ingest.parsers import (
 )
 from oprisk.ingest.rejects import Reject
 from oprisk.ingest.settings import Mapping
+from oprisk.ingest.spill import SpillingDict
+from oprisk.ingest.text_rules import clean_text, id_problem, text_problem
 
 __all__ = ["RowResult", "RowValidator", "validate_row"]
 
-_REQUIRED = {
-    "incidents": (
-        "external_id",
-        "event_type",
-        "business_line",
-        "legal_entity",
-        "discovered_on",
-        "currency",
-        "gross_loss",
-    ),
-    "movements": ("external_id", "line_id", "kind", "amount", "currency", "accounted_on"),
-    "financials": ("legal_entity", "year", "item", "amount", "currency"),
-}
-_TAXONOMY_FIELDS = frozenset({"event_type", "event_type_l2", "business_line", "business_line_l2"})
-_BOOL_FIELDS = frozenset(
-    {"near_miss", "gain", "credit_boundary", "market_boundary", "legal", "deleted", "received"}
-)
-_DATE_FIELDS = frozenset({"occurred_on", "discovered_on", "accounted_on"})
-_TOO_LARGE = Decimal(10) ** 18
 _NONE: frozenset[str | None] = frozenset()
-_AMOUNT_FIELDS = frozenset({"gross_loss", "recovery_insurance", "recovery_other", "amount"})
 
 
 class RowResult(NamedTuple):
@@ -72,10 +65,12 @@ class RowValidator:
     ``columns`` are the file's headers. A column the kind needs that the file lacks (and the
     mapping does not default) is fatal (:class:`~oprisk.errors.MappingError`), not a reject per
     row. Memory grows with the number of distinct ids (to find duplicates), nothing else.
+    ``number_hint`` is added to a "not a number" message (how the file's numbers were read).
     """
 
     def __init__(self, kind: str, mapping: Mapping, columns: list[str], *, today: date | None = None,
-                 strict_columns: bool = True) -> None:  # fmt: skip
+                 strict_columns: bool = True, number_hint: str = "",
+                 ignore_headers: frozenset[str] = frozenset()) -> None:  # fmt: skip
         if kind not in KINDS:
             raise MappingError(
                 f"invalid value {kind!r} for 'kind': must be one of {', '.join(KINDS)}"
@@ -83,8 +78,9 @@ class RowValidator:
         self.kind, self.mapping = kind, mapping
         self.model = MODELS[kind]
         self.latest = (today or date.today()) + timedelta(days=mapping.future_tolerance_days)
-        self._seen: dict[Any, int] = {}
-        self._required = frozenset(_REQUIRED[kind])
+        self._seen = SpillingDict()  # id → the line it was first seen on
+        self._required = frozenset(REQUIRED[kind])
+        self._number_hint, self._ignore_headers = number_hint, ignore_headers
         self._rules = RULES[self.model.__name__]
         self._columns = list(columns)
         self._compile()
@@ -93,12 +89,13 @@ class RowValidator:
 
     def _compile(self) -> None:
         kind, mapping = self.kind, self.mapping
-        self.plan: ColumnPlan = mapping.plan(self._columns, kind)
+        self.plan: ColumnPlan = mapping.plan(self._columns, kind, self._ignore_headers)
         self._header_field = {h: f for f, h in self.plan.sources.items()}
-        fields = [f for f in KIND_FIELDS[kind] if f not in _TAXONOMY_FIELDS]
+        fields = [f for f in KIND_FIELDS[kind] if f not in TAXONOMY_FIELDS]
         self._specs = [
             self._spec(f) for f in fields if f in self.plan.sources or f in mapping.defaults
         ]
+        self._amount_fields = [f for f in fields if f in AMOUNT_FIELDS]
         self._absent = [f for f in fields if f in self._required and f != "currency"
                         and f not in self.plan.sources and f not in mapping.defaults]  # fmt: skip
         self._taxonomy_pairs = [
@@ -107,16 +104,23 @@ class RowValidator:
         ]  # fmt: skip
 
     def add_columns(self, columns: list[str]) -> None:
-        """Learn headers that appear mid-file (JSON Lines objects need not share keys)."""
+        """Learn headers that appear mid-file (JSON Lines objects need not share keys); a
+        :class:`~oprisk.errors.MappingError` (two keys for one field) leaves the columns as they were."""
         new = [c for c in columns if c not in self._columns]
         if new:
+            before = list(self._columns)
             self._columns.extend(new)
-            self._compile()
+            try:
+                self._compile()
+            except MappingError:
+                self._columns = before
+                self._compile()
+                raise
 
     def _check_columns(self) -> None:
         have = set(self.plan.sources) | set(self.mapping.defaults)
         missing = []
-        for f in _REQUIRED[self.kind]:
+        for f in REQUIRED[self.kind]:
             alternatives = {f, f"{f}_l2"} if f in ("event_type", "business_line") else {f}
             if f == "currency":
                 continue  # a symbol in the amount, the header or a default can supply it per row
@@ -130,16 +134,19 @@ class RowValidator:
             )
 
     def _spec(self, name: str) -> tuple[str, str | None, str | None, Callable[[str], Any], int]:
-        """(field, source header, default, parser, how): how 0 = text, 1 = parsed, 2 = amount, 3 = date."""
+        """(field, source header, default, parser, how): how 0 = text, 1 = parsed, 2 = amount,
+        3 = date, 4 = text through a value map."""
         m = self.mapping
         parse: Callable[[str], Any]
         how = 1
-        if name in _DATE_FIELDS:
+        if name in DATE_FIELDS:
             parse, how = m.parse_date, 3
-        elif name in _BOOL_FIELDS:
+        elif name in BOOL_FIELDS:
             parse = m.parse_bool
-        elif name in _AMOUNT_FIELDS:
-            parse, how = self._amount_parser(name), 2
+        elif name in AMOUNT_FIELDS:
+            unit = m.units.get(name) or self.plan.units.get(name) or m.unit
+            currency = self.plan.currencies.get(name)
+            parse, how = amount_parser(m, unit, currency, self._number_hint), 2
         elif name == "currency":
             parse = m.parse_currency
         elif name == "cause":
@@ -155,36 +162,12 @@ class RowValidator:
         else:
             parse, how = parse_text, 0
         if name in m.values:
-            inner, how = parse, (1 if how == 0 else how)
+            inner, how = parse, (4 if how == 0 else how)
 
             def parse(raw: str, _f: str = name, _inner: Callable[[str], Any] = inner) -> Any:
                 return _inner(m.map_value(_f, raw))
 
         return name, self.plan.sources.get(name), m.defaults.get(name), parse, how
-
-    def _amount_parser(self, name: str) -> Callable[[str], tuple[Decimal, str | None]]:
-        m = self.mapping
-        column_unit = m.units.get(name) or self.plan.units.get(name) or m.unit
-        column_currency = self.plan.currencies.get(name)
-
-        def parse(raw: str) -> tuple[Decimal, str | None]:
-            value, currency, unit = m.parse_amount(raw)
-            if not value.is_finite():
-                raise Invalid("must be a finite number")
-            if abs(value) >= _TOO_LARGE:
-                raise Invalid("is implausibly large (≥ 10^18)")
-            if unit is not None and column_unit is not None and unit != column_unit:
-                raise Invalid(
-                    f"states its own unit (×{unit}) in a column already in ×{column_unit}"
-                )
-            factor = unit or column_unit
-            if factor is not None and factor != 1:
-                value = value * factor
-            if column_currency and currency and currency != column_currency:
-                raise Invalid(f"is in {currency} but the column is in {column_currency}")
-            return value, currency or column_currency
-
-        return parse
 
     # --- per row -------------------------------------------------------------------------------
 
@@ -214,13 +197,26 @@ class RowValidator:
                         rejects.append(Reject(line, name, text, "required", header))
                     continue
                 text = default
-            if how == 0:
-                values[name] = text.strip()
+            if how == 0 or how == 4:
+                value = clean_text(parse(text) if how == 4 else text)
+                if not value:  # only invisible characters
+                    if name in required:
+                        rejects.append(Reject(line, name, text, "required", header))
+                    continue
+                why = text_problem(value) or id_problem(name, value)
+                if why is not None:
+                    rejects.append(Reject(line, name, text[:200], why, header))
+                    continue
+                values[name] = value
+                continue
+            if how != 2 and len(text) > MAX_LABEL:  # no code, flag or date is this long
+                why = f"is {len(text):,} characters long, too long for this column"
+                rejects.append(Reject(line, name, text[:200], why, header))
                 continue
             try:
                 value = parse(text)
             except Invalid as exc:
-                rejects.append(Reject(line, name, text, exc.args[0], header))
+                rejects.append(Reject(line, name, text[:200], exc.args[0], header))
                 continue
             if how == 2:
                 value, cur = value
@@ -238,6 +234,14 @@ class RowValidator:
                 continue
             values[name] = value
         self._currency(line, values, amount_currency, amount_currency_field, rejects, record)
+        currency = values.get("currency")
+        if currency is not None:
+            for name in [f for f in self._amount_fields if f in values]:
+                why = minor_unit_problem(values[name], currency)
+                if why is not None:
+                    raw = self._raw(name, record)
+                    rejects.append(Reject(line, name, raw, why, self.plan.sources.get(name)))
+                    del values[name]
         for kind, h1, h2, has_l2 in self._taxonomy_pairs:
             if kind in bad or f"{kind}_l2" in bad:
                 continue
@@ -271,6 +275,10 @@ class RowValidator:
                 rejects.append(Reject(line, where, cell, err["msg"], self.plan.sources.get(key)))
             return RowResult(line, None, rejects, record)
         return RowResult(line, row, rejects, record)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        """Release the duplicate check's temporary file, if it needed one."""
+        self._seen.close()
 
     def _translate(self, problem: Reject) -> Reject | None:
         """A reader problem about a source column → about its field; ``None`` if the column is unused."""
@@ -318,7 +326,8 @@ class RowValidator:
             return
         v1 = m.map_value(kind, raw1) if raw1 is not None else None
         v2 = m.map_value(f"{kind}_l2", raw2) if raw2 is not None else None
-        code1, code2, problems = resolve_taxonomy(kind, v1, v2)
+        short = (v1 is None or len(v1) <= MAX_LABEL) and (v2 is None or len(v2) <= MAX_LABEL)
+        code1, code2, problems = (known_taxonomy if short else resolve_taxonomy)(kind, v1, v2)
         for name, why in problems:
             rejects.append(
                 Reject(line, name, raw1 if name == kind else raw2, why, h1 if name == kind else h2)
@@ -350,7 +359,11 @@ class RowValidator:
         else:
             name = "item"
             parts = tuple(values.get(f) for f in ("legal_entity", "year", "item"))
-            key = None if None in parts else (*parts, values.get("business_line"))
+            key = (
+                None
+                if None in parts
+                else "\x1f".join(map(str, (*parts, values.get("business_line"))))
+            )
         if key is None:
             return
         first = self._seen.setdefault(key, line)

@@ -1,21 +1,26 @@
-"""XLSX sheets through openpyxl's read-only parser: cached formula values, merged cells, header search."""
+"""XLSX sheets through openpyxl's read-only parser: cached formula values, merged cells, header search.
+
+The workbook's raw parts are checked first (:mod:`~oprisk.ingest.xlsx_parts`: part sizes, DTDs,
+oversized cells); a parser error later in the sheet (a truncated part) becomes a rejected record
+at the row where reading stopped, never a traceback.
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 from oprisk.errors import IngestionError
-from oprisk.ingest.records import CHUNK, Record, RecordReader, unique_headers
+from oprisk.ingest.limits import Limits
+from oprisk.ingest.records import ExactNumber, Record, RecordReader, unique_headers
 from oprisk.ingest.rejects import Reject
+from oprisk.ingest.xlsx_parts import check_workbook, open_workbook, scan_sheet
 
 __all__ = ["HEADER_SEARCH_ROWS", "XlsxReader"]
 
 HEADER_SEARCH_ROWS = 20
-_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s[^>]*?ref="([A-Z]+[0-9]+)(?::([A-Z]+[0-9]+))?"')
 
 
 def _cell_text(value: Any) -> str | None:
@@ -24,7 +29,12 @@ def _cell_text(value: Any) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+        # Excel keeps 15 significant digits: 1234.5600000000002 is the 1234.56 the user sees
+        return ExactNumber(
+            int(value) if value.is_integer() and abs(value) < 1e15 else f"{value:.15g}"
+        )
+    if isinstance(value, int):
+        return ExactNumber(value)
     if isinstance(value, datetime):
         return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
     if isinstance(value, date | time):
@@ -56,18 +66,24 @@ class XlsxReader(RecordReader):
         header_row: int | None = None,
         is_header: Callable[[object], bool] | None = None,
         merged_cells: str = "reject",
+        limits: Limits | None = None,
+        workbook: Any = None,
     ) -> None:
-        import zipfile
-
-        from openpyxl import load_workbook
-
         self.path = path
-        try:
-            self._wb = load_workbook(path, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-            raise IngestionError(
-                f"cannot read {str(path)!r}: not a readable XLSX workbook ({exc})"
-            ) from None
+        self.limits = limits = limits or Limits()
+        self._options: dict[str, Any] = {"sheet": sheet, "header_row": header_row, "is_header": is_header,
+                         "merged_cells": merged_cells, "limits": limits}  # fmt: skip
+        self._owner = workbook is None  # a reader made by again() shares its workbook
+        if workbook is None:
+            check_workbook(path, limits)
+            try:
+                workbook = open_workbook(path)
+            except Exception as exc:  # openpyxl and the XML parsers raise many kinds: all fatal
+                raise IngestionError(
+                    f"cannot read {str(path)!r}: not a readable XLSX workbook "
+                    f"({type(exc).__name__}: {exc})"
+                ) from None
+        self._wb: Any = workbook
         names = self._wb.sheetnames
         try:
             if sheet is None:
@@ -83,10 +99,19 @@ class XlsxReader(RecordReader):
             ) from None
         self.sheet = ws.title
         self.merged_cells = merged_cells
-        self._merges = _merge_ranges(ws)
-        self._rows = _sheet_rows(ws)
-        self._header(header_row, is_header)
-        self._records = self._iter()
+        try:
+            self._merges = scan_sheet(self._wb._archive, ws._worksheet_path, limits)
+            self._rows = _sheet_rows(ws)
+            self._header(header_row, is_header)
+        except IngestionError:
+            self.close()
+            raise
+        except Exception as exc:  # a broken sheet part (bad zip data, malformed XML)
+            self.close()
+            raise IngestionError(
+                f"cannot read {str(path)!r}, sheet {self.sheet!r}: {type(exc).__name__}: {exc}"
+            ) from None
+        self._records = self._rows_or_stop()
 
     def _header(self, header_row: int | None, is_header: Callable[[object], bool] | None) -> None:
         where = f"{str(self.path)!r}, sheet {self.sheet!r}"
@@ -115,6 +140,11 @@ class XlsxReader(RecordReader):
                     )
                 continue
             width = max(values)
+            if width > self.limits.max_columns:
+                raise IngestionError(
+                    f"cannot read {where}: the header row {idx} reaches column {width:,}, "
+                    f"above {self.limits.describe('max_columns')}"
+                )
             self._col_names = unique_headers(
                 [_cell_text(values.get(i)) for i in range(1, width + 1)]
             )
@@ -131,7 +161,20 @@ class XlsxReader(RecordReader):
             )
         raise IngestionError(f"cannot read {where}: empty sheet")
 
+    def _rows_or_stop(self) -> Iterator[Record]:
+        """The records; where the sheet's XML breaks, one rejected record and the end."""
+        last = self.header_line
+        try:
+            for record in self._iter():
+                last = record.line
+                yield record
+        except Exception as exc:
+            why = (f"the sheet cannot be read after row {last} ({type(exc).__name__}: {exc}); "
+                   "the rest of it is not loaded (a truncated or damaged file?)")  # fmt: skip
+            yield Record(last + 1, {"_raw": None}, (Reject(last + 1, None, None, why),))
+
     def _iter(self) -> Iterator[Record]:
+        max_field = self.limits.max_field_size
         names = self._col_names
         width = len(names)
         pending = sorted(self._merges)
@@ -172,6 +215,10 @@ class XlsxReader(RecordReader):
                     content = True
                 else:
                     text = _cell_text(c["value"])
+                    if text is not None and len(text) > max_field:
+                        why = f"has {len(text):,} characters, above {self.limits.describe('max_field_size')}"
+                        problems.append(Reject(idx, name, text[:60] + "…", why))
+                        text = text[:max_field]
                     values[name] = text
                     content = content or text not in (None, "")
             for r1, c1, _r2, c2, ref in active:
@@ -193,8 +240,13 @@ class XlsxReader(RecordReader):
             ):
                 yield Record(idx, values, tuple(problems))
 
+    def again(self) -> XlsxReader:
+        """A second reader of the same sheet sharing this one's workbook (its shared strings)."""
+        return XlsxReader(self.path, workbook=self._wb, **self._options)
+
     def close(self) -> None:
-        self._wb.close()
+        if self._owner:
+            self._wb.close()
 
 
 def _sheet_rows(ws: Any) -> Iterator[tuple[int, list[dict[str, Any]]]]:
@@ -227,23 +279,3 @@ def _sheet_rows(ws: Any) -> Iterator[tuple[int, list[dict[str, Any]]]]:
             timedelta_formats=wb._timedelta_formats,
         )
         yield from parser.parse()
-
-
-def _merge_ranges(ws: Any) -> list[tuple[int, int, int, int, str]]:
-    """The sheet's merged ranges (min_row, min_col, max_row, max_col, ref), scanning its raw XML."""
-    from openpyxl.utils.cell import coordinate_to_tuple
-
-    found: list[tuple[int, int, int, int, str]] = []
-    tail = b""
-    with ws.parent._archive.open(ws._worksheet_path) as src:
-        for chunk in iter(lambda: src.read(CHUNK), b""):
-            buf = tail + chunk
-            last = 0
-            for m in _MERGE.finditer(buf):
-                a = m.group(1).decode()
-                b = (m.group(2) or m.group(1)).decode()
-                (r1, c1), (r2, c2) = coordinate_to_tuple(a), coordinate_to_tuple(b)
-                found.append((r1, c1, r2, c2, f"{a}:{b}"))
-                last = m.end()
-            tail = buf[max(last, len(buf) - 200) :]
-    return found

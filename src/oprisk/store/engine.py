@@ -62,15 +62,13 @@ def make_engine(url: str | None = None) -> Engine:
         ) from None
     if u.drivername in ("postgres", "postgres+psycopg2"):
         u = u.set(drivername="postgresql+psycopg2")
-    if u.get_backend_name() == "sqlite":
+    if u.drivername in ("sqlite", "sqlite+pysqlite"):
         return _sqlite(u)
-    if u.get_backend_name() == "postgresql":
-        if u.drivername == "postgresql":
-            u = u.set(drivername="postgresql+psycopg2")
-        return create_engine(u, pool_pre_ping=True)
+    if u.drivername in ("postgresql", "postgresql+psycopg2"):
+        return create_engine(u.set(drivername="postgresql+psycopg2"), pool_pre_ping=True)
     raise ConfigurationError(
         f"invalid value {mask_url(url)!r} for 'url': oprisk supports sqlite:/// and "
-        "postgresql:// URLs"
+        "postgresql:// URLs (drivers pysqlite and psycopg2)"
     )
 
 
