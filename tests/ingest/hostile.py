@@ -244,14 +244,14 @@ def long_quoted_record(d: Path) -> Case:
 @case
 def rejects_unwritable(d: Path) -> Case:
     write_csv(d / "unwritable.csv", [row(1, gross_loss="-1")])
-    (d / "unwritable.csv.rejects.csv.tmp").mkdir()  # the rejects file cannot be created there
+    (d / "unwritable.csv.rejects.csv").mkdir()  # the rejects file cannot be written there
     return Case("unwritable.csv", fatal="--rejects PATH")
 
 
 @case
 def rejects_elsewhere(d: Path) -> Case:
     write_csv(d / "elsewhere.csv", [row(1, gross_loss="-1"), row(2)])
-    (d / "elsewhere.csv.rejects.csv.tmp").mkdir()
+    (d / "elsewhere.csv.rejects.csv").mkdir()
     (d / "rejects-here").mkdir()
     return Case("elsewhere.csv", ["--rejects", str(d / "rejects-here")], rejected=1, loaded=1)
 

@@ -150,7 +150,7 @@ def test_a_rejects_file_that_cannot_be_written_stops_the_load_first(
 ) -> None:
     path = tmp_path / "r.csv"
     path.write_text(HEADER + "\nR-1;t;ET7;BL2;Bank AG;2024-01-15;EUR;-1\n")
-    (tmp_path / "r.csv.rejects.csv.tmp").mkdir()  # nothing can be written under that name
+    (tmp_path / "r.csv.rejects.csv").mkdir()  # a folder has the rejects file's name
     with pytest.raises(IngestionError, match="--rejects PATH"):
         db.load(path, source="R", progress=False, today=TODAY)
     elsewhere = db.load(path, source="R", progress=False, today=TODAY, rejects=tmp_path / "x.csv")

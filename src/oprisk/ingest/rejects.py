@@ -137,6 +137,8 @@ class RejectsWriter:
     def check(self) -> None:
         """Make sure the rejects file can be written (before anything is loaded)."""
         try:
+            if self.path.is_dir():  # the final rename onto it would fail after the load
+                raise IsADirectoryError(21, "a folder has that name")
             fd, probe = _new_temp(self.path)
             os.close(fd)
             os.unlink(probe)
