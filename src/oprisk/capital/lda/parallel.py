@@ -115,7 +115,7 @@ def _client(scheduler: Any) -> tuple[Any, bool]:
             )
         )
     try:
-        return Client(scheduler, timeout=10), True
+        return Client(scheduler, timeout=5), True
     except OSError as exc:
         raise ConfigurationError(
             invalid("scheduler", scheduler, f"no Dask scheduler answered there ({exc})")

@@ -106,7 +106,7 @@ def aggregate_portfolio(
     df: float | None = None,
     confidence_levels: float | Iterable[float] = (0.99, 0.999),
     n_simulations: int = 1_000_000,
-    random_state: int | None = None,
+    random_state: int | np.random.SeedSequence | None = None,
     method: PortfolioMethod = "auto",
     tolerance: float = GRID_TOLERANCE,
     n_workers: int | None = None,
@@ -152,7 +152,11 @@ def aggregate_portfolio(
         warnings.warn(
             f"units {', '.join(heavy)}: {INFINITE_MEAN}", ConvergenceWarning, stacklevel=2
         )
-    root = np.random.SeedSequence(random_state)
+    root = (
+        random_state
+        if isinstance(random_state, np.random.SeedSequence)
+        else np.random.SeedSequence(random_state)
+    )
     seeds = root.spawn(len(us) + 1)
     own = runner is None
     run = runner if runner is not None else Runner(n_workers, scheduler)
