@@ -157,3 +157,49 @@ def test_cli_with_no_scheduler_there_is_a_clear_error(loaded, db_url):
     assert res.exit_code != 0
     assert "no Dask scheduler answered there" in res.output
     assert "Traceback" not in res.output
+
+
+def test_a_group_takes_its_roots_classification_or_its_first_members(db):
+    from oprisk.services.lda import loss_data
+
+    def report(eid, et, bl="BL3", **kw):
+        day = date(2024, 3, 1)
+        return c.ReportLossEvent(
+            event_id=eid,
+            actor="t",
+            title="t",
+            event_type=et,
+            business_line=bl,
+            occurred_on=day,
+            discovered_on=day,
+            currency="EUR",
+            **kw,
+        )
+
+    def impact(eid, amount):
+        return c.RecordImpact(
+            event_id=eid, actor="t", amount=amount, currency="EUR", accounted_on=date(2024, 4, 1)
+        )
+
+    db.execute(
+        [
+            report("R", "ET2"),
+            impact("R", "50000"),
+            report("M", "ET7", "BL1"),
+            impact("M", "30000"),
+            c.LinkLossEvent(event_id="M", actor="t", root_event_id="R"),
+            report("NM", "ET4", near_miss=True),  # a near miss: left out, its member stays
+            report("M2", "ET5", "BL2"),
+            impact("M2", "40000"),
+            c.LinkLossEvent(event_id="M2", actor="t", root_event_id="NM"),
+            report("L", "ET6"),
+            impact("L", "25000"),
+        ]
+    )
+    data, _ = loss_data(db.capital.queries, 2025)
+    rows = data.set_index("group_id")
+    assert sorted(rows.index) == ["L", "NM", "R"]
+    assert (rows.loc["R", "event_type_l1"], rows.loc["R", "business_line_l1"]) == ("ET2", "BL3")
+    assert rows.loc["R", "gross_loss"] == 80_000 and rows.loc["R", "members"] == 2
+    assert (rows.loc["NM", "event_type_l1"], rows.loc["NM", "business_line_l1"]) == ("ET5", "BL2")
+    assert rows.loc["L", "event_type_l1"] == "ET6"
