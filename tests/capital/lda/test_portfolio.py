@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 
 from oprisk.capital.lda import aggregate, aggregate_units, poisson
-from oprisk.capital.lda.marginal import grid_marginal, lattice_quantile
+from oprisk.capital.lda.marginal import grid_marginal, lattice_quantile, locate
 from oprisk.capital.lda.measures import lattice_es, lattice_var
 from oprisk.capital.lda.portfolio import aggregate_portfolio
 from oprisk.errors import CapitalError, ConvergenceWarning
@@ -155,3 +155,16 @@ def test_bad_arguments_are_clear_errors():
         aggregate_portfolio(UNITS, method="x", n_simulations=10)
     with pytest.raises(CapitalError, match="'tolerance'"):
         aggregate_portfolio(UNITS, tolerance=0, n_simulations=10)
+
+
+def test_the_guided_search_finds_what_a_binary_search_finds():
+    f, s = UNITS["retail"]
+    cdf = grid_marginal(f, s, (A,), 1000).cdf
+    rng = np.random.default_rng(4)
+    # uniform draws, draws in the far tail and beyond the grid, cell edges and bucket edges exactly
+    u = np.concatenate(
+        [rng.random(200_000), 1 - rng.random(1000) * 1e-7, cdf[::97], np.arange(0, 1, 1 / 1024)]
+    )
+    assert np.array_equal(locate(cdf, u), np.searchsorted(cdf, u, side="left"))
+    steep = np.concatenate([np.full(5, 0.5), np.linspace(0.5, 0.999, 10_000)])
+    assert np.array_equal(locate(steep, u), np.searchsorted(steep, u, side="left"))

@@ -112,6 +112,33 @@ def grid_marginal(
     return best if best is not None else (reason or f"{method} failed")
 
 
+#: Buckets of the guide table (a power of two, so u·K and i/K are exact in binary).
+GUIDE = 1 << 16
+#: Steps walked from a bucket's first cell before the remaining draws are binary-searched.
+GUIDE_STEPS = 6
+
+
+def locate(cdf: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """``np.searchsorted(cdf, u, side="left")`` for a non-decreasing cdf, several times faster.
+
+    A guide table (Chen & Asau 1974) holds the first cell of each of K equal-probability buckets;
+    a draw starts there and walks forward (a few cells at most, except in the far tail, where the
+    few draws left after ``GUIDE_STEPS`` are binary-searched). The answer is the same: the first k
+    with cdf[k] ≥ u, because that k is never before the first cell with cdf ≥ ⌊uK⌋/K.
+    """
+    guide = np.searchsorted(cdf, np.arange(GUIDE) / GUIDE, side="left")
+    k = guide[np.minimum((u * GUIDE).astype(np.int64), GUIDE - 1)]
+    last = cdf.size - 1
+    for _ in range(GUIDE_STEPS):
+        behind = (k <= last) & (cdf[np.minimum(k, last)] < u)
+        if not behind.any():
+            return k
+        k[behind] += 1
+    rest = np.flatnonzero((k <= last) & (cdf[np.minimum(k, last)] < u))
+    k[rest] = np.searchsorted(cdf, u[rest], side="left")
+    return k
+
+
 def lattice_quantile(
     g: GridMarginal, q: np.ndarray, frequency: FrequencyFit, severity: Any
 ) -> np.ndarray:
@@ -121,7 +148,7 @@ def lattice_quantile(
     """
     cdf, h = g.cdf, g.grid_step
     u = 1.0 - q
-    k = np.searchsorted(cdf, u, side="left")
+    k = locate(cdf, u)
     inside = k < cdf.size
     kk = np.minimum(k, cdf.size - 1)
     prev = np.where(kk > 0, cdf[np.maximum(kk - 1, 0)], 0.0)
