@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
 import numpy as np
@@ -175,6 +176,7 @@ def aggregate_portfolio(
         )
         tasks: list[tuple[Any, ...]] = []
         owner: list[int] = []
+        sampling: list[tuple[Any, ...]] = []
         for j, (u, g) in enumerate(zip(us, marginals, strict=True)):
             if isinstance(g, GridMarginal):
                 # comonotonic: every lattice unit reads the same sorted uniforms (the copula's
@@ -186,13 +188,16 @@ def aggregate_portfolio(
                     if copula == "comonotonic"
                     else seeds[j]
                 )
-                tasks.append(("grid", g, u.frequency, u.severity, copula, df, payload, n))
-                owner.append(j)
+                sampling.append(("grid", g, u.frequency, u.severity, copula, df, payload, n))
             else:
                 for t in _mc_tasks(u, seeds[j], n):
                     tasks.append(t)
                     owner.append(j)
         results = run.map(_sample_task, tasks)
+        # lattice units are sampled here, on threads (numpy releases the GIL): a task elsewhere
+        # would ship the unit's copula scores there and its years back, 2 × 8 bytes a year
+        with ThreadPoolExecutor(min(run.n_workers, default_workers())) as pool:
+            sampled = iter(pool.map(_sample_task, sampling))
         where, n_workers_used = run.where, run.n_workers
     finally:
         if own:
@@ -205,7 +210,7 @@ def aggregate_portfolio(
     for j, (u, g) in enumerate(zip(us, marginals, strict=True)):
         finite = sevs[j].mean < math.inf
         if isinstance(g, GridMarginal):
-            coupled = parts[j][0]
+            coupled = next(sampled)
             row: dict[str, Any] = {
                 "unit": u.name,
                 "method": g.method,
@@ -253,7 +258,7 @@ def aggregate_portfolio(
         "tolerance": tolerance,
         "n_workers": n_workers_used,
         "where": where,
-        "tasks": len(tasks),
+        "tasks": len(tasks) + len(marginals) * (method != "mc"),
     }
     return PortfolioResult(
         copula=copula,
