@@ -4,7 +4,7 @@ and optionally ``oprisk capital lda`` on a built database. Prints Markdown
 (``benchmarks/RESULTS-lda.md`` holds a run).
 
     PYTHONPATH=src .venv/bin/python benchmarks/lda_scale.py [--quick] [--old-years N]
-        [--bank-db URL --year Y]
+        [--bank-db URL --year Y [--old-src OTHER/src --old-sims N]]
 
 ``--old-years N`` runs the comparison of section 1 at N years (the pure Monte Carlo path takes
 minutes at 10⁶ years on a loaded machine) and the portfolio path at 10⁶ years as well.
@@ -19,7 +19,9 @@ minutes at 10⁶ years on a loaded machine) and the portfolio path at 10⁶ year
    average at the start and end: the speed-up means something only on a quiet machine.
 3. The parameter bootstrap: seconds per refit (one replicate on one core: 7 units' resampling,
    refits and a 10⁵-year portfolio).
-4. With ``--bank-db``: ``oprisk capital lda --sims 1000000`` on that database (wall time, one run).
+4. With ``--bank-db``: ``oprisk capital lda --sims 1000000`` on that database (wall time, one run);
+   with ``--old-src``, the command of another checkout against this one at ``--old-sims`` years.
+   The 1M-fact bank: ``event_store.dataset(250_000)`` appended with ``event_store.run_oprisk``.
 """
 
 from __future__ import annotations
@@ -31,7 +33,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -221,23 +222,51 @@ def section_bootstrap() -> list[str]:
     ]
 
 
-def section_cli(url: str, year: str) -> list[str]:
-    exe = str(Path(sys.executable).with_name("oprisk"))
-    cmd = [exe, "--db", url, "capital", "lda", "--year", year, "--sims", "1000000"]
+def _cli(url: str, year: str, sims: int, src: str | None = None) -> tuple[float, Any]:
+    """One ``oprisk capital lda`` run; ``src``: another checkout's ``src`` on PYTHONPATH."""
+    code = "import sys; from oprisk.cli import main; sys.argv[0] = 'oprisk'; main()"
+    cmd = [sys.executable, "-c", code, "--db", url, "capital", "lda", "--year", year]
+    env = dict(os.environ, PYTHONPATH=src) if src else None
+    return timed(
+        lambda: subprocess.run(
+            [*cmd, "--sims", str(sims)], capture_output=True, text=True, check=False, env=env
+        )
+    )
+
+
+def section_cli(url: str, year: str, old_src: str | None) -> list[str]:
     start = load()
-    t, out = timed(lambda: subprocess.run(cmd, capture_output=True, text=True, check=False))
+    t, out = _cli(url, year, 1_000_000)
     tail = [ln for ln in out.stdout.splitlines() if ln.startswith(("LDA", "portfolio"))]
-    return [
-        "### `oprisk capital lda --sims 1000000` on the 1M-fact bank",
+    lines = [
+        "### `oprisk capital lda` on the 1M-fact bank",
         "",
-        f"`{' '.join(['oprisk', *cmd[1:]])}`: **{t:.1f} s** wall (exit {out.returncode}; load average "
-        f"{start} at the start, {load()} at the end).",
+        f"`oprisk --db … capital lda --year {year} --sims 1000000`: **{t:.1f} s** wall (exit "
+        f"{out.returncode}; load average {start} at the start, {load()} at the end).",
         "",
         "```",
         *tail,
         "```",
         "",
     ]
+    if old_src:
+        sims = int(arg("--old-sims") or 100_000)
+        print("old command …", file=sys.stderr)
+        t_old, o_old = _cli(url, year, sims, old_src)
+        t_new, o_new = _cli(url, year, sims)
+        pick = [ln for ln in o_old.stdout.splitlines() if ln.startswith("portfolio")]
+        lines += [
+            f"Same database, `--sims {sims}`, the command before this change (`{old_src}` on "
+            f"PYTHONPATH; exit {o_old.returncode}) against this one, one run each: "
+            f"**{t_old:.1f} s → {t_new:.1f} s ({t_old / t_new:.1f}×)**; load average {load()}.",
+            "",
+            "```",
+            *(f"before: {ln}" for ln in pick),
+            *(f"now:    {ln}" for ln in o_new.stdout.splitlines() if ln.startswith("portfolio")),
+            "```",
+            "",
+        ]
+    return lines
 
 
 def main() -> None:
@@ -248,7 +277,7 @@ def main() -> None:
     out += section_bootstrap()
     url = arg("--bank-db")
     if url:
-        out += section_cli(url, arg("--year") or "2023")
+        out += section_cli(url, arg("--year") or "2024", arg("--old-src"))
     print("\n".join(out))
 
 
