@@ -17,15 +17,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, func, select
+from sqlalchemy import Connection, DateTime, and_, exists, func, select
 
-from oprisk.errors import OpriskError
+from oprisk.errors import ConfigurationError, OpriskError
+from oprisk.progress import Progress, ProgressOption
+from oprisk.progress import progress as progress_of
 from oprisk.projections.projector import PROJECTED, Rows, build_rows
 from oprisk.store.chain import Problem, head_problems, stream_link_problems, walk
 from oprisk.store.checkpoint import Checkpoint, disagreements
-from oprisk.store.eventstore import EventStore, utc
+from oprisk.store.eventstore import EventStore, RecordedEvent, utc
 from oprisk.store.schema import (
     events,
     financial_items,
@@ -34,7 +38,7 @@ from oprisk.store.schema import (
     loss_event_versions,
 )
 
-__all__ = ["Problem", "VerifyReport", "compare_read_models", "verify"]
+__all__ = ["Problem", "StreamRange", "VerifyReport", "compare_read_models", "verify"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,7 @@ class VerifyReport:
     streams: int
     problems: list[Problem] = field(default_factory=list)
     checkpoints: tuple[Checkpoint, ...] = ()
+    stream_range: StreamRange | None = None  # the read models of these streams only
 
     @property
     def ok(self) -> bool:
@@ -62,7 +67,10 @@ class VerifyReport:
                 f"{cp.signature.signer if cp.signature else '?'})"
                 for cp in self.checkpoints
             )
-            return head + "every hash chain intact" + signed + ", read models match a rebuild"
+            which = f" of streams {self.stream_range}" if self.stream_range else ""
+            return (
+                head + "every hash chain intact" + signed + f", read models{which} match a rebuild"
+            )
         first = self.first_position
         lines = [head + f"{len(self.problems)} problem(s)"]
         if first is not None:
@@ -75,16 +83,41 @@ def verify(
     store: EventStore,
     checkpoints: Sequence[Checkpoint] = (),
     limit: int = 50,
+    *,
+    batch_facts: int = 10_000,
+    streams: StreamRange | None = None,
+    progress: ProgressOption = False,
 ) -> VerifyReport:
     """Check the log (and against ``checkpoints``, whose signatures the caller has checked) and
-    the read models. ``conn`` should be one snapshot (a read transaction)."""
+    the read models. ``conn`` should be one snapshot (a read transaction).
+
+    The chains and checkpoints are always checked over the whole log; ``streams`` limits only
+    the read-model comparison, done ``batch_facts`` facts at a time (memory is bounded by the
+    batch, not the log)."""
     want = {p for cp in checkpoints for p, _ in cp.anchors}
-    w = walk(conn, store.read_all(conn, batch_size=1000, upcast=False), want, limit)
+    total = store.head(conn)
+    with progress_of(progress, total=total, desc="verify: hash chains", unit="facts") as bar:
+        w = walk(
+            conn, _counted(store.read_all(conn, batch_size=1000, upcast=False), bar), want, limit
+        )
     problems = w.problems + stream_link_problems(conn, limit) + head_problems(conn, w)
     problems += disagreements(w, checkpoints)
-    problems += compare_read_models(conn, store, limit)
-    streams = conn.execute(select(func.count(func.distinct(events.c.stream_id)))).scalar_one()
-    return VerifyReport(w.facts, int(streams), problems[: limit * 2], tuple(checkpoints))
+    problems += compare_read_models(
+        conn, store, limit, batch_facts=batch_facts, streams=streams, progress=progress
+    )
+    n = conn.execute(select(func.count(func.distinct(events.c.stream_id)))).scalar_one()
+    return VerifyReport(w.facts, int(n), problems[: limit * 2], tuple(checkpoints), streams)
+
+
+def _counted(rows: Iterator[RecordedEvent], bar: Progress, every: int = 1000) -> Iterator[Any]:
+    n = 0
+    for r in rows:
+        yield r
+        n += 1
+        if n == every:
+            bar.update(n)
+            n = 0
+    bar.update(n)
 
 
 # --- read models --------------------------------------------------------------------------------
@@ -99,51 +132,74 @@ _TABLES: list[tuple[Any, tuple[str, ...], str]] = [
 _FACT_OF = {"fx_rates": "fx_rate.recorded", "financial_items": "financials.recorded"}
 
 
-def stream_pages(conn: Connection, facts_per_page: int = 1000) -> Iterator[list[str]]:
-    """The ids of the projected streams, in pages of about ``facts_per_page`` facts."""
-    after = ""
-    page: list[str] = []
-    size = 0
-    while True:
-        q = (
-            select(events.c.stream_id, func.count())
-            .where(events.c.stream_type.in_(sorted(PROJECTED)), events.c.stream_id > after)
-            .group_by(events.c.stream_id)
-            .order_by(events.c.stream_id)
-            .limit(1000)
-        )
-        rows = conn.execute(q).all()
-        if not rows:
-            break
-        for sid, n in rows:
-            if page and size + n > facts_per_page:
-                yield page
-                page, size = [], 0
-            page.append(sid)
-            size += n
-        after = rows[-1][0]
-    if page:
-        yield page
+@dataclass(frozen=True)
+class StreamRange:
+    """The streams whose read models to compare: ids from ``first`` to ``last`` (inclusive;
+    ``None`` leaves that end open). ``A..B``, ``A..`` or ``..B`` on the command line."""
+
+    first: str | None = None
+    last: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> StreamRange:
+        first, sep, last = text.partition("..")
+        if not sep:
+            raise ConfigurationError(
+                f"invalid value {text!r} for 'streams': must be FIRST..LAST (either may be "
+                "left out)"
+            )
+        return cls(first or None, last or None)
+
+    def __str__(self) -> str:
+        return f"{self.first or ''}..{self.last or ''}"
 
 
-def compare_read_models(conn: Connection, store: EventStore, limit: int = 50) -> list[Problem]:
-    """Re-derive the read models a page of streams at a time and compare them with the tables."""
+def compare_read_models(
+    conn: Connection,
+    store: EventStore,
+    limit: int = 50,
+    *,
+    batch_facts: int = 10_000,
+    streams: StreamRange | None = None,
+    progress: ProgressOption = False,
+) -> list[Problem]:
+    """Re-derive the read models a batch of whole streams at a time and compare them with the
+    tables' rows of the same streams; only one batch (about ``batch_facts`` facts, its replayed
+    and its stored rows) is held at once. ``streams`` limits the comparison to a range of stream
+    ids (to resume, or to share the work out); rows that belong to no fact are then looked for
+    only when the range is the whole log."""
     problems: list[Problem] = []
-    for ids in stream_pages(conn):
-        by_stream = store.read_streams(conn, ids)
-        try:
-            expected = build_rows((r for sid in ids for r in by_stream.get(sid, ())), {})
-        except OpriskError:  # a changed log may not replay: find the streams, compare the rest
-            expected, broken = _replay_each(ids, by_stream)
-            problems += broken
-        positions = {
-            name: [r.position for sid in ids for r in by_stream.get(sid, ()) if r.event_type == f]
-            for name, f in _FACT_OF.items()
-        }
-        problems += _compare_page(conn, expected, ids, positions, limit - len(problems))
-        if len(problems) >= limit:
-            return problems
-    return problems + _orphans(conn, limit - len(problems))
+    rng = streams or StreamRange()
+    total = store.head(conn)
+    with progress_of(progress, total=total, desc="verify: read models", unit="facts") as bar:
+        for batch in store.read_by_stream(conn, batch_facts, rng.first, rng.last):
+            bar.update(len(batch))
+            problems += _check_batch(conn, batch, limit - len(problems))
+            if len(problems) >= limit:
+                return problems
+    if rng.first is None and rng.last is None:
+        problems += _orphans(conn, limit - len(problems))
+    return problems
+
+
+def _check_batch(conn: Connection, batch: list[RecordedEvent], limit: int) -> list[Problem]:
+    """Replay one batch of whole streams and compare it with the stored rows of its streams."""
+    by_stream: dict[str, list[RecordedEvent]] = {}
+    for r in batch:
+        if r.stream_type in PROJECTED:
+            by_stream.setdefault(r.stream_id, []).append(r)
+    ids = list(by_stream)
+    problems: list[Problem] = []
+    try:
+        expected = build_rows((r for sid in ids for r in by_stream[sid]), {})
+    except OpriskError:  # a changed log may not replay: find the streams, compare the rest
+        expected, broken = _replay_each(ids, by_stream)
+        problems += broken
+    positions = {
+        name: [r.position for sid in ids for r in by_stream[sid] if r.event_type == f]
+        for name, f in _FACT_OF.items()
+    }
+    return problems + _compare_page(conn, expected, ids, positions, limit - len(problems))
 
 
 def _replay_each(ids: list[str], by_stream: dict[str, list[Any]]) -> tuple[Rows, list[Problem]]:
@@ -176,15 +232,13 @@ def _compare_page(
 ) -> list[Problem]:
     problems: list[Problem] = []
     for table, key, attr in _TABLES:
+        cols = list(table.c.keys())
+        row_of, key_of = itemgetter(*cols), itemgetter(*[cols.index(k) for k in key])
         want = {tuple(r[k] for k in key): r for r in getattr(expected, attr)}
-        have: dict[tuple[Any, ...], dict[str, Any]] = {}
-        values: list[Any] = ids if "event_id" in table.c else positions[table.name]
-        where = table.c.event_id if "event_id" in table.c else table.c.position
-        for i in range(0, len(values), 500):
-            q = select(table).where(where.in_(values[i : i + 500]))
-            have.update(
-                {tuple(r._mapping[k] for k in key): dict(r._mapping) for r in conn.execute(q)}
-            )
+        have = {
+            (key_of(t) if len(key) > 1 else (key_of(t),)): t
+            for t in _stored(conn, table, ids, positions)
+        }
         for k in sorted(set(want) | set(have), key=str):
             w, h = want.get(k), have.get(k)
             label = f"{table.name} row {dict(zip(key, k, strict=True))}"
@@ -192,13 +246,14 @@ def _compare_page(
                 problems.append(
                     Problem("read_model", f"{label} {'missing' if h is None else 'not in the log'}")
                 )
-            else:
-                c = next((c for c in w if not _same(w[c], h.get(c))), None)
+            elif row_of(w) != h:  # equal rows (nearly all) cost one compare
+                stored = dict(zip(cols, h, strict=True))
+                c = next((c for c in w if not _same(w[c], stored.get(c))), None)
                 if c is not None:
                     problems.append(
                         Problem(
                             "read_model",
-                            f"{label}: {c} is {h.get(c)!r}, the log gives {w[c]!r}",
+                            f"{label}: {c} is {stored.get(c)!r}, the log gives {w[c]!r}",
                             stream_id=w.get("event_id"),
                             version=w.get("version"),
                             position=w.get("position") or w.get("valid_from_position"),
@@ -207,6 +262,44 @@ def _compare_page(
             if len(problems) >= limit:
                 return problems
     return problems
+
+
+def _stored(
+    conn: Connection, table: Any, ids: list[str], positions: dict[str, list[int]]
+) -> Iterator[tuple[Any, ...]]:
+    """The stored rows of a batch's streams, as tuples in column order (timestamps in UTC).
+
+    Event-keyed tables are read as one range of their index over the batch's stream ids (the
+    batch's streams are consecutive in id order; rows of streams outside the batch are dropped);
+    position-keyed ones by the positions of the batch's facts."""
+    stamps = [i for i, c in enumerate(table.c) if isinstance(c.type, DateTime)]
+    if "event_id" in table.c:
+        if not ids:
+            return
+        wanted = set(ids)  # ids are in the database's order: the range is first..last
+        q = select(table).where(table.c.event_id >= ids[0], table.c.event_id <= ids[-1])
+        chunks: Iterator[Any] = iter([conn.execute(q)])
+    else:
+        values = positions[table.name]
+        wanted = set()
+        chunks = (
+            conn.execute(select(table).where(table.c.position.in_(values[i : i + 500])))
+            for i in range(0, len(values), 500)
+        )
+    owner = list(table.c.keys()).index("event_id") if wanted else 0
+    naive = conn.dialect.name == "sqlite"  # SQLite hands timestamps back naive (UTC)
+    for result in chunks:
+        for row in result.all():
+            if wanted and row[owner] not in wanted:
+                continue
+            if naive and stamps:
+                t = list(row)
+                for i in stamps:
+                    if t[i] is not None:
+                        t[i] = t[i].replace(tzinfo=UTC)
+                yield tuple(t)
+            else:
+                yield tuple(row)
 
 
 def _orphans(conn: Connection, limit: int) -> list[Problem]:
