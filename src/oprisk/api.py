@@ -374,6 +374,7 @@ class Database:
         *,
         streams: str | StreamRange | None = None,
         batch_facts: int = 10_000,
+        jobs: int = 1,
         progress: ProgressOption = None,
     ) -> VerifyReport:
         """Re-walk the hash chains, compare the log with signed ``checkpoints`` (their signatures
@@ -382,7 +383,8 @@ class Database:
         The read models are compared ``batch_facts`` facts at a time (whole streams; memory is
         bounded by the batch); ``streams`` (``"A..B"``) compares only the streams with ids from
         A to B — to resume a long check or share it out — while the chains and checkpoints are
-        always checked whole."""
+        always checked whole; ``jobs`` processes compare ranges of streams side by side in the
+        same snapshot (PostgreSQL)."""
         if checkpoints and public_key is None:
             raise ConfigurationError("checking a checkpoint needs the signer's public key")
         for cp in checkpoints:
@@ -395,6 +397,7 @@ class Database:
                 checkpoints,
                 batch_facts=batch_facts,
                 streams=rng,
+                jobs=jobs,
                 progress=progress,
             )
 

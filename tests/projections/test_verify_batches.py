@@ -4,6 +4,7 @@ once, and that batching changes nothing in what is found or rebuilt (SQLite and 
 from __future__ import annotations
 
 from datetime import date
+from itertools import pairwise
 
 import pytest
 from click.testing import CliRunner
@@ -196,3 +197,25 @@ def test_cli_verify_and_rebuild_take_a_batch_and_a_range(db, db_url):
     assert out.exit_code == 0, out.output
     out = run(main, ["--db", db_url, "verify", "--batch", "3"])
     assert out.exit_code == 0, out.output  # rebuilt from the log: every change undone
+
+
+def test_jobs_compare_ranges_side_by_side_with_the_same_result(db, db_url):
+    seed(db)
+    tamper_late(db)
+    if db_url.startswith("sqlite"):
+        with pytest.raises(ConfigurationError, match="parallel checks need PostgreSQL"):
+            db.verify(jobs=2, progress=False)
+        return
+    from oprisk.projections.parallel import split
+
+    with db.reading() as conn:
+        ranges = split(conn, 3, None, None)
+    assert len(ranges) == 3 and ranges[0][0] is None and ranges[-1][1] is None
+    assert all(a[1] < b[0] for a, b in pairwise(ranges))  # consecutive
+    one = db.verify(batch_facts=5, progress=False)
+    sizes = Sizes()
+    three = db.verify(batch_facts=5, jobs=3, progress=sizes)
+    assert sorted(map(str, three.problems)) == sorted(map(str, one.problems))
+    assert len(three.problems) == 5
+    assert sum(sizes.steps[1:]) == db.position()  # every fact compared, by one of the processes
+    assert db.verify(batch_facts=5, jobs=3, streams="E00..E19", progress=False).ok

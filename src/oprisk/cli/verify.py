@@ -36,6 +36,8 @@ from oprisk.cli.options import Command, open_db, settings
 @click.option("--batch", "batch_facts", default=10_000, show_default=True,
               type=click.IntRange(min=1),
               help="Facts replayed and compared at once (memory is bounded by the batch).")  # fmt: skip
+@click.option("--jobs", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Processes comparing the read models side by side (PostgreSQL).")  # fmt: skip
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar on stderr (default: when stderr is a terminal and not --quiet).")  # fmt: skip
 @click.pass_context
@@ -46,6 +48,7 @@ def verify(
     public_key: Path | None,
     streams: str | None,
     batch_facts: int,
+    jobs: int,
     progress: bool | None,
 ) -> None:
     """Re-walk the hash chains, compare the log with signed checkpoints and the read models with
@@ -66,6 +69,7 @@ def verify(
                 public,
                 streams=streams,
                 batch_facts=batch_facts,
+                jobs=jobs,
                 progress=False if progress is None and settings(ctx).quiet else progress,
             )
         except IntegrityError as err:  # a checkpoint that is not signed by the key, or changed
