@@ -75,8 +75,11 @@ BAD = [
     ({"severities": [{"quantile": "1.2", "amount": "9"}]}, "quantile_range", "quantile"),
     ({"severities": {"10": "-5"}}, "severity_positive", "amount"),
     ({"severities": {"0.4": "100"}}, "return_period_frequency", "return_period"),
-    ({"severities": [{"return_period": "10", "quantile": "0.9", "amount": "1"}]},
-     "severity_point_kind", "severities"),  # fmt: skip
+    (
+        {"severities": [{"return_period": "10", "quantile": "0.9", "amount": "1"}]},
+        "severity_point_kind",
+        "severities",
+    ),
     ({"severities": []}, "severity_points", "severities"),
     ({"event_type": None, "business_line": None}, "unit_of_measure", "event_type"),
 ]
@@ -107,7 +110,10 @@ def test_revisions_approval_and_withdrawal_as_of(db):
     p2 = db.position()
     revised = {**FORGED["severities"][1], "amount": "6000000"}  # the 1-in-10 loss revised
     db.record_scenario(
-        "SC-1", actor="carl", reason="new loss data", severities=[*FORGED["severities"][:1], revised, *FORGED["severities"][2:]]
+        "SC-1",
+        actor="carl",
+        reason="new loss data",
+        severities=[*FORGED["severities"][:1], revised, *FORGED["severities"][2:]],
     )
     p3 = db.position()
     db.withdraw_scenario("SC-1", actor="dora", reason="merged into SC-2")
@@ -164,9 +170,13 @@ def test_reporting_amounts_at_the_workshop_date(db):
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
         sev = db.scenario_severities()
-    assert any(issubclass(w.category, DataQualityWarning) and "SC-1 (CNY)" in str(w.message) for w in seen)
+    assert any(
+        issubclass(w.category, DataQualityWarning) and "SC-1 (CNY)" in str(w.message) for w in seen
+    )
     assert sev[sev.scenario_id == "SC-1"].amount_reporting.isna().all()
-    assert (sev[sev.scenario_id == "SC-EUR"].amount_reporting == sev[sev.scenario_id == "SC-EUR"].amount).all()
+    assert (
+        sev[sev.scenario_id == "SC-EUR"].amount_reporting == sev[sev.scenario_id == "SC-EUR"].amount
+    ).all()
     db.record_fx_rate("CNY", date(2026, 3, 1), "0.125", actor="fx")  # before the workshop: used
     db.record_fx_rate("CNY", date(2026, 3, 11), "0.5", actor="fx")  # after it: not used
     sev = db.scenario_severities().query("scenario_id == 'SC-1'")
@@ -204,7 +214,9 @@ def test_external_losses_stored_converted_and_revised(db):
     assert db.external_losses(as_of=p1).iloc[0].amount == 250000.0
     assert x.occurred_on.dtype == "datetime64[ns]"
     # a size indicator stated in USD is converted at the occurrence date
-    db.record_external_loss(actor="loader", **{**EXT, "external_id": "X-2", "reference_currency": "USD"})
+    db.record_external_loss(
+        actor="loader", **{**EXT, "external_id": "X-2", "reference_currency": "USD"}
+    )
     r2 = db.external_losses().set_index("external_id").loc["X-2"]
     assert (r2.size_indicator, r2.threshold, r2.size_indicator_stated) == (2.7e9, 18000.0, 3e9)
 
@@ -233,7 +245,9 @@ def _bank(db) -> None:
     ]:
         db.report(eid, actor="ann", title=eid, event_type=et, business_line=bl,
                   discovered_on=on, currency="EUR")  # fmt: skip
-        db.record_impact(eid, actor="ann", kind="loss", amount=amount, currency="EUR", accounted_on=on)
+        db.record_impact(
+            eid, actor="ann", kind="loss", amount=amount, currency="EUR", accounted_on=on
+        )
 
 
 def test_external_losses_change_neither_the_loss_component_nor_c17(db):

@@ -110,7 +110,11 @@ def external_losses(uow: Transactions, reporting_currency: str, as_of: AsOf = No
         key = (p["source"], p["external_id"])
         revision = latest[key]["revision"] + 1 if key in latest else 1
         latest[key] = {**p, "revision": revision, "position": int(r.position)}
-    stored = [c for c in COLUMNS if c not in ("amount_reporting", "size_indicator_stated", "threshold_stated")]
+    stored = [
+        c
+        for c in COLUMNS
+        if c not in ("amount_reporting", "size_indicator_stated", "threshold_stated")
+    ]
     df = pd.DataFrame([latest[k] for k in sorted(latest)], columns=stored)
     df["occurred_on"] = pd.to_datetime(df["occurred_on"]).astype("datetime64[ns]")
     days = q.day_numbers(df["occurred_on"].to_numpy())
