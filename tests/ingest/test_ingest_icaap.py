@@ -116,7 +116,7 @@ def test_english_scenarios_rejected_whole_with_the_rule_named(db, tmp_path):
 
 
 def test_a_scenario_with_a_row_rejected_by_validation_loads_nothing(db, tmp_path):
-    rows = [EN_ROWS[0], EN_ROWS[1][:-1] + ["lots"], EN_ROWS[3]]
+    rows = [EN_ROWS[0], [*EN_ROWS[1][:-1], "lots"], EN_ROWS[3]]
     path = write(tmp_path / "w.csv", EN_HEADER, rows)
     report = db.load(path, kind="scenarios", actor="loader", progress=False)
     assert report.rejected == 3 and db.scenarios().empty
