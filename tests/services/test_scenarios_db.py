@@ -13,6 +13,7 @@ import pytest
 
 from oprisk.errors import (
     DataQualityWarning,
+    DomainError,
     FourEyesError,
     ScenarioNotFoundError,
     ScenarioRuleError,
@@ -275,3 +276,16 @@ def test_external_losses_change_neither_the_loss_component_nor_c17(db):
     moved = db.capital.loss_component(2024, years_of_data=2, allow_any_threshold=True)
     assert moved.result.lc == Decimal("10875000")  # 15 × 1,450,000 / 2
     assert not db.reports.c17_01("2024").equals(c17)
+
+
+def test_a_stream_of_another_kind_is_never_written_into(db):
+    db.report("scenario-SC-1", actor="ann", title="t", event_type="ET7", business_line="BL3",
+              discovered_on=date(2025, 1, 2), currency="EUR")  # fmt: skip
+    before = db.position()
+    with pytest.raises(DomainError, match="already holds loss_event facts"):
+        db.record_scenario("SC-1", actor="anna", **FORGED)
+    db.report("external_loss-ORX-X-1", actor="ann", title="t", event_type="ET7",
+              business_line="BL3", discovered_on=date(2025, 1, 2), currency="EUR")  # fmt: skip
+    with pytest.raises(DomainError, match="already holds loss_event facts"):
+        db.record_external_loss(actor="loader", **EXT)
+    assert db.position() == before + 1 and db.scenarios().empty and db.external_losses().empty

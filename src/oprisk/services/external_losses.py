@@ -69,6 +69,12 @@ def record_external_losses(
         return []
     with uow.writing() as conn:
         stored = uow.store.read_streams(conn, [a.stream_id for a in appends])
+        for sid, have in stored.items():
+            if have and have[0].stream_type != EXTERNAL_LOSS:  # a loss event holds the stream
+                raise DomainError(
+                    invalid("external_id", sid, f"its stream already holds {have[0].stream_type} "
+                            "facts")
+                )  # fmt: skip
         fresh = [
             a
             for a in appends

@@ -26,7 +26,7 @@ from oprisk.domain.scenario_rules import (
     quantile_of,
     return_period_of,
 )
-from oprisk.domain.scenarios import SCENARIO, ScenarioRecorded, scenario_stream
+from oprisk.domain.scenarios import SCENARIO, ScenarioApproved, ScenarioRecorded, scenario_stream
 from oprisk.errors import DataQualityWarning, DomainError, ScenarioNotFoundError, invalid
 from oprisk.projections import queries as q
 from oprisk.store.eventstore import NewEvent, RecordedEvent, utc
@@ -80,6 +80,11 @@ def check_id(scenario_id: Any) -> str:
 def _fold(stored: list[RecordedEvent], scenario_id: str) -> ScenarioState:
     state = ScenarioState(scenario_id)
     for r in stored:
+        if r.stream_type != SCENARIO:  # a loss event named "scenario-…" holds the stream
+            raise DomainError(
+                invalid("scenario_id", scenario_id, f"its stream {r.stream_id!r} already holds "
+                        f"{r.stream_type} facts: choose another id")
+            )  # fmt: skip
         state = evolve(state, fact_from(r.event_type, r.payload))
     return state
 
@@ -160,7 +165,9 @@ def _exists(s: ScenarioState) -> None:
 # --- reading ------------------------------------------------------------------------------------
 
 
-def _log(uow: Transactions, as_of: AsOf, scenario_id: str | None = None) -> list[Any]:
+def _log(
+    uow: Transactions, as_of: AsOf, scenario_id: str | None = None
+) -> tuple[list[Any], pd.DataFrame]:
     with uow.reading() as conn:
         pos = uow.position(as_of, conn)
         sel = select(events).where(events.c.stream_type == SCENARIO, events.c.position <= pos)
@@ -168,7 +175,7 @@ def _log(uow: Transactions, as_of: AsOf, scenario_id: str | None = None) -> list
             sel = sel.where(events.c.stream_id == scenario_stream(scenario_id))
         rows = conn.execute(sel.order_by(events.c.position)).all()
         fx = q.fx_at(conn, pos)
-    return [rows, fx]
+    return list(rows), fx
 
 
 def _states(uow: Transactions, as_of: AsOf) -> tuple[list[dict[str, Any]], pd.DataFrame]:
@@ -180,11 +187,10 @@ def _states(uow: Transactions, as_of: AsOf) -> tuple[list[dict[str, Any]], pd.Da
         sid = r.stream_id[len(scenario_stream("")) :]
         entry = out.setdefault(sid, {"state": ScenarioState(sid)})
         entry["state"] = evolve(entry["state"], f)
-        actor = (r.meta or {}).get("actor")
         if isinstance(f, ScenarioRecorded):
             entry.update(approved_by=None, reason=f.reason, fact=f)
-        elif f.event_type == "scenario.approved":
-            entry["approved_by"] = actor
+        elif isinstance(f, ScenarioApproved):
+            entry["approved_by"] = f.approved_by
         entry.update(position=int(r.position), recorded_at=utc(r.recorded_at))
     return [out[k] for k in sorted(out)], fx
 
