@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 import click
 
-from oprisk.cli.options import Group, fmt_option, open_db, parse_as_of
+from oprisk.cli.options import Group, as_of_option, fmt_option, open_db, parse_as_of
 from oprisk.cli.output import emit, records
 
 AS_OF_HELP = (
@@ -45,7 +45,7 @@ def scenario() -> None:
 
 
 @scenario.command("list")
-@click.option("--as-of", default=None, help=AS_OF_HELP)
+@as_of_option
 @click.option("--include-withdrawn", is_flag=True, help="Show withdrawn scenarios too.")
 @click.option("--all-columns", is_flag=True, help="Every column, not the summary set.")
 @fmt_option
@@ -63,7 +63,7 @@ def list_cmd(
 
 @scenario.command("show")
 @click.argument("scenario_id")
-@click.option("--as-of", default=None, help=AS_OF_HELP)
+@as_of_option
 @fmt_option
 @click.pass_context
 def show(ctx: click.Context, scenario_id: str, as_of: str | None, fmt: str) -> None:
@@ -97,7 +97,7 @@ def show(ctx: click.Context, scenario_id: str, as_of: str | None, fmt: str) -> N
 
 @scenario.command("history")
 @click.argument("scenario_id")
-@click.option("--as-of", default=None, help=AS_OF_HELP)
+@as_of_option
 @fmt_option
 @click.pass_context
 def history(ctx: click.Context, scenario_id: str, as_of: str | None, fmt: str) -> None:
