@@ -192,31 +192,53 @@ def _states(uow: Transactions, as_of: AsOf) -> tuple[list[dict[str, Any]], pd.Da
         elif isinstance(f, ScenarioApproved):
             entry["approved_by"] = f.approved_by
         entry.update(position=int(r.position), recorded_at=utc(r.recorded_at))
+        if isinstance(f, ScenarioApproved):  # the approved revision, as it stood when approved
+            entry["approved"] = {k: v for k, v in entry.items() if k != "approved"}
     return [out[k] for k in sorted(out)], fx
 
 
-def _visible(entries: list[dict[str, Any]], include_withdrawn: bool) -> list[dict[str, Any]]:
-    return [e for e in entries if include_withdrawn or e["state"].status != "withdrawn"]
+def _visible(
+    entries: list[dict[str, Any]], include_withdrawn: bool, approved_only: bool
+) -> list[dict[str, Any]]:
+    """One view per scenario: its latest revision, or with ``approved_only`` its latest approved
+    revision (scenarios never approved left out); withdrawn ones only with ``include_withdrawn``."""
+    out = []
+    for e in entries:
+        status = e["state"].status
+        if status == "withdrawn" and not include_withdrawn:
+            continue
+        if not approved_only:
+            out.append({**e, "status": status, "revision": e["state"].revision})
+        elif "approved" in e:
+            a = e["approved"]
+            shown = "withdrawn" if status == "withdrawn" else "approved"
+            out.append({**a, "status": shown, "revision": a["fact"].revision})
+    return out
 
 
 def scenarios(
-    uow: Transactions, as_of: AsOf = None, *, include_withdrawn: bool = False
+    uow: Transactions,
+    as_of: AsOf = None,
+    *,
+    include_withdrawn: bool = False,
+    approved_only: bool = False,
 ) -> pd.DataFrame:
     """Scenarios known at ``as_of``: one row each, its latest revision (withdrawn ones left out
-    unless ``include_withdrawn``). Columns :data:`COLUMNS`; frequencies are floats (events a year).
+    unless ``include_withdrawn``; with ``approved_only`` the latest *approved* revision, so a draft
+    revision under review does not replace the approved one). Columns :data:`COLUMNS`;
+    frequencies are floats (events a year).
     """
     entries, _ = _states(uow, as_of)
     rows = []
-    for e in _visible(entries, include_withdrawn):
+    for e in _visible(entries, include_withdrawn, approved_only):
         f: ScenarioRecorded = e["fact"]
-        s: ScenarioState = e["state"]
         rows.append({
-            "scenario_id": s.scenario_id, "event_type": f.event_type_code,
+            "scenario_id": f.scenario_id, "event_type": f.event_type_code,
             "business_line": f.business_line, "title": f.title, "narrative": f.narrative,
             "workshop_on": f.workshop_on, "owner": f.owner,
             "participants": "; ".join(f.participants), "frequency": float(f.frequency),
             "frequency_low": _float(f.frequency_low), "frequency_high": _float(f.frequency_high),
-            "currency": f.currency, "status": s.status, "revision": s.revision,
+            "currency": f.currency, "status": e["status"], "revision": e["revision"],
             "recorded_by": f.recorded_by, "approved_by": e["approved_by"], "reason": e["reason"],
             "position": e["position"], "recorded_at": e["recorded_at"],
         })  # fmt: skip
@@ -235,8 +257,9 @@ def scenario_severities(
     as_of: AsOf = None,
     *,
     include_withdrawn: bool = False,
+    approved_only: bool = False,
 ) -> pd.DataFrame:
-    """The severity points of :func:`scenarios`, long form, ordered by scenario and quantile.
+    """The severity points of :func:`scenarios` (same options), long form, ordered by scenario and quantile.
 
     ``return_period`` (years) and ``quantile`` are both filled: the one the workshop stated
     (``stated``) and the other derived with ``q = 1 − 1/(λT)`` (λ the scenario's frequency;
@@ -246,7 +269,7 @@ def scenario_severities(
     """
     entries, fx = _states(uow, as_of)
     rows = []
-    for e in _visible(entries, include_withdrawn):
+    for e in _visible(entries, include_withdrawn, approved_only):
         f: ScenarioRecorded = e["fact"]
         for p in f.severities:
             if p.return_period is not None:
