@@ -193,6 +193,8 @@ def test_cli_scenario_commands(db_url, tmp_path):
     refused = run.invoke(main, ["--db", db_url, "scenario", "approve", "SC-PAY", "--actor", "Anna"])
     assert refused.exit_code == 2 and "four eyes" in refused.output
     assert "Traceback" not in refused.output
+    none = run.invoke(main, ["--db", db_url, "scenario", "list", "--approved-only", "--csv"])
+    assert none.exit_code == 0 and none.output.count("\n") == 1  # the header: none approved yet
     ok = run.invoke(main, ["--db", db_url, "scenario", "approve", "SC-PAY", "--actor", "ben"])
     assert ok.exit_code == 0, ok.output
     shown = json.loads(

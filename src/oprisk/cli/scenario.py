@@ -47,15 +47,23 @@ def scenario() -> None:
 @scenario.command("list")
 @as_of_option
 @click.option("--include-withdrawn", is_flag=True, help="Show withdrawn scenarios too.")
+@click.option("--approved-only", is_flag=True, help="The latest approved revision of each.")
 @click.option("--all-columns", is_flag=True, help="Every column, not the summary set.")
 @fmt_option
 @click.pass_context
 def list_cmd(
-    ctx: click.Context, as_of: str | None, include_withdrawn: bool, all_columns: bool, fmt: str
+    ctx: click.Context,
+    as_of: str | None,
+    include_withdrawn: bool,
+    approved_only: bool,
+    all_columns: bool,
+    fmt: str,
 ) -> None:
     """Scenarios known at a cut-off: one row each, its latest revision."""
     with open_db(ctx) as database:
-        df = database.scenarios(parse_as_of(as_of), include_withdrawn=include_withdrawn)
+        df = database.scenarios(
+            parse_as_of(as_of), include_withdrawn=include_withdrawn, approved_only=approved_only
+        )
     if not all_columns and fmt == "table":
         df = df[LIST_COLUMNS]
     emit(df, fmt)
