@@ -172,4 +172,7 @@ def external_losses(uow: Transactions, reporting_currency: str, as_of: AsOf = No
 
 
 def _floats(col: pd.Series) -> np.ndarray:
-    return np.array([np.nan if v is None or v != v else float(v) for v in col], dtype=np.float64)
+    """Exact decimal strings (``None`` when not stated) as float64 (NaN), vectorised."""
+    return pd.to_numeric(col.astype(object), errors="raise").to_numpy(
+        dtype=np.float64, na_value=np.nan
+    )
