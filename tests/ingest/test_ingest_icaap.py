@@ -216,3 +216,13 @@ def test_cli_scenario_commands(db_url, tmp_path):
     assert facts == ["scenario.recorded", "scenario.approved", "scenario.withdrawn"]
     missing = run.invoke(main, ["--db", db_url, "scenario", "show", "NOPE"])
     assert missing.exit_code == 2 and "not known" in missing.output
+
+
+def test_a_scenario_missing_its_fields_is_rejected_naming_them(db, tmp_path):
+    rows = [["SC-X", "ET7", "", "", "2026-02-10", "ops", "", "", "", "", "EUR", "1-in-10", "10",
+             "", "400000"]]  # fmt: skip
+    path = write(tmp_path / "w.csv", EN_HEADER, rows)
+    assert db.load(path, kind="scenarios", progress=False).rejected == 1
+    (r,) = rejects_of(path)
+    assert r["reason"].endswith("[rule fields_required]") and "'title'" in r["reason"]
+    assert "'frequency'" in r["reason"]
