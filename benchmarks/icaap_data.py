@@ -15,8 +15,8 @@ database:
 Reported: medians, and ratios per run (external rows/s ÷ incident rows/s; external read ÷ losses
 read), the median of those. Usage (repository root)::
 
-    .venv/bin/python benchmarks/icaap.py                 # N = 5,000, 3 repeats, both databases
-    .venv/bin/python benchmarks/icaap.py --rows 1000 --repeat 1 --no-postgres
+    .venv/bin/python benchmarks/icaap_data.py                 # N = 5,000, 3 repeats, both databases
+    .venv/bin/python benchmarks/icaap_data.py --rows 1000 --repeat 1 --no-postgres
 """
 
 from __future__ import annotations
