@@ -5,11 +5,9 @@ they appended; queries return pandas DataFrames as known at a knowledge cut-off 
 position, a timestamp, a date meaning the end of that day in UTC, or ``None`` for now) and,
 where amounts are involved, a business cut-off (``accounted_until``).
 
-This is the one module that composes the parts: the unit of work
-(:class:`~oprisk.store.unit_of_work.UnitOfWork`), the read-model queries
-(:class:`~oprisk.projections.read_model.ReadModel`), the command side
-(:class:`~oprisk.projections.recorder.Recorder`) and the use cases built on them (capital, reports,
-assessments, the loader), which take those ports and never this module.
+The one module that composes the parts: the unit of work (``UnitOfWork``), the read-model
+queries (``ReadModel``), the command side (``Recorder``) and the use cases built on them (capital,
+reports, assessments, the loader), which take those ports and never this module.
 """
 
 from __future__ import annotations
@@ -33,6 +31,7 @@ from oprisk.projections.projector import rebuild as rebuild_read_models
 from oprisk.projections.read_model import ReadModel
 from oprisk.projections.recorder import Recorder
 from oprisk.projections.verify import StreamRange, VerifyReport, verify
+from oprisk.services.icaap_data import IcaapData
 from oprisk.services.idempotency import Idempotency
 from oprisk.services.principals import Principals
 from oprisk.store import migrate
@@ -79,8 +78,9 @@ def connect(
     return Database(engine, reporting_currency=reporting_currency, clock=clock)
 
 
-class Database:
-    """A loss-event database: commands, as-of queries, verification; ``capital`` and ``reports``."""
+class Database(IcaapData):
+    """A loss-event database: commands, as-of queries, verification; ``capital`` and ``reports``;
+    scenarios and external losses (:class:`~oprisk.services.icaap_data.IcaapData`)."""
 
     def __init__(
         self,
