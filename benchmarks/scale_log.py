@@ -253,6 +253,57 @@ def bench(small: int, large: int, repeat: int, backends: list[str], parallel: bo
     return "\n".join(lines) + "\n"
 
 
+def bench_loads(small: int, large: int, repeat: int) -> str:
+    """Loads only, on PostgreSQL with autovacuum off: small and large interleaved run by run
+    (the ratio is the median of the per-run ratios), then verify (one and two processes) and
+    rebuild once on the last large database, each in a fresh process (peak RSS)."""
+    lines = [
+        f"`python benchmarks/scale_log.py --loads-only --small {small} --large {large} "
+        f"--repeat {repeat}` (PostgreSQL, autovacuum off on every table):",
+        "",
+        "| run | facts small | facts large | first load s small / large (ratio) "
+        "| second load s small / large (ratio) |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    firsts, seconds = [], []
+    with tempfile.TemporaryDirectory() as tmp_:
+        tmp = Path(tmp_)
+        files = {}
+        for n in (small, large):
+            r = register(n)
+            files[n] = (write(tmp / f"r{n}-v1.csv", r), write(tmp / f"r{n}-v2.csv", month_later(r)))
+        for k in range(repeat):
+            got = {}
+            for n in (small, large):
+                url = new_database("postgresql", tmp)
+                got[n] = run("load", url, *map(str, files[n]))
+                if k == repeat - 1 and n == large:
+                    b, v1, v2 = run("rebuild", url), run("verify", url), run("verify:2", url)
+                drop(url)
+            a, b_ = got[small], got[large]
+            firsts.append(b_["seconds"][0] / a["seconds"][0])
+            seconds.append(b_["seconds"][1] / a["seconds"][1])
+            lines.append(
+                f"| {k + 1} | {a['facts']:,} | {b_['facts']:,} | {a['seconds'][0]:.1f} / "
+                f"{b_['seconds'][0]:.1f} ({firsts[-1]:.2f}) | {a['seconds'][1]:.1f} / "
+                f"{b_['seconds'][1]:.1f} ({seconds[-1]:.2f}) |"
+            )
+            print(lines[-1], flush=True)
+    med = statistics.median
+    lines += [
+        "",
+        f"Median ratio large / small: first load **{med(firsts):.2f}**, second load "
+        f"**{med(seconds):.2f}**, for {b_['facts'] / a['facts']:.2f}× the facts.",
+        "",
+        f"On the last large database ({b_['facts']:,} facts), one run each: rebuild "
+        f"{b['seconds']:.1f} s (peak RSS {b['rss_mb']:.0f} MB), verify {v1['seconds']:.1f} s "
+        f"({v1['seconds'] / b['seconds']:.2f}× rebuild, {v1['rss_mb']:.0f} MB), verify --jobs 2 "
+        f"{v2['seconds']:.1f} s ({v2['seconds'] / b['seconds']:.2f}×, {v2['rss_mb']:.0f} MB in "
+        "the main process).",
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
         print(json.dumps(worker(*sys.argv[2:])))
@@ -263,7 +314,14 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--backend", action="append", choices=["sqlite", "postgresql"])
     ap.add_argument("--out", type=Path, default=None, help="also write the Markdown here")
+    ap.add_argument("--loads-only", action="store_true", help="PostgreSQL loads, interleaved")
     args = ap.parse_args()
+    if args.loads_only:
+        text = bench_loads(args.small, args.large, args.repeat)
+        print(text)
+        if args.out:
+            args.out.write_text(text, encoding="utf-8")
+        return
     text = bench(args.small, args.large, args.repeat, args.backend or ["sqlite", "postgresql"])
     print(text)
     if args.out:
