@@ -40,6 +40,10 @@ class Progress:
         """A short note shown after the counts (e.g. ``1,200 rows, 7 rejects``)."""
         self.note = note
 
+    def grow(self, n: float) -> None:
+        """``n`` more to do than the total said (a job that learns its size as it goes)."""
+        self.total = (self.total or 0) + n
+
     def close(self) -> None:
         pass
 
@@ -78,6 +82,11 @@ class _Bar(Progress):
     def set_note(self, note: str) -> None:
         super().set_note(note)
         self._bar.set_postfix_str(note)
+
+    def grow(self, n: float) -> None:
+        super().grow(n)
+        self._bar.total = self.total
+        self._bar.refresh()
 
     def close(self) -> None:
         self._bar.close()
