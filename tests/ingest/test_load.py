@@ -405,7 +405,7 @@ def test_report_shapes(db, corpus: Path) -> None:
     assert isinstance(report, LoadReport)
     d = report.to_dict()
     assert json.loads(json.dumps(d)) == d
-    assert "rejected by reason" in report.summary() and "<table>" in report._repr_html_()
+    assert "rejected by reason" in report.text() and "<table>" in report._repr_html_()
     assert sum(report.rejected_by_reason.values()) >= report.rejected
     with pytest.raises(ValueError, match="does not add up"):
         LoadReport(paths=("x",), kind="incidents", source="x", actor="a", rows_read=1)

@@ -83,6 +83,15 @@ class UnitFit:
     var_se: float | None
     comparison: pd.DataFrame = field(repr=False)
 
+    def summary(self) -> pd.DataFrame:
+        """The severity families compared for this unit (the chosen one is ``family``)."""
+        return self.comparison
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return f"<p>{html.escape(repr(self))}</p>" + self.comparison.to_html()
+
 
 @dataclass(frozen=True)
 class LdaRun:
