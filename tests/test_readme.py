@@ -166,3 +166,11 @@ def test_readme_python_example_runs_twice(tmp_path, monkeypatch):
     block = _block("Using it from Python", "python")
     for _ in range(2):  # re-running the example must not raise
         exec(compile(block, "README.md", "exec"), {})
+
+
+def test_a_newcomer_needs_two_commands():
+    lines = [ln.partition("#")[0].strip() for ln in _block("Two commands", "sh").splitlines()]
+    assert [ln for ln in lines if ln] == ["make demo", "make test"]
+    makefile = (ROOT / "Makefile").read_text()
+    assert "$(BIN)/oprisk demo --out demo-out" in makefile  # the README's first command line
+    assert _commands()[0] == ("oprisk demo --out demo-out", 0)
