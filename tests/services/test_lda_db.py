@@ -89,19 +89,3 @@ def test_lda_without_enough_data_is_a_clear_error(db):
     load(db, 3, np.random.default_rng(1))
     with pytest.raises(InsufficientDataError, match="no unit of measure has 30 losses"):
         db.capital.lda(2025, uom="et", n_simulations=1000)
-
-
-def test_lda_reports_a_step_per_unit_and_one_for_the_portfolio(db):
-    import io
-
-    from oprisk.progress import progress
-
-    load(db, 60, np.random.default_rng(11))
-    out = io.StringIO()
-    reporter = progress(True, stream=out, interval=0)
-    run = db.capital.lda(2025, uom="et", n_simulations=2_000, random_state=1, families=("lognormal",),
-                         threshold=10_000, progress=reporter)  # fmt: skip
-    assert reporter.n == len(run.units) + 1 == 3  # ET2, ET7 fitted (ET5 is thin), the portfolio
-    lines = out.getvalue().splitlines()
-    assert any(line.startswith("LDA: fit ET7: ") for line in lines)
-    assert lines[-1].startswith("LDA: portfolio (gaussian): 3/3") and lines[-1].endswith(", done")

@@ -17,7 +17,7 @@ import click
 import pandas as pd
 
 from oprisk.capital.profiles import DEFAULT_THRESHOLD
-from oprisk.cli.options import Group, open_db, parse_as_of, parse_subsidiaries, settings
+from oprisk.cli.options import Group, open_db, parse_as_of, parse_subsidiaries
 from oprisk.errors import ConfigurationError
 
 _OFFSETTING = click.Choice(["within-year", "none"])
@@ -320,7 +320,6 @@ def lda_cmd(
             threshold=threshold,
             copula=copula,
             correlation=correlation,
-            progress=False if settings(ctx).quiet else None,
         )
     if as_json:
         click.echo(json.dumps(run.to_dict(), indent=1, ensure_ascii=False, default=str))

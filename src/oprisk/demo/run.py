@@ -229,7 +229,6 @@ def run_demo(
         n_simulations=100_000,
         random_state=seed,
         families=("lognormal", "loglogistic", "weibull", "pareto"),
-        progress=False,  # the demo's own bar shows this stage
     )
     stages.update()
     stages.set_description("demo: exports")

@@ -19,8 +19,6 @@ import pandas as pd
 
 from oprisk.capital.profiles import DEFAULT_THRESHOLD
 from oprisk.errors import InsufficientDataError, invalid
-from oprisk.progress import ProgressOption
-from oprisk.progress import progress as progress_of
 
 if TYPE_CHECKING:
     from oprisk.ports import AsOf, Queries
@@ -214,11 +212,8 @@ def lda(
     families: tuple[str, ...] = DEFAULT_FAMILIES,
     copula: Literal["independence", "comonotonic", "gaussian", "t"] = "gaussian",
     correlation: float | np.ndarray = 0.2,
-    progress: ProgressOption = None,
 ) -> LdaRun:
-    """Fit and aggregate every unit of measure with enough data; list the thin ones with a pooling
-    hint. ``progress``: a step per unit (fit and stand-alone figures) and one for the portfolio
-    (see :mod:`oprisk.progress`; ``False`` silences it)."""
+    """Fit and aggregate every unit of measure with enough data; list the thin ones with a pooling hint."""
     from oprisk.capital.lda import (
         aggregate,
         aggregate_units,
@@ -245,16 +240,11 @@ def lda(
     start, end = date(year - years + 1, 1, 1), date(year, 12, 31)
     fitted: list[UnitFit] = []
     models: dict[str, tuple[Any, Any]] = {}
-    steps = int((counts >= min_losses).sum()) + 1  # each unit, then the portfolio
-    bar = progress_of(progress, desc="LDA", unit="steps")
-    bar.grow(steps)
     for unit, g in data[data.unit.isin(counts[counts >= min_losses].index)].groupby("unit"):
-        bar.set_description(f"LDA: fit {unit}")
         x = g.gross_loss.to_numpy(float)
         table = compare_severities(x, families, threshold=threshold)  # type: ignore[arg-type]
         ok = table[table["error"].isna()] if "error" in table else table
         if ok.empty:
-            bar.update()
             continue
         family = str(ok.iloc[0]["family"]) if "family" in ok else str(ok.index[0])
         sev = fit_severity(x, family, threshold=threshold)  # type: ignore[arg-type]
@@ -283,9 +273,7 @@ def lda(
             )
         )
         models[str(unit)] = (freq, sev)
-        bar.update()
     if not models:
-        bar.close()
         raise InsufficientDataError(
             f"no unit of measure has {min_losses} losses above {threshold:,.0f} in {start.year}–{year}: "
             f"try uom='et' or a lower min_losses"
@@ -296,18 +284,15 @@ def lda(
         if isinstance(correlation, np.ndarray)
         else np.full((n, n), float(correlation)) + np.eye(n) * (1 - float(correlation))
     )
-    bar.set_description(f"LDA: portfolio ({copula})")
-    with bar:
-        port = aggregate_units(
-            models,
-            copula=copula,
-            correlation=corr if copula in ("gaussian", "t") else None,
-            df=4 if copula == "t" else None,
-            confidence_levels=(confidence_level,),
-            n_simulations=n_simulations,
-            random_state=random_state,
-        )
-        bar.update()
+    port = aggregate_units(
+        models,
+        copula=copula,
+        correlation=corr if copula in ("gaussian", "t") else None,
+        df=4 if copula == "t" else None,
+        confidence_levels=(confidence_level,),
+        n_simulations=n_simulations,
+        random_state=random_state,
+    )
     notes = [f"{k}: {v} event(s) left out" for k, v in dropped.items() if v]
     return LdaRun(
         year,
