@@ -61,3 +61,20 @@ def test_the_environment_can_force_status_lines(monkeypatch, env):
     with progress(None, total=2, desc="export", stream=out, interval=0) as p:
         p.update(2)
     assert "export: 2/2" in out.getvalue()
+
+
+def test_a_job_that_learns_its_size_grows_the_total_and_notes_show():
+    out = Terminal()
+    with progress(None, desc="export", unit="steps", stream=out) as p:
+        p.grow(3)
+        p.grow(1)
+        p.set_note("7 rows, 0 rejects")
+        p.update(4)
+    text = out.getvalue()
+    assert "4/4" in text and "100%" in text and "7 rows, 0 rejects" in text
+    status = io.StringIO()
+    with progress(True, desc="load", stream=status, interval=0) as p:
+        p.grow(2)
+        p.set_note("2 rows")
+        p.update(2)
+    assert status.getvalue().splitlines()[-1] == "load: 2/2 (100%), 0:00 elapsed; 2 rows, done"

@@ -28,12 +28,21 @@ class Progress:
     def __init__(self, total: float | None = None, desc: str = "", unit: str = "") -> None:
         self.total, self.desc, self.unit = total, desc, unit
         self.n = 0.0
+        self.note = ""
 
     def update(self, n: float = 1) -> None:
         self.n += n
 
     def set_description(self, desc: str) -> None:
         self.desc = desc
+
+    def set_note(self, note: str) -> None:
+        """A short note shown after the counts (e.g. ``1,200 rows, 7 rejects``)."""
+        self.note = note
+
+    def grow(self, n: float) -> None:
+        """``n`` more to do than the total said (a job that learns its size as it goes)."""
+        self.total = (self.total or 0) + n
 
     def close(self) -> None:
         pass
@@ -55,10 +64,11 @@ class _Bar(Progress):
         super().__init__(total, desc, unit)
         from tqdm.auto import tqdm
 
+        sized = _columns(stream) != 0  # a pseudo-terminal with no size: tqdm would draw nothing
         self._bar = tqdm(
             total=total, desc=desc, unit=f" {unit}" if unit else "it", file=stream,
-            dynamic_ncols=True, unit_scale=bool(total and total >= 10_000), leave=True,
-            mininterval=0.2,
+            dynamic_ncols=sized, ncols=None if sized else 100, nrows=None if sized else 24,
+            unit_scale=bool(unit == "B" or (total and total >= 10_000)), leave=True, mininterval=0.2,
         )  # fmt: skip
 
     def update(self, n: float = 1) -> None:
@@ -68,6 +78,15 @@ class _Bar(Progress):
     def set_description(self, desc: str) -> None:
         super().set_description(desc)
         self._bar.set_description(desc)
+
+    def set_note(self, note: str) -> None:
+        super().set_note(note)
+        self._bar.set_postfix_str(note)
+
+    def grow(self, n: float) -> None:
+        super().grow(n)
+        self._bar.total = self.total
+        self._bar.refresh()
 
     def close(self) -> None:
         self._bar.close()
@@ -111,6 +130,8 @@ class _Status(Progress):
         text = f"{self.desc}: {done_part}, {_clock(elapsed)} elapsed"
         if not done and self.total and self.n:
             text += f", ~{_clock(elapsed * (self.total - self.n) / self.n)} left"
+        if self.note:
+            text += f"; {self.note}"
         if done:
             text += ", done"
         self.stream.write(text + "\n")
@@ -157,6 +178,14 @@ def _interactive(stream: TextIO) -> bool:
             return False
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())
+
+
+def _columns(stream: TextIO) -> int | None:
+    """The terminal's width (0 for a pseudo-terminal that was given no size), None if unknown."""
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, OSError, ValueError):
+        return None
 
 
 def _clock(seconds: float) -> str:

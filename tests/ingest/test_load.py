@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 from datetime import date
 from decimal import Decimal
@@ -404,7 +405,7 @@ def test_report_shapes(db, corpus: Path) -> None:
     assert isinstance(report, LoadReport)
     d = report.to_dict()
     assert json.loads(json.dumps(d)) == d
-    assert "rejected by reason" in report.summary() and "<table>" in report._repr_html_()
+    assert "rejected by reason" in report.text() and "<table>" in report._repr_html_()
     assert sum(report.rejected_by_reason.values()) >= report.rejected
     with pytest.raises(ValueError, match="does not add up"):
         LoadReport(paths=("x",), kind="incidents", source="x", actor="a", rows_read=1)
@@ -425,15 +426,37 @@ def test_fixing_the_rejects_file_lands_on_the_same_events(db, tmp_path: Path) ->
     assert list(db.losses().event_id) == ["fix:A"]
 
 
-def test_progress_bar_writes_to_a_tty_like_stream(db, corpus: Path) -> None:
+def test_progress_bar_writes_to_a_tty_like_stream(db, corpus: Path, monkeypatch) -> None:
     import io
+    import sys
 
-    from oprisk.ingest.progress import Progress
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    out = Terminal()
+    monkeypatch.setattr(sys, "stderr", out)
+    monkeypatch.delenv("OPRISK_PROGRESS", raising=False)
+    db.load(corpus / "incidents_example.csv", today=TODAY)  # progress=None: tqdm on a terminal
+    text = out.getvalue()
+    size = (corpus / "incidents_example.csv").stat().st_size
+    assert "load incidents_example.csv" in text and "100%" in text
+    assert 1000 <= size < 10_000 and f"{size / 1000:.2f}k/{size / 1000:.2f}k" in text  # bytes
+    assert "7 rows" in text and "rows/s" in text and "0 rejects" in text
+
+
+def test_progress_off_a_terminal_is_a_status_line_and_quiet_is_silent(db, corpus, tmp_path):
+    from oprisk.progress import progress
 
     out = io.StringIO()
-    db.load(corpus / "incidents_example.csv", progress=Progress(out, every=0), today=TODAY)
-    text = out.getvalue()
-    assert "rows/s" in text and "7 rows" in text and text.endswith("\n")
+    reporter = progress(True, stream=out, interval=0)
+    db.load(corpus / "bad_rows.csv", today=TODAY, progress=reporter, rejects=tmp_path)
+    lines = out.getvalue().splitlines()
+    assert lines and lines[-1].startswith("load bad_rows.csv: ") and lines[-1].endswith(", done")
+    assert "rejects" in lines[-1]
+    quiet = io.StringIO()
+    db.load(corpus / "incidents_example.csv", today=TODAY, progress=progress(False, stream=quiet))
+    assert quiet.getvalue() == ""
 
 
 def test_load_date_defaults_to_today(db, tmp_path: Path) -> None:

@@ -133,7 +133,7 @@ def test_a_dry_run_appends_nothing_and_says_what_a_load_would(db: Database, tmp_
     assert Path(preview.rejects_path or "").is_file()
     real = db.load(path, source="P", progress=False, today=TODAY)
     assert real.facts_appended == preview.facts_appended == db.position()
-    assert "dry run: nothing written" in preview.summary()
+    assert "dry run: nothing written" in preview.text()
 
 
 def test_a_withdrawal_is_counted(db: Database, tmp_path: Path) -> None:

@@ -41,6 +41,14 @@ class Assessment:
     assessor: str | None = None
     assessed_on: date | None = None
 
+    def __repr__(self) -> str:
+        units = "no unit scores" if self.scores is None else f"{len(self.scores.composite)} unit(s)"
+        on = f", assessed on {self.assessed_on}" if self.assessed_on else ""
+        return (
+            f"<Assessment {self.judgements.id!r}: {len(self.weights.global_weights)} nodes, "
+            f"CR {self.weights.consistency_ratio:.4f}, {units}{on}>"
+        )
+
     @property
     def composite(self) -> pd.Series | None:
         return None if self.scores is None else self.scores.composite

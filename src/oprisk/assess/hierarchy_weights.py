@@ -33,6 +33,14 @@ class HierarchyWeights:
     consistency_ratio: float  # Saaty's hierarchic CR_H
     level_consistency: Mapping[int, float] = field(repr=False)  # depth of the compared nodes → CR
 
+    def __repr__(self) -> str:
+        leaves = len(self.hierarchy.leaves)
+        return (
+            f"<HierarchyWeights {self.hierarchy.root.id!r}: {len(self.global_weights)} nodes, "
+            f"{leaves} indicators, CR {self.consistency_ratio:.4f} (limit {self.cr_limit}), "
+            f"{self.method}>"
+        )
+
     @property
     def indicator_weights(self) -> pd.Series:
         """Global weights of the indicators in tree order; they sum to 1."""

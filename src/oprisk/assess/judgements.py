@@ -64,6 +64,13 @@ class JudgementSet:
     scores: pd.DataFrame | None = field(default=None, repr=False, compare=False)
     source: str = ""
 
+    def __repr__(self) -> str:
+        where = f" from {self.source!r}" if self.source else ""
+        return (
+            f"<JudgementSet {self.id!r}{where}: {len(self.experts)} expert(s), scale {self.scale}, "
+            f"{self.method}, CR limit {self.cr_limit}>"
+        )
+
     @property
     def id(self) -> str:
         return self.root.id

@@ -1,5 +1,5 @@
-"""The ``oprisk`` command line. Exit codes: 0 success, 1 some input rejected or a check failed,
-2 usage error or fatal error.
+"""The ``oprisk`` command line. Exit codes (:data:`EXIT_CODES`): 0 success, 1 a check failed or
+some input was rejected, 2 usage error or fatal error.
 
 This module assembles the command groups; each lives in its own module and takes what it shares
 with the others (global options, errors, opening the database, output) from
@@ -7,6 +7,8 @@ with the others (global options, errors, opening the database, output) from
 """
 
 from __future__ import annotations
+
+import textwrap
 
 import click
 
@@ -29,10 +31,23 @@ from oprisk.cli import (
 )
 from oprisk.cli.options import DB_ENVVAR, Group, settings
 
-__all__ = ["main"]
+__all__ = ["EXIT_CODES", "main"]
+
+#: The exit codes as README.md's table and ``oprisk --help`` state them (tests/test_exit_codes.py)
+EXIT_CODES = (
+    (0, "success"),
+    (1, "a check failed or some input was rejected: load (rejected rows), verify, checkpoint, "
+        "export --verify, export --validate, assess weights (inconsistent judgements)"),
+    (2, "usage error or fatal error: a bad option or value, a missing file or input, a cut-off "
+        "before the first fact (one line on stderr, no traceback)"),
+)  # fmt: skip
+EPILOG = "\b\nExit codes:\n" + "\n".join(
+    "\n".join(textwrap.wrap(text, 76, initial_indent=f"  {code}  ", subsequent_indent="     "))
+    for code, text in EXIT_CODES
+)
 
 
-@click.group(cls=Group, db_envvar=DB_ENVVAR)
+@click.group(cls=Group, db_envvar=DB_ENVVAR, epilog=EPILOG)
 @click.option("--reporting-currency", default="EUR", show_default=True, help="Reporting currency.")
 @click.version_option(package_name="oprisk")
 @click.pass_context

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import click
 
-from oprisk.cli.options import Command, open_db, parse_as_of, parse_subsidiaries
+from oprisk.cli.options import Command, open_db, parse_as_of, parse_subsidiaries, settings
 
 
 @click.command("export", cls=Command)
@@ -212,6 +212,7 @@ def export(
             fc_approach=fc_approach,
             force=force,
             sign=sign,
+            progress=False if settings(ctx).quiet else None,
         )
     cut = result.manifest["knowledge_cutoff"]
     click.echo(

@@ -74,5 +74,5 @@ def load(
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=1, ensure_ascii=False, default=str))
     else:
-        click.echo(report.summary())
+        click.echo(report.text())
     sys.exit(report.exit_code)

@@ -268,6 +268,7 @@ def run_demo(
         profile="basel",
         legal_entity=None,
         force=True,  # the demo's own folder: an earlier run's export is replaced
+        progress=False,  # the demo's own bar shows this stage
     )
     m = 1e6
     summary = pd.DataFrame(

@@ -45,11 +45,12 @@ from oprisk.ingest.icaap import ExternalRun, ScenarioRun
 from oprisk.ingest.incidents import IncidentRun
 from oprisk.ingest.mapping import load_mapping
 from oprisk.ingest.movements import MovementRun
-from oprisk.ingest.progress import NullProgress, make_progress
+from oprisk.ingest.progress import LoadProgress
 from oprisk.ingest.rejects import RejectsWriter
 from oprisk.ingest.report import LoadReport, RejectedRow, combine
 from oprisk.ingest.run import FileRun, open_rows
 from oprisk.ingest.settings import Mapping as ColumnMapping
+from oprisk.progress import ProgressOption
 
 if TYPE_CHECKING:
     from oprisk.ports import LoaderPorts
@@ -92,7 +93,7 @@ def load(
     actor: str = "loader",
     strict: bool = False,
     batch_size: int = 1000,
-    progress: bool | NullProgress | None = None,
+    progress: ProgressOption = None,
     sheet: str | int | None = None,
     today: date | None = None,
     dry_run: bool = False,
@@ -101,7 +102,7 @@ def load(
     """Load one or more files; see the module docstring and ``docs/ingest.md`` §6.
 
     ``kind`` defaults to the mapping's ``kind``; ``source`` to each file's stem
-    (:func:`default_source`); ``progress`` ``None`` shows a bar when stderr is a TTY. Fatal
+    (:func:`default_source`); ``progress``: see :mod:`oprisk.progress` (``False`` silences it). Fatal
     problems (an unreadable file, a bad mapping) raise :class:`~oprisk.errors.IngestionError`;
     files before the failing one stay loaded. With ``strict``, an unmapped column is an error
     and each file is checked whole before any of it is written: a file with a rejected row
@@ -131,7 +132,7 @@ def load(
         for path in files:  # before anything is loaded: a rejects file that cannot be written
             if Path(path).is_file():
                 RejectsWriter(path, (), where=where).check()
-    bar = make_progress(progress)
+    bar = LoadProgress(progress)
     on = today or date.today()
     reports: list[LoadReport] = []
     for path in files:
@@ -169,7 +170,7 @@ def _load_file(
     actor: str,
     on: date,
     batch_size: int,
-    bar: NullProgress,
+    bar: LoadProgress,
     sheet: str | int | None,
     strict: bool,
     dry_run: bool,

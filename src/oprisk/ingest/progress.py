@@ -1,98 +1,67 @@
-"""A progress bar for ``oprisk load`` on stderr: rows, rows/s, rejects so far (silent off a TTY).
+"""The load's progress, reported through :mod:`oprisk.progress` (tqdm on a terminal and in
+Jupyter, a periodic status line on stderr otherwise, nothing with ``progress=False``).
 
-The bar redraws at most ten times a second, so its cost per row is one method call. It shows a
-percentage when the reader can say how far into the file it is (a byte offset), else a spinner.
+Per file: bytes read out of the file's size when the reader can tell (a percentage and an ETA),
+else rows; the note beside the bar gives rows, rows/s and rejects so far. The note is refreshed at
+most ten times a second, so the cost per row is one method call.
 """
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable
-from typing import TextIO
 
-__all__ = ["NullProgress", "Progress", "make_progress"]
+from oprisk.progress import Progress, ProgressOption, progress
 
-
-class NullProgress:
-    """The do-nothing progress (not a TTY, or turned off)."""
-
-    def start(self, label: str, fraction: Callable[[], float | None] | None = None) -> None:
-        pass
-
-    def update(self, rows: int, rejects: int) -> None:
-        pass
-
-    def finish(self, rows: int, rejects: int) -> None:
-        pass
+__all__ = ["LoadProgress"]
 
 
-class Progress(NullProgress):
-    """``label  [#####.....]  42%  120,000 rows  18,311 rows/s  7 rejects`` on one line of ``stream``."""
+class LoadProgress:
+    """One reporter per file (or the caller's own :class:`~oprisk.progress.Progress` for all)."""
 
-    SPIN = "|/-\\"
-
-    def __init__(
-        self, stream: TextIO | None = None, *, width: int = 24, every: float = 0.1
-    ) -> None:
-        self.stream = stream or sys.stderr
-        self.width, self.every = width, every
-        self.label = ""
-        self._fraction: Callable[[], float | None] | None = None
+    def __init__(self, option: ProgressOption = None, *, every: float = 0.1) -> None:
+        self.option, self.every = option, every
+        self._bar: Progress = Progress()
+        self._position: Callable[[], int] | None = None
         self._t0 = self._last = 0.0
-        self._ticks = 0
+        self._done = 0
 
-    def start(self, label: str, fraction: Callable[[], float | None] | None = None) -> None:
-        self.label, self._fraction = label, fraction
+    def start(self, label: str, size: int | None, position: Callable[[], int] | None) -> None:
+        given = isinstance(self.option, Progress)  # the caller's reporter counts rows
+        self._position = position if size and not given else None
+        total, unit = (size, "B") if self._position else (None, "rows")
+        self._bar = progress(self.option, total=total, desc=label, unit=unit)
+        if given:
+            self._bar.set_description(label)
         self._t0 = time.monotonic()
-        self._last = 0.0
-        self._ticks = 0
+        self._last, self._done = 0.0, 0
 
     def update(self, rows: int, rejects: int) -> None:
         now = time.monotonic()
         if now - self._last < self.every:
             return
         self._last = now
-        self._draw(rows, rejects, now, done=False)
+        self._advance(rows, rejects, now)
 
     def finish(self, rows: int, rejects: int) -> None:
-        self._draw(rows, rejects, time.monotonic(), done=True)
-        self.stream.write("\n")
-        self.stream.flush()
+        if self._position is not None and self._bar.total:
+            self._bar.update(self._bar.total - self._done)
+            self._done = int(self._bar.total)
+        self._advance(rows, rejects, time.monotonic())
+        self._bar.close()
 
-    def _draw(self, rows: int, rejects: int, now: float, *, done: bool) -> None:
-        elapsed = max(now - self._t0, 1e-9)
-        frac: float | None = 1.0 if done else None
-        if not done and self._fraction is not None:
+    def _advance(self, rows: int, rejects: int, now: float) -> None:
+        if self._position is not None:
             try:
-                frac = self._fraction()
+                at = self._position()
             except (OSError, ValueError):
-                frac = None
-        if frac is None:
-            self._ticks += 1
-            bar = f"[{self.SPIN[self._ticks % len(self.SPIN)]}]"
+                at = self._done
         else:
-            frac = min(max(frac, 0.0), 1.0)
-            full = int(frac * self.width)
-            bar = f"[{'#' * full}{'.' * (self.width - full)}] {frac:4.0%}"
-        text = (
-            f"\r{self.label}  {bar}  {rows:,} rows  {rows / elapsed:,.0f} rows/s  "
-            f"{rejects:,} reject{'s' if rejects != 1 else ''}"
+            at = rows
+        if at > self._done:
+            self._bar.update(at - self._done)
+            self._done = at
+        rate = rows / max(now - self._t0, 1e-9)
+        self._bar.set_note(
+            f"{rows:,} rows, {rate:,.0f} rows/s, {rejects:,} reject{'s' if rejects != 1 else ''}"
         )
-        self.stream.write(text + "\x1b[K")
-        self.stream.flush()
-
-
-def make_progress(
-    progress: bool | NullProgress | None, stream: TextIO | None = None
-) -> NullProgress:
-    """``None``: a bar if ``stream`` (default stderr) is a TTY; ``True``/``False``: force; or an object."""
-    if isinstance(progress, NullProgress):
-        return progress
-    out = stream or sys.stderr
-    if progress is None:
-        try:
-            progress = out.isatty()
-        except (AttributeError, ValueError):
-            progress = False
-    return Progress(out) if progress else NullProgress()

@@ -7,6 +7,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
+
 __all__ = ["MAX_REPORTED", "ColumnReport", "LoadReport", "RejectedRow", "combine"]
 
 #: rejected rows kept in the report itself; the rejects file has every one
@@ -75,7 +77,7 @@ class RejectedRow:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class LoadReport:
     """What a load did. Invariant: ``rows_read = loaded + changed + unchanged + rejected + skipped``.
 
@@ -188,7 +190,24 @@ class LoadReport:
         rows.append((facts, f"{self.facts_appended:,}"))
         return rows
 
-    def summary(self) -> str:
+    def __repr__(self) -> str:
+        what = self.paths[0] if len(self.paths) == 1 else f"{len(self.paths)} files"
+        done = "would append" if self.dry_run else "appended"
+        return (
+            f"<LoadReport {what!r} ({self.kind}): {self.rows_read:,} rows, {self.loaded:,} new, "
+            f"{self.changed:,} changed, {self.unchanged:,} unchanged, {self.rejected:,} rejected; "
+            f"{done} {self.facts_appended:,} facts>"
+        )
+
+    def summary(self) -> pd.DataFrame:
+        """The counts (``figure``, ``value``) then the rejected rows per reason."""
+        rows = [(k.strip(), int(v.replace(",", ""))) for k, v in self._lines()]
+        rows += [(f"rejected: {why}", n) for why, n in self.rejected_by_reason.items()]
+        return pd.DataFrame({"figure": [r[0] for r in rows], "value": [r[1] for r in rows]}).astype(
+            {"figure": "string", "value": "Int64"}
+        )
+
+    def text(self) -> str:
         """A plain-text table of the counts, the rejects by reason and where the rejects went."""
         what = ", ".join(self.paths)
         head = f"{what} ({self.kind}" + (f", source {self.source!r}" if self.source else "") + ")"
@@ -213,7 +232,7 @@ class LoadReport:
         return "\n".join(lines)
 
     def __str__(self) -> str:
-        return self.summary()
+        return self.text()
 
     def _repr_html_(self) -> str:
         esc = html.escape

@@ -25,7 +25,7 @@ from oprisk.domain.loss_event import LossEventState
 from oprisk.errors import IngestionError, MappingError
 from oprisk.ingest.fields import KIND_FIELDS
 from oprisk.ingest.gcpause import batch_gc, collect_batch
-from oprisk.ingest.progress import NullProgress
+from oprisk.ingest.progress import LoadProgress
 from oprisk.ingest.rejects import Reject, RejectsWriter
 from oprisk.ingest.report import MAX_REPORTED, ColumnReport, LoadReport, RejectedRow
 from oprisk.ingest.rows import RowStream, read_rows
@@ -119,7 +119,7 @@ class FileRun:
         actor: str,
         today: date,
         batch_size: int,
-        progress: NullProgress,
+        progress: LoadProgress,
         rejects: Path | None = None,
     ) -> None:
         self.db, self.path, self.mapping = db, path, mapping
@@ -150,7 +150,7 @@ class FileRun:
         writer = RejectsWriter(self.path, stream.columns, where=self.rejects_where,
                                max_cell=self.mapping.limits.max_field_size)  # fmt: skip
         self.writer = writer
-        self.progress.start(f"{self.path.name}", _fraction(stream, self.path))
+        self.progress.start(f"load {self.path.name}", *_bytes_read(stream, self.path))
         try:
             with stream, batch_gc():
                 batch: list[Item] = []
@@ -306,15 +306,15 @@ def pydantic_message(err: ValidationError) -> str:
     return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors())
 
 
-def _fraction(stream: RowStream, path: Path) -> Callable[[], float | None] | None:
-    """How far into the file the reader is (bytes), when it can tell; for the progress bar."""
+def _bytes_read(stream: RowStream, path: Path) -> tuple[int | None, Callable[[], int] | None]:
+    """The file's size and how far into it the reader is, when it can tell (for progress)."""
     raw = getattr(getattr(stream.reader, "_file", None), "buffer", None)
     if raw is None or not hasattr(raw, "tell") or path.suffix.lower() == ".gz":
-        return None
+        return None, None
     try:
         size = path.stat().st_size
     except OSError:
-        return None
+        return None, None
     if size <= 0:
-        return None
-    return lambda: float(raw.tell()) / size
+        return None, None
+    return size, lambda: int(raw.tell())

@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import tempfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,6 +14,8 @@ import pandas as pd
 
 from oprisk._version import __version__
 from oprisk.errors import ConfigurationError, OpriskError, ReportError, invalid
+from oprisk.progress import Progress, ProgressOption
+from oprisk.progress import progress as progress_of
 from oprisk.safefiles import atomic_write
 
 from . import c16 as _c16
@@ -36,6 +37,7 @@ from .params import (
     framework_note,
     templates_from,
 )
+from .results import Built, ExportResult, VerifyReport
 from .table import Cutoff, Period, Table
 from .validate import ValidationReport, validate
 
@@ -45,37 +47,6 @@ if TYPE_CHECKING:
 
 __all__ = ["FORMATS", "TEMPLATES", "ExportResult", "Parameters", "Reports", "VerifyReport"]
 COREP = {"legacy": ("c16", "c17.01", "c17.02"), "4.2": tuple(EBA_TABLES)}
-
-
-@dataclass(frozen=True)
-class ExportResult:
-    out_dir: Path
-    files: dict[str, str]  # name → sha256
-    manifest: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class VerifyReport:
-    out_dir: Path
-    ok: bool
-    checked: tuple[str, ...]
-    problems: tuple[str, ...] = ()
-    notes: tuple[str, ...] = field(default=())
-
-    def __str__(self) -> str:
-        if self.ok:
-            return f"ok: {len(self.checked)} file(s) in {self.out_dir} reproduced byte for byte"
-        return "\n".join(["FAILED:", *(f"  {p}" for p in self.problems)])
-
-
-@dataclass(frozen=True)
-class Built:
-    """The tables of one export and what the CRR3 run behind them found."""
-
-    framework: str
-    templates: list[str]
-    tables: list[Table]
-    crr3: dict[str, Any] | None = None
 
 
 class Reports:
@@ -185,18 +156,40 @@ class Reports:
         params: Parameters | None = None,
         *,
         cutoff: Cutoff | None = None,
+        progress: ProgressOption = False,
     ) -> Built:
         """The tables of ``templates`` (``None``: the framework's COREP templates; under 4.2,
-        C 17 only when CRR3 Art 316 asks for the annual loss calculation)."""
+        C 17 only when CRR3 Art 316 asks for the annual loss calculation). ``progress``: one step
+        per template (see :mod:`oprisk.progress`; silent by default)."""
         per = Period.parse(period)
         prm = params or self._params()
         fw = framework_for(per, prm.framework)
         names = templates_from(templates if templates is not None else COREP[fw], fw)
+        bar = progress_of(progress, desc="export", unit="steps")
+        bar.grow(len(names) + 1)
+        try:
+            return self._build(names, per, prm, fw, as_of, cutoff, templates is None, bar)
+        finally:
+            if not isinstance(progress, Progress):
+                bar.close()
+
+    def _build(
+        self,
+        names: list[str],
+        per: Period,
+        prm: Parameters,
+        fw: str,
+        as_of: AsOf,
+        cutoff: Cutoff | None,
+        default: bool,
+        bar: Progress,
+    ) -> Built:
         cut = cutoff or resolve_cutoff(self.uow, as_of)
         cap = CapitalInputs(self.capital, cut, prm.currency, prm.legal_entity)
         out: list[Table] = []
         crr3 = None
         if fw == "4.2" and any(n.startswith("c16") for n in names):
+            bar.set_description("export: c16 (EBA 4.2)")
             c16s, run = self._guard(
                 "c16",
                 lambda: c16_eba(
@@ -209,20 +202,23 @@ class Reports:
                 ),
             )
             crr3 = crr3_findings(run)
-            if templates is None and run.result.art316 and not run.result.art316.required:
+            if default and run.result.art316 and not run.result.art316.required:
                 names = [n for n in names if not n.startswith("c17")]
             out += [
                 t for t in c16s if any(t.code in EBA_TABLES[n] for n in names if n in EBA_TABLES)
             ]
         data = None
         if any(n.startswith("c17") for n in names):
+            bar.set_description("export: read the losses")
             data = load(
                 self.uow, cut, prm.currency, include_credit_boundary=prm.include_credit_boundary
             )
+        bar.update()
         for name in names:
-            if fw == "4.2" and name.startswith("c16"):
-                continue
-            out += self._guard(name, lambda name=name: self._one(name, fw, data, cap, per, prm))
+            bar.set_description(f"export: {name}")
+            if not (fw == "4.2" and name.startswith("c16")):
+                out += self._guard(name, lambda name=name: self._one(name, fw, data, cap, per, prm))
+            bar.update()
         return Built(fw, names, out, crr3)
 
     def _one(
@@ -266,6 +262,7 @@ class Reports:
         params: Parameters | None = None,
         force: bool = False,
         sign: tuple[Any, str] | None = None,
+        progress: ProgressOption = None,
         **kw: Any,
     ) -> ExportResult:
         """Build the templates at one cut-off, write them in ``fmt`` and ``manifest.json`` into
@@ -276,7 +273,8 @@ class Reports:
         ``currency`` …). ``fmt`` may include ``xbrl-csv`` (framework 4.2, with ``entity``). A
         non-empty ``out_dir`` is refused unless ``force`` (files the new manifest does not list
         are then removed); ``sign`` = (Ed25519 private key, signer) signs the manifest. Files are
-        written atomically, never through a symlink, mode 0640.
+        written atomically, never through a symlink, mode 0640. ``progress``: a step per template,
+        format and manifest check (see :mod:`oprisk.progress`).
         """
         prm = params or self._params(**kw)
         formats = formats_from(fmt)
@@ -286,16 +284,37 @@ class Reports:
             raise ConfigurationError(
                 invalid("format", "xbrl-csv", "needs framework 4.2 and the entity's LEI (--entity)")
             )
+        bar = progress_of(progress, desc="export", unit="steps")
+        try:
+            return self._export(
+                templates, per, as_of, formats, Path(out_dir), prm, force, sign, bar
+            )
+        finally:
+            bar.close()
+
+    def _export(
+        self,
+        templates: str | Iterable[str] | None,
+        per: Period,
+        as_of: AsOf,
+        formats: list[str],
+        out: Path,
+        prm: Parameters,
+        force: bool,
+        sign: tuple[Any, str] | None,
+        bar: Progress,
+    ) -> ExportResult:
+        bar.grow(len(formats) + 2)  # each format, then the log's digest and checkpoint
         cut = resolve_cutoff(self.uow, as_of)
-        built = self.build(templates, per, params=prm, cutoff=cut)
+        built = self.build(templates, per, params=prm, cutoff=cut, progress=bar)
         tables = built.tables
-        out = Path(out_dir)
         before = mf.prepare_folder(out, force)
         out.mkdir(parents=True, exist_ok=True)
         files: dict[str, bytes] = {}
         meta = {"generator": f"oprisk {__version__}", "parameters": prm.to_dict()}
         indicators = None
         for f in formats:
+            bar.set_description(f"export: write {f}")
             if f == "xlsx":
                 files[f"oprisk-{per.label}.xlsx"] = xlsx.xlsx_bytes(
                     tables, cover(tables, per, cut, prm, __version__), cut.time
@@ -309,6 +328,7 @@ class Reports:
                     files[f"{t.code}.{f}"] = (
                         writers.csv_bytes(t) if f == "csv" else writers.json_bytes(t, meta)
                     )
+            bar.update()
         for name, data in files.items():
             atomic_write(out / name, data)
         asked = (
@@ -317,13 +337,19 @@ class Reports:
             else (None if as_of is None else str(as_of))
         )
         digests = {name: mf.sha256(data) for name, data in sorted(files.items())}
+        bar.set_description("export: the log's digest")
+        log_digest = mf.log_digest(self.uow, cut.position)
+        bar.update()
+        bar.set_description("export: the log's checkpoint")
+        checkpoint = mf.checkpoint(self.uow, cut.position)
+        bar.update()
         manifest: dict[str, Any] = {
             "format": mf.FORMAT,
             "generator": "oprisk.reports",
             "oprisk_version": __version__,
             "knowledge_cutoff": {**cut.to_dict(), "as_of": asked},
             "inputs": {
-                "log_digest_sha256": mf.log_digest(self.uow, cut.position),
+                "log_digest_sha256": log_digest,
                 "facts": cut.position,
             },
             "period": per.to_dict(),
@@ -345,7 +371,7 @@ class Reports:
             },
             "unconfirmed": LEGACY_UNCONFIRMED if built.framework == "legacy" else None,
             "files": digests,
-            "checkpoint": mf.checkpoint(self.uow, cut.position),
+            "checkpoint": checkpoint,
         }
         if sign is not None:
             manifest = mf.sign(manifest, *sign)

@@ -91,6 +91,15 @@ class UnitFit:
     #: how the unit's distribution was computed: "fft", "panjer" or "mc"
     method: str = "mc"
 
+    def summary(self) -> pd.DataFrame:
+        """The severity families compared for this unit (the chosen one is ``family``)."""
+        return self.comparison
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return f"<p>{html.escape(repr(self))}</p>" + self.comparison.to_html()
+
 
 @dataclass(frozen=True)
 class LdaRun:
