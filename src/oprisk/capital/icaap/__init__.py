@@ -12,7 +12,14 @@ Pure numerics (no database). The methods and their sources are in ``docs/icaap.m
     icaap_run(units, ...)                      # the attribution ILD → + external → + scenarios → + BEICF
 """
 
-from .adjust import DEFAULT_BOUNDS, ScaledSeverity, Stress, beicf_factor, scale_frequency, scale_severity
+from .adjust import (
+    DEFAULT_BOUNDS,
+    ScaledSeverity,
+    Stress,
+    beicf_factor,
+    scale_frequency,
+    scale_severity,
+)
 from .credibility import (
     GammaPosterior,
     NormalPosterior,
@@ -21,7 +28,15 @@ from .credibility import (
     lognormal_mu_posterior,
     poisson_gamma,
 )
-from .model import STAGE_LABELS, STAGES, ScenarioInput, UnitData, UnitModel, build_unit, equicorrelation
+from .model import (
+    STAGE_LABELS,
+    STAGES,
+    ScenarioInput,
+    UnitData,
+    UnitModel,
+    build_unit,
+    equicorrelation,
+)
 from .pooled import fit_pooled, pooled_loglik
 from .result import IcaapResult
 from .run import icaap_run, unit_table

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from oprisk.assess import control_environment_factor
-from oprisk.capital.lda import FrequencyFit
+from oprisk.capital.lda import FrequencyFit, SeverityFit
 from oprisk.errors import CapitalError, invalid
 
 DEFAULT_BOUNDS = (0.8, 1.2)
@@ -64,8 +64,25 @@ class ScaledSeverity:
 
 
 def scale_severity(severity: Any, factor: float) -> Any:
-    """``severity`` of losses × ``factor`` (the object itself when the factor is 1)."""
-    return severity if factor == 1.0 else ScaledSeverity(severity, float(factor))
+    """``severity`` of losses × ``factor`` (the object itself when the factor is 1).
+
+    A fitted lognormal (μ + ln k) or a family with a scale parameter (scale × k) stays a
+    :class:`SeverityFit`, its threshold × k (k·X given X ≥ H is k·X given k·X ≥ k·H), so the LDA
+    keeps its fast sampler and draws the same random numbers: the annual losses scale by k exactly.
+    """
+    k = float(factor)
+    if k == 1.0:
+        return severity
+    if isinstance(severity, SeverityFit) and severity.upper == math.inf:
+        params = dict(severity.params)
+        if severity.family == "lognormal":
+            params["mu"] += math.log(k)
+        elif "scale" in params and severity.family != "gpd":
+            params["scale"] *= k
+        else:
+            return ScaledSeverity(severity, k)
+        return dataclasses.replace(severity, params=params, threshold=severity.threshold * k)
+    return ScaledSeverity(severity, k)
 
 
 def scale_frequency(frequency: FrequencyFit, factor: float) -> FrequencyFit:
@@ -97,7 +114,12 @@ class Stress:
     def __post_init__(self) -> None:
         for name in ("frequency", "severity"):
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v <= 0:
+            if (
+                isinstance(v, bool)
+                or not isinstance(v, int | float)
+                or not math.isfinite(v)
+                or v <= 0
+            ):
                 raise CapitalError(invalid(f"stress {name}", v, "must be a positive number"))
 
     @property
@@ -111,12 +133,16 @@ class Stress:
         for part in filter(None, (p.strip() for p in str(text).split(","))):
             m = re.fullmatch(r"(freq|frequency|sev|severity)\s*=\s*([0-9.eE+-]+)", part)
             if not m:
-                raise CapitalError(invalid("stress", part, "must be freq=<x> or sev=<x>, e.g. freq=1.5,sev=1.2"))
+                raise CapitalError(
+                    invalid("stress", part, "must be freq=<x> or sev=<x>, e.g. freq=1.5,sev=1.2")
+                )
             key = "frequency" if m.group(1).startswith("freq") else "severity"
             try:
                 values[key] = float(m.group(2))
             except ValueError:
-                raise CapitalError(invalid("stress", part, "the multiplier must be a number")) from None
+                raise CapitalError(
+                    invalid("stress", part, "the multiplier must be a number")
+                ) from None
         if not values:
             raise CapitalError(invalid("stress", text, "must be freq=<x> and/or sev=<x>"))
         return cls(**values)

@@ -83,14 +83,18 @@ def _pos(value: Any, name: str) -> float:
     return float(value)
 
 
-def gamma_prior(frequency: float, low: float, high: float, coverage: float = 0.9) -> tuple[float, float]:
+def gamma_prior(
+    frequency: float, low: float, high: float, coverage: float = 0.9
+) -> tuple[float, float]:
     """(shape, rate) of the gamma with mean ``frequency`` and sd (high − low)/(2·z_coverage)."""
     f = _pos(frequency, "frequency")
     if not (0 < coverage < 1):
         raise CapitalError(invalid("coverage", coverage, "must be in (0, 1)"))
     if not (math.isfinite(low) and math.isfinite(high) and 0 <= low <= f <= high and high > low):
         raise CapitalError(
-            invalid("frequency_low", low, f"must satisfy 0 ≤ low ≤ {f:g} ≤ high = {high!r}, low < high")
+            invalid(
+                "frequency_low", low, f"must satisfy 0 ≤ low ≤ {f:g} ≤ high = {high!r}, low < high"
+            )
         )
     sd = (high - low) / (2 * float(special.ndtri((1 + coverage) / 2)))
     return (f / sd) ** 2, f / sd**2
@@ -100,7 +104,9 @@ def poisson_gamma(count: float, exposure: float, prior: tuple[float, float]) -> 
     """The posterior of λ given ``count`` losses in ``exposure`` years and a Gamma(shape, rate) prior."""
     if not (math.isfinite(count) and count >= 0):
         raise CapitalError(invalid("count", count, "must be ≥ 0"))
-    return GammaPosterior(_pos(prior[0], "shape"), _pos(prior[1], "rate"), float(count), _pos(exposure, "exposure"))
+    return GammaPosterior(
+        _pos(prior[0], "shape"), _pos(prior[1], "rate"), float(count), _pos(exposure, "exposure")
+    )
 
 
 @dataclass(frozen=True)
@@ -138,24 +144,32 @@ def lognormal_mu_posterior(
     if threshold <= 0 or y.size == 0:
         return NormalPosterior(mean, 1 / math.sqrt(prec), "conjugate")
     if np.any(y < math.log(threshold)):
-        raise CapitalError(invalid("losses", float(np.exp(y.min())), f"must be ≥ threshold {threshold:g}"))
+        raise CapitalError(
+            invalid("losses", float(np.exp(y.min())), f"must be ≥ threshold {threshold:g}")
+        )
     lh = math.log(threshold)
     n, s1, s2 = y.size, float(y.sum()), float(y @ y)
 
     def logpost(mu: float) -> float:
-        ll = -0.5 * (s2 - 2 * mu * s1 + n * mu * mu) / s**2 - n * float(stats.norm.logsf((lh - mu) / s))
+        ll = -0.5 * (s2 - 2 * mu * s1 + n * mu * mu) / s**2 - n * float(
+            stats.norm.logsf((lh - mu) / s)
+        )
         return ll - 0.5 * ((mu - m0) / t0) ** 2
 
     # the mode, then the integrals of e^{logpost − max} on a wide window around it
-    grid = np.linspace(min(m0, mean) - 12 / math.sqrt(prec), max(m0, mean) + 12 / math.sqrt(prec) + 12 * s, 4001)
+    grid = np.linspace(
+        min(m0, mean) - 12 / math.sqrt(prec), max(m0, mean) + 12 / math.sqrt(prec) + 12 * s, 4001
+    )
     lp = np.array([logpost(g) for g in grid])
     mode = float(grid[int(np.argmax(lp))])
     top = float(lp.max())
     width = 1 / math.sqrt(prec)
     lo, hi = mode - 40 * width, mode + 40 * width
     opts = {"limit": 400, "epsabs": 0.0, "epsrel": 1e-12, "points": [mode]}
-    z, _ = integrate.quad(lambda m: math.exp(logpost(m) - top), lo, hi, **opts)  # type: ignore[arg-type]
-    m1, _ = integrate.quad(lambda m: m * math.exp(logpost(m) - top), lo, hi, **opts)  # type: ignore[arg-type]
+    z, _ = integrate.quad(lambda m: math.exp(logpost(m) - top), lo, hi, **opts)
+    m1, _ = integrate.quad(lambda m: m * math.exp(logpost(m) - top), lo, hi, **opts)
     post_mean = m1 / z
-    v, _ = integrate.quad(lambda m: (m - post_mean) ** 2 * math.exp(logpost(m) - top), lo, hi, **opts)  # type: ignore[arg-type]
+    v, _ = integrate.quad(
+        lambda m: (m - post_mean) ** 2 * math.exp(logpost(m) - top), lo, hi, **opts
+    )
     return NormalPosterior(post_mean, math.sqrt(v / z), "quadrature")

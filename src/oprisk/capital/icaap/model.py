@@ -127,12 +127,16 @@ def build_unit(
     freq_sc, sev_sc, cred, sfit, p_u = freq_ild, sev_ext, None, None, None
     s = unit.scenario
     if s is not None:
-        cred = poisson_gamma(x.size, unit.years, gamma_prior(s.frequency, s.frequency_low, s.frequency_high))
+        cred = poisson_gamma(
+            x.size, unit.years, gamma_prior(s.frequency, s.frequency_low, s.frequency_high)
+        )
         freq_sc = poisson(cred.mean)
         sfit = fit_scenario(s.quantiles, s.amounts, s.family)
         above = [a for a in s.amounts if a > h]
         if not above:
-            raise CapitalError(invalid("amounts", list(s.amounts), f"scenario amounts must exceed H = {h:g}"))
+            raise CapitalError(
+                invalid("amounts", list(s.amounts), f"scenario amounts must exceed H = {h:g}")
+            )
         u = float(min(above))
         tail = sfit.dist()
         p_u = min(1.0, s.frequency * float(tail.sf(u)) / cred.mean)
@@ -141,12 +145,13 @@ def build_unit(
     stages["scenarios"] = (freq_sc, sev_sc) if freq_sc and sev_sc else None
 
     k = float(unit.beicf_factor)
-    if stages["scenarios"] is None:
+    sc = stages["scenarios"]
+    if sc is None:
         stages["beicf"] = None
     elif beicf_on == "severity":
-        stages["beicf"] = (freq_sc, scale_severity(sev_sc, k))  # type: ignore[arg-type]
+        stages["beicf"] = (sc[0], scale_severity(sc[1], k))
     else:
-        stages["beicf"] = (scale_frequency(freq_sc, k), sev_sc)  # type: ignore[arg-type]
+        stages["beicf"] = (scale_frequency(sc[0], k), sc[1])
     if stress is not None:
         b = stages["beicf"]
         stages["stress"] = (

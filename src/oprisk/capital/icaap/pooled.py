@@ -82,7 +82,9 @@ def fit_pooled(
     with threadpool_limits(1):
         opt = minimise(obj, starts, spec.free_bounds())
     if opt is None:
-        raise FitError(f"pooled {family} fit on n={x.size}: the likelihood is not finite at any start")
+        raise FitError(
+            f"pooled {family} fit on n={x.size}: the likelihood is not finite at any start"
+        )
     theta = spec.to_natural(opt.phi)
     jac = np.diag(np.where(spec.positive, theta, 1.0))
     cov = np.full((theta.size, theta.size), np.nan)
@@ -95,7 +97,9 @@ def fit_pooled(
     se = np.sqrt(np.diag(cov))
     notes = () if opt.converged and np.all(np.isfinite(se)) else ("not converged or flat",)
     if notes:
-        warnings.warn(f"pooled {family} fit on n={x.size}: {notes[0]}", ConvergenceWarning, stacklevel=2)
+        warnings.warn(
+            f"pooled {family} fit on n={x.size}: {notes[0]}", ConvergenceWarning, stacklevel=2
+        )
     loglik, k = -float(opt.value), theta.size
     return SeverityFit(
         family=family,

@@ -35,7 +35,9 @@ class IcaapResult:
     def __repr__(self) -> str:
         t = self.total.set_index("stage")
         last = "beicf" if "beicf" in t.index else t.index[-1]
-        where = "" if self.cutoff_position is None else f" as known at position {self.cutoff_position}"
+        where = (
+            "" if self.cutoff_position is None else f" as known at position {self.cutoff_position}"
+        )
         return (
             f"<IcaapResult {len(self.models)} units, {self.dependence}, {self.n_simulations:,} years{where}: "
             f"VaR {self.confidence:.1%} ILD {t.at['ild', 'var']:,.0f} → with all elements "
@@ -52,16 +54,13 @@ class IcaapResult:
         wide = self.units.pivot(index="unit", columns="stage", values=measure)
         return wide[[s for s in self.total.stage if s in wide.columns]].fillna(0.0)
 
-    def plot(self, ax: Any = None) -> Any:
-        """Waterfall of the total VaR from ILD only to all four elements (and stressed)."""
-        from oprisk.plots.icaap import waterfall
-
-        return waterfall(self, ax=ax)
-
     def to_dict(self) -> dict[str, Any]:
         def clean(df: pd.DataFrame) -> list[dict[str, Any]]:
             return [
-                {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in r.items()}
+                {
+                    k: (None if isinstance(v, float) and not np.isfinite(v) else v)
+                    for k, v in r.items()
+                }
                 for r in df.to_dict(orient="records")
             ]
 
@@ -76,7 +75,9 @@ class IcaapResult:
             "n_simulations": self.n_simulations,
             "random_state": self.random_state,
             "currency": self.currency,
-            "stress": None if self.stress is None else {"frequency": self.stress.frequency, "severity": self.stress.severity},
+            "stress": None
+            if self.stress is None
+            else {"frequency": self.stress.frequency, "severity": self.stress.severity},
             "beicf": {"on": self.beicf_on, "bounds": list(self.beicf_bounds)},
             "family": self.family,
             "attribution": clean(self.summary()),

@@ -31,7 +31,11 @@ def _corr(names: list[str], all_names: list[str], correlation: Any) -> np.ndarra
     full = np.asarray(correlation, dtype=float)
     if full.shape != (len(all_names), len(all_names)):
         raise CapitalError(
-            invalid("correlation", full.shape, f"must be {len(all_names)}×{len(all_names)} (one row per unit)")
+            invalid(
+                "correlation",
+                full.shape,
+                f"must be {len(all_names)}×{len(all_names)} (one row per unit)",
+            )
         )
     idx = [all_names.index(n) for n in names]
     return full[np.ix_(idx, idx)]
@@ -75,7 +79,9 @@ def icaap_run(
         port = aggregate_units(
             {n: fs for n, fs in present},  # type: ignore[misc]
             copula=dependence,
-            correlation=_corr(names, all_names, correlation) if dependence in ("gaussian", "t") else None,
+            correlation=_corr(names, all_names, correlation)
+            if dependence in ("gaussian", "t")
+            else None,
             df=df if dependence == "t" else None,
             confidence_levels=(confidence,),
             n_simulations=n_simulations,
@@ -116,7 +122,9 @@ def icaap_run(
         beicf_bounds=beicf_bounds,
         family=family,
         total=total,
-        units=pd.DataFrame(per_unit, columns=["unit", "stage", "frequency", "expected_loss", "var", "es"]),
+        units=pd.DataFrame(
+            per_unit, columns=["unit", "stage", "frequency", "expected_loss", "var", "es"]
+        ),
         models=tuple(models),
         notes=tuple(f"{m.name}: {n}" for m in models for n in m.notes),
     )

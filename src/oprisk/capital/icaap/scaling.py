@@ -52,7 +52,9 @@ def _positive_array(values: Any, name: str) -> np.ndarray:
     bad = np.flatnonzero(~np.isfinite(arr) | (arr <= 0))
     if bad.size:
         i = int(bad[0])
-        raise CapitalError(invalid(f"{name}[{i}]", float(arr[i]), "must be a positive finite number"))
+        raise CapitalError(
+            invalid(f"{name}[{i}]", float(arr[i]), "must be a positive finite number")
+        )
     return arr
 
 

@@ -66,7 +66,9 @@ def return_period_quantile(frequency: float, return_period: Any) -> np.ndarray:
         raise CapitalError(invalid("frequency", frequency, "must be a positive number"))
     if np.any(~np.isfinite(t) | (t * frequency <= 1)):
         raise CapitalError(
-            invalid("return_period", t.tolist(), f"must exceed 1/frequency = {1 / frequency:g} years")
+            invalid(
+                "return_period", t.tolist(), f"must exceed 1/frequency = {1 / frequency:g} years"
+            )
         )
     return 1.0 - 1.0 / (frequency * t)
 
@@ -86,11 +88,15 @@ def fit_scenario(quantiles: Any, amounts: Any, family: str = "lognormal") -> Sce
     spec = family_spec(family)
     if len(np.unique(q)) < len(spec.params):
         raise InsufficientDataError(
-            invalid("quantiles", q.tolist(), f"need {len(spec.params)} distinct points for {family}")
+            invalid(
+                "quantiles", q.tolist(), f"need {len(spec.params)} distinct points for {family}"
+            )
         )
     order = np.argsort(q)
     if np.any(np.diff(x[order]) <= 0):
-        raise CapitalError(invalid("amounts", x[order].tolist(), "must rise with the return period"))
+        raise CapitalError(
+            invalid("amounts", x[order].tolist(), "must rise with the return period")
+        )
     ly = np.log(x)
     if family == "lognormal":
         z = stats.norm.ppf(q)
@@ -109,7 +115,9 @@ def fit_scenario(quantiles: Any, amounts: Any, family: str = "lognormal") -> Sce
             return np.where(np.isfinite(r), r, 1e3)
 
         theta0 = spec.start(x, 0.0)
-        res = optimize.least_squares(resid, spec.to_free(theta0), xtol=1e-14, ftol=1e-14, gtol=1e-14)
+        res = optimize.least_squares(
+            resid, spec.to_free(theta0), xtol=1e-14, ftol=1e-14, gtol=1e-14
+        )
         theta = spec.to_natural(res.x)
     fitted = np.log(frozen(family, theta).ppf(q)) - ly
     params = {p: float(v) for p, v in zip(spec.params, theta, strict=True)}
@@ -135,7 +143,9 @@ class ScenarioSplice:
             raise CapitalError(invalid("tail_weight", self.tail_weight, "must be in (0, 1]"))
         if not (self.splice_at > self.threshold >= 0):
             raise CapitalError(
-                invalid("splice_at", self.splice_at, f"must exceed the threshold {self.threshold:g}")
+                invalid(
+                    "splice_at", self.splice_at, f"must exceed the threshold {self.threshold:g}"
+                )
             )
 
     @property
