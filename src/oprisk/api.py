@@ -31,6 +31,7 @@ from oprisk.projections.projector import Folded, Projector, replay_rows, write_r
 from oprisk.projections.read_model import ReadModel
 from oprisk.projections.recorder import Recorder
 from oprisk.projections.verify import VerifyReport, verify
+from oprisk.services.icaap_data import IcaapData
 from oprisk.services.idempotency import Idempotency
 from oprisk.services.principals import Principals
 from oprisk.store import migrate
@@ -77,8 +78,9 @@ def connect(
     return Database(engine, reporting_currency=reporting_currency, clock=clock)
 
 
-class Database:
-    """A loss-event database: commands, as-of queries, verification; ``capital`` and ``reports``."""
+class Database(IcaapData):
+    """A loss-event database: commands, as-of queries, verification; ``capital`` and ``reports``;
+    scenarios and external losses (:class:`~oprisk.services.icaap_data.IcaapData`)."""
 
     def __init__(
         self,

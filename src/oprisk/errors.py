@@ -81,6 +81,22 @@ class NothingToChangeError(DomainError):
     """An amendment or reclassification that changes nothing."""
 
 
+class ScenarioRuleError(DomainError, ValueError):
+    """A scenario's estimates are inconsistent; ``rule`` names the consistency rule broken
+    (docs/scenarios.md, "Consistency rules")."""
+
+    def __init__(self, message: str, rule: str) -> None:
+        super().__init__(f"{message} (rule {rule})")
+        self.rule = rule
+
+
+class ScenarioNotFoundError(DomainError, KeyError):
+    """No scenario with this id is known (at the cut-off)."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
 # --- store ------------------------------------------------------------------------------------
 
 

@@ -31,6 +31,7 @@ def test_registry_names_are_the_stored_ones():
     # The names are in the log and in its hash chain: a rename is a schema change, not a refactor.
     assert sorted(REGISTRY) == [
         "assessment.recorded",
+        "external_loss.recorded",
         "financials.recorded",
         "fx_rate.recorded",
         "loss_event.amended",
@@ -56,6 +57,9 @@ def test_registry_names_are_the_stored_ones():
         "principal.added",
         "principal.revoked",
         "principal.token_rotated",
+        "scenario.approved",
+        "scenario.recorded",
+        "scenario.withdrawn",
     ]
     assert {cls.schema_version for cls in REGISTRY.values()} == {1}
 

@@ -17,6 +17,12 @@ from oprisk.domain.assessments import AssessmentRecorded
 from oprisk.domain.fact import Amount, Fact, fact
 from oprisk.domain.financial_items import FinancialItem
 from oprisk.domain.principals import PrincipalAdded, PrincipalRevoked, PrincipalTokenRotated
+from oprisk.domain.scenarios import (
+    ExternalLossRecorded,
+    ScenarioApproved,
+    ScenarioRecorded,
+    ScenarioWithdrawn,
+)
 
 ImpactKind = Literal["loss", "provision", "provision_release", "cost", "reversal"]
 RecoveryKind = Literal["insurance", "other"]
@@ -296,6 +302,10 @@ REGISTRY: dict[str, type[Fact]] = _registry(
     PrincipalAdded,
     PrincipalTokenRotated,
     PrincipalRevoked,
+    ScenarioRecorded,
+    ScenarioApproved,
+    ScenarioWithdrawn,
+    ExternalLossRecorded,
 )
 
 
