@@ -36,6 +36,7 @@ from .model import (
     UnitModel,
     build_unit,
     equicorrelation,
+    merge_scenarios,
 )
 from .pooled import fit_pooled, pooled_loglik
 from .result import IcaapResult
@@ -68,6 +69,7 @@ __all__ = [
     "gamma_prior",
     "icaap_run",
     "lognormal_mu_posterior",
+    "merge_scenarios",
     "poisson_gamma",
     "pooled_loglik",
     "return_period_quantile",

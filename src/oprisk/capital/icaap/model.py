@@ -162,6 +162,31 @@ def build_unit(
     return UnitModel(unit.name, stages, cred, sfit, p_u, tuple(notes))
 
 
+def merge_scenarios(parts: list[tuple[ScenarioInput, float]]) -> ScenarioInput:
+    """Several scenarios (each with the share of its frequency on this unit) as one.
+
+    Independent event sources add: the rate of losses above x is Σ_s w_s·λ_s·S_s(x), so at each
+    stated amount the merged quantile is 1 − Σ_s w_s λ_s S_s(x) / Σ_s w_s λ_s (each S_s the
+    scenario's quantile-matched family); the ranges add (as if the experts' errors moved
+    together, the prudent reading).
+    """
+    if len(parts) == 1 and parts[0][1] == 1.0:
+        return parts[0][0]
+    lam = sum(w * s.frequency for s, w in parts)
+    low = sum(w * s.frequency_low for s, w in parts)
+    high = sum(w * s.frequency_high for s, w in parts)
+    if len(parts) == 1:
+        s = parts[0][0]
+        return ScenarioInput(lam, low, high, s.quantiles, s.amounts, s.family, s.ids)
+    dists = [
+        (w * s.frequency, fit_scenario(s.quantiles, s.amounts, s.family).dist()) for s, w in parts
+    ]
+    amounts = sorted({a for s, _ in parts for a in s.amounts})
+    q = [1.0 - sum(r * float(d.sf(a)) for r, d in dists) / lam for a in amounts]
+    ids = tuple(i for s, _ in parts for i in s.ids)
+    return ScenarioInput(lam, low, high, tuple(q), tuple(amounts), parts[0][0].family, ids)
+
+
 def equicorrelation(n: int, rho: float) -> np.ndarray:
     """The n×n matrix with ρ off the diagonal."""
     if not (math.isfinite(rho) and -1 / max(n - 1, 1) <= rho <= 1):
