@@ -25,7 +25,7 @@ def waterfall(result: Any, ax: Any = None, measure: str = "var") -> Any:
     else:
         fig = ax.figure
     level = 0.0
-    for i, (label, v) in enumerate(zip(labels, values, strict=True)):
+    for i, v in enumerate(values):
         step = v - level if i else v
         bottom = level if i else 0.0
         colour = "#4c72b0" if i == 0 else ("#c44e52" if step > 0 else "#55a868")
