@@ -86,7 +86,7 @@ class ScenarioRuleError(DomainError, ValueError):
     (docs/scenarios.md, "Consistency rules")."""
 
     def __init__(self, message: str, rule: str) -> None:
-        super().__init__(f"{message} (rule {rule})")
+        super().__init__(f"{message} [rule {rule}]")
         self.rule = rule
 
 

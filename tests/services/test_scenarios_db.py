@@ -90,14 +90,14 @@ def test_inconsistent_estimates_are_refused_with_the_rule_named(db, change, rule
     with pytest.raises(ScenarioRuleError) as err:
         db.record_scenario("SC-BAD", actor="anna", **{**FORGED, **change})
     assert err.value.rule == rule
-    assert f"(rule {rule})" in str(err.value) and named in str(err.value)
+    assert f"[rule {rule}]" in str(err.value) and named in str(err.value)
     assert str(err.value).startswith("invalid value ")
     assert db.scenarios().empty and db.position() == 0  # nothing stored
 
 
 def test_a_revision_is_checked_against_the_rules_too(db):
     db.record_scenario("SC-1", actor="anna", **FORGED)
-    with pytest.raises(ScenarioRuleError, match="rule frequency_range"):
+    with pytest.raises(ScenarioRuleError, match=r"\[rule frequency_range\]"):
         db.record_scenario("SC-1", actor="anna", frequency="5")  # above frequency_high 4
     assert db.scenarios().iloc[0].revision == 1
 
@@ -231,7 +231,7 @@ def test_external_losses_stored_converted_and_revised(db):
     ],
 )
 def test_bad_external_losses_are_refused_with_the_rule_named(db, change, rule):
-    with pytest.raises(ScenarioRuleError, match=f"rule {rule}"):
+    with pytest.raises(ScenarioRuleError, match=rf"\[rule {rule}\]"):
         db.record_external_loss(actor="loader", **{**EXT, **change})
     assert db.external_losses().empty
 

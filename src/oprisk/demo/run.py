@@ -4,7 +4,9 @@
 Files written to ``out``: ``incidents-grc-2026-01.csv`` (English, canonical columns, with a few
 deliberately bad rows), ``incidents-grc-2026-02.csv`` (the same register a month later),
 ``movements-grc.csv``, ``incidents-cn.xlsx`` (the Chinese subsidiary's register, zh-CN headers,
-amounts in 万元), ``financials.csv``, the rejects files, ``demo.db`` and ``exports/``.
+amounts in 万元), ``financials.csv``, the ICAAP data (``scenarios-workshops.csv``,
+``scenarios-cn.csv``, ``external-losses.csv``; :mod:`oprisk.demo.icaap`), the rejects files,
+``demo.db`` and ``exports/``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from oprisk.demo import icaap
 from oprisk.demo.bank import ENTITY, Bank, generate
 from oprisk.progress import ProgressOption
 from oprisk.progress import progress as progress_of
@@ -92,6 +95,9 @@ def write_files(bank: Bank, out: Path) -> dict[str, Path]:
         "movements": out / "movements-grc.csv",
         "cn": out / "incidents-cn.xlsx",
         "financials": out / "financials.csv",
+        "scenarios": out / "scenarios-workshops.csv",
+        "scenarios_cn": out / "scenarios-cn.csv",
+        "external": out / "external-losses.csv",
     }
     v1 = pd.concat([bank.incidents, pd.DataFrame(BAD_ROWS)], ignore_index=True)
     v1.to_csv(paths["v1"], index=False, lineterminator="\n")
@@ -99,7 +105,27 @@ def write_files(bank: Bank, out: Path) -> dict[str, Path]:
     bank.movements.to_csv(paths["movements"], index=False, lineterminator="\n")
     bank.financials.to_csv(paths["financials"], index=False, lineterminator="\n")
     _write_cn_xlsx(bank.incidents_cn, paths["cn"])
+    icaap.scenarios_en().to_csv(paths["scenarios"], index=False, lineterminator="\n")
+    icaap.scenarios_cn().to_csv(paths["scenarios_cn"], index=False, lineterminator="\n")
+    icaap.external_losses(bank.seed).to_csv(paths["external"], index=False, lineterminator="\n")
     return paths
+
+
+def load_icaap_data(db: Any, paths: dict[str, Path]) -> list[Any]:
+    """Load the scenario workshops and the external losses; a reviewer (a second person)
+    approves every scenario but the unauthorised-trading one, left as a draft."""
+    reports = [
+        db.load(paths["scenarios"], kind="scenarios", source="workshops", actor="demo.loader",
+                progress=False),
+        db.load(paths["scenarios_cn"], kind="scenarios", mapping="zh-CN", source="workshops-cn",
+                actor="demo.loader", progress=False),
+        db.load(paths["external"], kind="external", source="ORX", actor="demo.loader",
+                progress=False),
+    ]  # fmt: skip
+    for sid in db.scenarios().query("status == 'draft'").scenario_id:
+        if sid != "SC-BL2-ROGUE":
+            db.approve_scenario(sid, actor=REVIEWER)
+    return reports
 
 
 def _write_cn_xlsx(df: pd.DataFrame, path: Path) -> None:
@@ -201,6 +227,7 @@ def run_demo(
         db.load(paths["v2"], kind="incidents", source="GRC", actor="demo.loader", progress=False)
     )
     approve_exclusions(db)
+    reports += load_icaap_data(db, paths)
     stages.update()
     echo("\nloads (rows read / new / changed / unchanged / rejected / facts):")
     for r in reports:

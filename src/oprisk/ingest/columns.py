@@ -19,6 +19,7 @@ from oprisk.domain.money import ISO_4217
 from oprisk.errors import MappingError, invalid
 from oprisk.ingest.fields import (
     AMOUNT_FIELDS,
+    KIND_FALLBACK,
     KIND_FIELDS,
     NORMALISED_FIELDS,
     fold,
@@ -96,6 +97,7 @@ def plan_columns(
             ignored.append(header)
             continue
         target, suffix = field_for(columns, header)
+        target = KIND_FALLBACK.get(kind, {}).get(target or "", target)
         if target is None or target not in fields:
             unmapped.append(header)
             continue

@@ -20,7 +20,9 @@ __all__ = [
     "BOOL_FIELDS",
     "DATE_FIELDS",
     "KINDS",
+    "KIND_FALLBACK",
     "KIND_FIELDS",
+    "NUMBER_FIELDS",
     "REQUIRED",
     "TAXONOMY_FIELDS",
     "Invalid",
@@ -29,7 +31,7 @@ __all__ = [
     "header_key",
 ]
 
-KINDS = ("incidents", "movements", "financials")
+KINDS = ("incidents", "movements", "financials", "scenarios", "external")
 
 #: The canonical columns of each kind (the row models in :mod:`oprisk.ingest.models` have these fields).
 KIND_FIELDS: dict[str, tuple[str, ...]] = {
@@ -42,10 +44,28 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
     ),
     "movements": ("external_id", "line_id", "kind", "amount", "currency", "accounted_on", "received"),
     "financials": ("legal_entity", "year", "item", "business_line", "amount", "currency"),
+    # one row per severity point; the scenario's own fields repeat on its rows (or stay blank
+    # after the first)
+    "scenarios": (
+        "scenario_id", "event_type", "event_type_l2", "business_line", "business_line_l2",
+        "title", "narrative", "workshop_on", "owner", "participants", "frequency",
+        "frequency_low", "frequency_high", "currency", "severity_label", "return_period",
+        "quantile", "amount",
+    ),
+    "external": (
+        "external_id", "source", "occurred_on", "event_type", "event_type_l2", "business_line",
+        "business_line_l2", "amount", "currency", "size_indicator", "threshold",
+        "reference_currency", "institution", "description",
+    ),
 }  # fmt: skip
 ALL_FIELDS = frozenset(f for fields in KIND_FIELDS.values() for f in fields)
 AMOUNT_FIELDS = frozenset({"gross_loss", "recovery_insurance", "recovery_other", "amount"})
-DATE_FIELDS = frozenset({"occurred_on", "discovered_on", "accounted_on"})
+DATE_FIELDS = frozenset({"occurred_on", "discovered_on", "accounted_on", "workshop_on"})
+#: plain numbers (no currency, no unit; any sign: the domain's rules name what is wrong)
+NUMBER_FIELDS = frozenset(
+    {"frequency", "frequency_low", "frequency_high", "return_period", "quantile",
+     "size_indicator", "threshold"}
+)  # fmt: skip
 BOOL_FIELDS = frozenset(
     {"near_miss", "gain", "credit_boundary", "market_boundary", "legal", "deleted", "received"}
 )
@@ -56,7 +76,16 @@ REQUIRED: dict[str, tuple[str, ...]] = {
                   "currency", "gross_loss"),
     "movements": ("external_id", "line_id", "kind", "amount", "currency", "accounted_on"),
     "financials": ("legal_entity", "year", "item", "amount", "currency"),
+    # a scenario's own fields may be blank after its first row; the domain requires them once
+    "scenarios": ("scenario_id", "currency", "amount"),
+    "external": ("external_id", "occurred_on", "event_type", "amount", "currency"),
 }  # fmt: skip
+#: a header the mapping gives to a field the kind lacks, read as another of its fields: an
+#: external loss's or a scenario's "loss amount" (损失金额) is its ``amount``
+KIND_FALLBACK: dict[str, dict[str, str]] = {
+    "scenarios": {"gross_loss": "amount"},
+    "external": {"gross_loss": "amount"},
+}
 NORMALISED_FIELDS = {normalise(f): f for f in ALL_FIELDS}
 
 # Traditional → simplified for header and label characters the taxonomy's own table lacks.

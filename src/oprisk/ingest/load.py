@@ -14,6 +14,7 @@ executes them in batches, one transaction per batch.
   source created, so movements loaded separately are not double counted.
 * ``movements``: one ledger line per row, ``line_id = f"{source}:{line_id}"`` (idempotent by id).
 * ``financials``: only figures that differ from the latest known one are recorded.
+* ``scenarios`` / ``external``: scenario workshop files and external losses (:mod:`~oprisk.ingest.icaap`).
 * ``assessments``: delegated to :func:`oprisk.services.assessments.load_assessments`.
 
 Each batch is one write transaction: the states of its events are read once, each row is decided
@@ -40,6 +41,7 @@ from typing import TYPE_CHECKING
 
 from oprisk.errors import IngestionError, MappingError, OpriskError, invalid
 from oprisk.ingest.financials import FinancialRun
+from oprisk.ingest.icaap import ExternalRun, ScenarioRun
 from oprisk.ingest.incidents import IncidentRun
 from oprisk.ingest.mapping import load_mapping
 from oprisk.ingest.movements import MovementRun
@@ -54,13 +56,15 @@ if TYPE_CHECKING:
 
 __all__ = ["LOAD_KINDS", "LoadReport", "RejectedRow", "default_source", "load"]
 
-LOAD_KINDS = ("incidents", "movements", "financials", "assessments")
+LOAD_KINDS = ("incidents", "movements", "financials", "assessments", "scenarios", "external")
 _MAX_SOURCE = 100  # the width of the ``source`` column of the read model
 _MAX_ACTOR = 200
 _RUNS: dict[str, type[FileRun]] = {
     "incidents": IncidentRun,
     "movements": MovementRun,
     "financials": FinancialRun,
+    "scenarios": ScenarioRun,
+    "external": ExternalRun,
 }
 
 

@@ -33,14 +33,16 @@ __all__ = [
     "MODELS",
     "MOVEMENT_KINDS",
     "RULES",
+    "ExternalRow",
     "FinancialRow",
     "IncidentRow",
     "MovementRow",
     "Row",
+    "ScenarioRow",
     "lei_ok",
 ]
 
-Kind = Literal["incidents", "movements", "financials"]
+Kind = Literal["incidents", "movements", "financials", "scenarios", "external"]
 MovementKind = Literal[
     "loss",
     "provision",
@@ -134,11 +136,64 @@ class FinancialRow(_Row):
     currency: Currency
 
 
-Row = IncidentRow | MovementRow | FinancialRow
+EventType = Annotated[str, StringConstraints(pattern=r"^ET[1-7]$")]
+EventTypeL2 = Annotated[str, StringConstraints(pattern=r"^ET[1-7]\.[1-6]$")]
+BusinessLine = Annotated[str, StringConstraints(pattern=r"^BL[1-9]$")]
+BusinessLineL2 = Annotated[str, StringConstraints(pattern=r"^BL[1-8][1-4]$")]
+Number = Annotated[Decimal, Field(allow_inf_nan=False)]
+
+
+class ScenarioRow(_Row):
+    """One severity point of a scenario, with the scenario's fields (the same on all its rows;
+    blank after its first row is fine). The consistency rules are the domain's
+    (:mod:`oprisk.domain.scenario_rules`), checked per scenario once all its rows are read."""
+
+    scenario_id: Text
+    event_type: EventType | None = None
+    event_type_l2: EventTypeL2 | None = None
+    business_line: BusinessLine | None = None
+    business_line_l2: BusinessLineL2 | None = None
+    title: str | None = None
+    narrative: str | None = None
+    workshop_on: date | None = None
+    owner: str | None = None
+    participants: str | None = None
+    frequency: Number | None = None
+    frequency_low: Number | None = None
+    frequency_high: Number | None = None
+    currency: Currency
+    severity_label: str | None = None
+    return_period: Number | None = None
+    quantile: Number | None = None
+    amount: Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]
+
+
+class ExternalRow(_Row):
+    """One external (consortium or public) loss; ``source`` defaults to the load's source."""
+
+    external_id: Text
+    source: str | None = None
+    occurred_on: date
+    event_type: EventType
+    event_type_l2: EventTypeL2 | None = None
+    business_line: BusinessLine | None = None
+    business_line_l2: BusinessLineL2 | None = None
+    amount: Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]
+    currency: Currency
+    size_indicator: Number | None = None
+    threshold: Number | None = None
+    reference_currency: Currency | None = None
+    institution: str | None = None
+    description: str | None = None
+
+
+Row = IncidentRow | MovementRow | FinancialRow | ScenarioRow | ExternalRow
 MODELS: dict[str, type[_Row]] = {
     "incidents": IncidentRow,
     "movements": MovementRow,
     "financials": FinancialRow,
+    "scenarios": ScenarioRow,
+    "external": ExternalRow,
 }
 assert all(tuple(MODELS[k].model_fields) == KIND_FIELDS[k] for k in KINDS)
 
@@ -195,10 +250,17 @@ def _financial_rules(v: dict[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
+def _no_row_rules(v: dict[str, Any]) -> list[tuple[str, str]]:
+    """Scenarios and external losses: the domain checks them (rules named) when they are planned."""
+    return []
+
+
 RULES: dict[str, Callable[[dict[str, Any]], list[tuple[str, str]]]] = {
     "IncidentRow": _incident_rules,
     "MovementRow": _movement_rules,
     "FinancialRow": _financial_rules,
+    "ScenarioRow": _no_row_rules,
+    "ExternalRow": _no_row_rules,
 }
 
 LEI = re.compile(r"^[A-Z0-9]{18}[0-9]{2}$")

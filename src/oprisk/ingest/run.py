@@ -71,7 +71,7 @@ def _read(
     if kind is not None:
         return read_rows(path, kind, mapping, sheet=sheet, today=today, strict_columns=strict)
     first: MappingError | None = None
-    for guess in ("incidents", "movements", "financials"):  # the kind whose columns it has
+    for guess in ("incidents", "movements", "financials", "external", "scenarios"):
         try:
             return read_rows(path, guess, mapping, sheet=sheet, today=today, strict_columns=strict)
         except MappingError as err:
@@ -131,6 +131,9 @@ class FileRun:
         """Plan and write one batch of valid rows; ``final``: no later row can supply a root."""
         raise NotImplementedError
 
+    def finish(self) -> None:
+        """After the last row: what a kind can decide only on the whole file (scenarios)."""
+
     def execute(self, stream: RowStream, *, dry_run: bool) -> LoadReport:
         t0 = time.perf_counter()
         kind = self.kind = stream.kind
@@ -168,6 +171,7 @@ class FileRun:
                     for chunk in rest.chunks(self.batch_size):
                         flush(chunk, True)
                     rest.close()
+                self.finish()
         except BaseException:
             writer.__exit__(RuntimeError, None, None)
             raise

@@ -24,6 +24,7 @@ from oprisk.ingest.fields import (
     KIND_FIELDS,
     KINDS,
     MAX_LABEL,
+    NUMBER_FIELDS,
     REQUIRED,
     TAXONOMY_FIELDS,
     Invalid,
@@ -147,7 +148,12 @@ class RowValidator:
             unit = m.units.get(name) or self.plan.units.get(name) or m.unit
             currency = self.plan.currencies.get(name)
             parse, how = amount_parser(m, unit, currency, self._number_hint), 2
-        elif name == "currency":
+        elif name in NUMBER_FIELDS:
+            amount = amount_parser(m, None, None, self._number_hint)
+
+            def parse(raw: str, _amount: Callable[[str], Any] = amount) -> Any:
+                return _amount(raw)[0]
+        elif name in ("currency", "reference_currency"):
             parse = m.parse_currency
         elif name == "cause":
             parse = parse_cause
@@ -354,6 +360,13 @@ class RowValidator:
     ) -> None:
         if self.kind == "incidents":
             name, key = "external_id", values.get("external_id")
+        elif self.kind == "external":
+            name, ext = "external_id", values.get("external_id")
+            key = None if ext is None else f"{values.get('source') or ''}\x1f{ext}"
+        elif self.kind == "scenarios":
+            name = "amount"
+            sid, rp, q = (values.get(f) for f in ("scenario_id", "return_period", "quantile"))
+            key = None if sid is None else f"{sid}\x1f{rp}\x1f{q}"
         elif self.kind == "movements":
             name, key = "line_id", values.get("line_id")
         else:
@@ -368,9 +381,10 @@ class RowValidator:
             return
         first = self._seen.setdefault(key, line)
         if first != line:
-            what = (
-                name if self.kind != "financials" else "legal_entity, year, item and business_line"
-            )
+            what = {
+                "financials": "legal_entity, year, item and business_line",
+                "scenarios": "severity point (scenario_id, return_period, quantile)",
+            }.get(self.kind, name)
             rejects.append(Reject(line, name, self._raw(name, record), f"duplicate {what}, first seen on line {first}",
                                   self.plan.sources.get(name)))  # fmt: skip
 

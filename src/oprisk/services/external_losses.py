@@ -78,6 +78,25 @@ def record_external_losses(
         return uow.store.append_batch(conn, fresh) if fresh else []
 
 
+def external_outcomes(uow: Transactions, facts: Iterable[ExternalLossRecorded]) -> list[str]:
+    """Per fact: ``loaded`` (a new loss), ``changed`` (a revision) or ``unchanged``."""
+    facts = list(facts)
+    with uow.reading() as conn:
+        stored = uow.store.read_streams(
+            conn, [external_stream(f.source, f.external_id) for f in facts]
+        )
+    out = []
+    for f in facts:
+        have = stored.get(external_stream(f.source, f.external_id))
+        if not have:
+            out.append("loaded")
+        elif canonical(have[-1].payload) == canonical(f.payload()):
+            out.append("unchanged")
+        else:
+            out.append("changed")
+    return out
+
+
 def record_external_loss(uow: Transactions, *, actor: str, **fields: Any) -> list[RecordedEvent]:
     """Record one external loss (or revise it); the same content again appends nothing."""
     return record_external_losses(uow, external_facts([fields]), actor=actor)

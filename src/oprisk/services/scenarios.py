@@ -119,6 +119,17 @@ def record_scenario(
     )
 
 
+def plan_scenario(
+    uow: Transactions, scenario_id: str, *, actor: str, reason: str = "", **fields: Any
+) -> tuple[list[Fact], str]:
+    """What :func:`record_scenario` would append, without appending, and the scenario's status
+    before it (``"none"`` for a new one); raises as it would."""
+    sid = check_id(scenario_id)
+    with uow.reading() as conn:
+        state = _fold(uow.store.read_stream(conn, scenario_stream(sid)), sid)
+    return decide_record(state, fields, actor=actor, reason=reason), state.status
+
+
 def approve_scenario(uow: Transactions, scenario_id: str, *, actor: str) -> list[RecordedEvent]:
     """Approve the latest revision; the approver is not its author (four eyes)."""
 
