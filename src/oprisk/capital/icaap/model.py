@@ -95,6 +95,7 @@ def build_unit(
     min_losses: int = 10,
     beicf_on: Literal["severity", "frequency"] = "severity",
     stress: Stress | None = None,
+    tail_quantile: float = 0.9,
 ) -> UnitModel:
     """The unit's model at every stage (and stressed, when ``stress`` is given)."""
     if beicf_on not in ("severity", "frequency"):
@@ -137,7 +138,11 @@ def build_unit(
             raise CapitalError(
                 invalid("amounts", list(s.amounts), f"scenario amounts must exceed H = {h:g}")
             )
-        u = float(min(above))
+        # the splice point: the lowest stated amount in the tail (quantile ≥ tail_quantile)
+        tail_pts = [
+            a for a, q in zip(s.amounts, s.quantiles, strict=True) if a > h and q >= tail_quantile
+        ]
+        u = float(min(tail_pts) if tail_pts else max(above))
         tail = sfit.dist()
         p_u = min(1.0, s.frequency * float(tail.sf(u)) / cred.mean)
         body = sev_ext.dist() if sev_ext is not None else tail

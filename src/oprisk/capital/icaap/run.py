@@ -57,6 +57,7 @@ def icaap_run(
     beicf_bounds: tuple[float, float] = (0.8, 1.2),
     currency: str = "",
     n_workers: int = 1,
+    tail_quantile: float = 0.9,
 ) -> IcaapResult:
     """VaR and ES per unit and in total for ILD → + external → + scenarios → + BEICF (→ stressed)."""
     if not (isinstance(confidence, float) and 0 < confidence < 1):
@@ -64,7 +65,14 @@ def icaap_run(
     if not units:
         raise InsufficientDataError(invalid("units", [], "need at least one unit of measure"))
     models = [
-        build_unit(u, family=family, min_losses=min_losses, beicf_on=beicf_on, stress=stress)
+        build_unit(
+            u,
+            family=family,
+            min_losses=min_losses,
+            beicf_on=beicf_on,
+            stress=stress,
+            tail_quantile=tail_quantile,
+        )
         for u in units
     ]
     stages = (*STAGES, "stress") if stress is not None else STAGES
