@@ -20,8 +20,8 @@ from typing import Any
 import pandas as pd
 
 from oprisk.demo import icaap
-from oprisk.demo.controls import record_control_assessments
 from oprisk.demo.bank import ENTITY, Bank, generate
+from oprisk.demo.controls import record_control_assessments
 from oprisk.progress import ProgressOption
 from oprisk.progress import progress as progress_of
 from oprisk.store.engine import mask_url
