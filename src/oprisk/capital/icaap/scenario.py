@@ -169,11 +169,18 @@ class ScenarioSplice:
         q = np.asarray(q, dtype=float)
         p = self.tail_weight
         sh, su = self._body_mass
-        with np.errstate(all="ignore"):
-            r = np.clip((q - p) / (1 - p) if p < 1 else np.zeros_like(q), 0.0, 1.0)
-            body = self.body.isf(su + r * (sh - su))
-            tail = self.tail.isf(np.minimum(q / p, 1.0) * self.tail.sf(self.splice_at))
-        return np.where(q >= p, np.clip(body, self.threshold, self.splice_at), tail)
+        out = np.empty(q.shape)
+        in_body = q >= p
+        with np.errstate(all="ignore"):  # each branch evaluated only where it applies
+            if p < 1:
+                r = np.clip((q[in_body] - p) / (1 - p), 0.0, 1.0)
+                out[in_body] = np.clip(
+                    self.body.isf(su + r * (sh - su)), self.threshold, self.splice_at
+                )
+            else:
+                out[in_body] = self.splice_at
+            out[~in_body] = self.tail.isf(q[~in_body] / p * float(self.tail.sf(self.splice_at)))
+        return out
 
     def ppf(self, q: Any) -> Any:
         return self.isf(1.0 - np.asarray(q, dtype=float))
