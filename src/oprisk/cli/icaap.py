@@ -85,6 +85,20 @@ def _positive(ctx: click.Context, param: click.Parameter, value: float | None) -
 @click.option(
     "--beicf-bounds", default="0.8,1.2", show_default=True, help="Lower,upper control factor."
 )
+@click.option(
+    "--scenario-severity",
+    type=click.Choice(["splice", "credibility"]),
+    default="splice",
+    show_default=True,
+    help="Scenario tail spliced on the body, or lognormal μ by credibility.",
+)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=int,
+    help="Threads of the simulation (same figures for any number).",
+)
 @click.option("--stress", default=None, help="Multipliers of every unit, e.g. freq=1.5,sev=1.2.")
 @click.option("--units", "show_units", is_flag=True, help="Also the VaR of every unit by stage.")
 @click.option(
@@ -101,7 +115,8 @@ def _positive(ctx: click.Context, param: click.Parameter, value: float | None) -
 def icaap_cmd(
     ctx: click.Context, as_of: str | None, year: int | None, confidence: float, dependence: str,
     correlation: float, sims: int, seed: int, threshold: float, bank_size: float | None,
-    alpha: float | None, beicf_on: str, beicf_bounds: str, stress: str | None, show_units: bool,
+    alpha: float | None, beicf_on: str, beicf_bounds: str, scenario_severity: str, workers: int,
+    stress: str | None, show_units: bool,
     plot_path: Path | None, as_json: bool,
 ) -> None:  # fmt: skip
     """ICAAP / Pillar 2: VaR and ES from internal losses, + external data, + scenarios, + BEICF."""
@@ -115,6 +130,7 @@ def icaap_cmd(
         as_of=parse_as_of(as_of), year=year, confidence=confidence, dependence=dependence,
         correlation=correlation, sims=sims, seed=seed, threshold=threshold, bank_size=bank_size,
         alpha=alpha, beicf_on=beicf_on, beicf_bounds=(lo, hi), stress=stress,
+        scenario_severity=scenario_severity, n_workers=workers,
     )  # fmt: skip
     with open_db(ctx) as db:
         run = db.capital.icaap(**kw)

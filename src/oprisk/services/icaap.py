@@ -115,6 +115,9 @@ def icaap(
     beicf_on: Literal["severity", "frequency"] = "severity",
     beicf_bounds: tuple[float, float] = (0.8, 1.2),
     scenario_status: tuple[str, ...] = ("approved",),
+    scenario_severity: Literal["splice", "credibility"] = "splice",
+    scenario_mu_sd: float = 0.5,
+    tail_quantile: float = 0.9,
     n_workers: int = 1,
 ) -> IcaapRun:
     """VaR and ES per business line × event type and in total: ILD → + external → + scenarios → + BEICF."""
@@ -193,7 +196,8 @@ def icaap(
         units, confidence=confidence, dependence=dependence, correlation=correlation,
         n_simulations=sims, random_state=seed, stress=stress, family=family, min_losses=min_losses,
         beicf_on=beicf_on, beicf_bounds=beicf_bounds, currency=queries.reporting_currency,
-        n_workers=n_workers,
+        n_workers=n_workers, scenario_severity=scenario_severity, scenario_mu_sd=scenario_mu_sd,
+        tail_quantile=tail_quantile,
     )  # fmt: skip
     no_score = [u.name for u in units if u.control_score is None]
     if no_score:
@@ -202,7 +206,9 @@ def icaap(
         "year": year, "window": [date(year - years + 1, 1, 1).isoformat(), date(year, 12, 31).isoformat()],
         "threshold": float(threshold), "internal_losses": len(data), "external_losses": len(ext),
         "scenarios": sorted({i for v in scenarios.values() for s, _ in v for i in s.ids}),
-        "assessed_units": sorted(latest), "scaling": scaling,
+        "assessed_units": sorted(latest), "scaling": scaling, "scenario_severity": scenario_severity,
+        "scenario_mu_sd": scenario_mu_sd, "tail_quantile": tail_quantile,
+        "scenario_status": list(scenario_status), "min_losses": min_losses,
     }  # fmt: skip
     base = {f.name: getattr(res, f.name) for f in fields(IcaapResult)}
     base.update(

@@ -86,3 +86,27 @@ def test_same_seed_same_figures_other_seed_other_figures():
     r3 = icaap_run(units, n_simulations=20_000, random_state=6)
     assert r1.to_dict() == r2.to_dict()
     assert r1.total["var"].tolist() != r3.total["var"].tolist()
+
+
+def test_credibility_severity_is_the_posterior_predictive_lognormal():
+    from oprisk.capital.icaap import (
+        combine_normal,
+        fit_pooled,
+        fit_scenario,
+        lognormal_mu_posterior,
+    )
+
+    u = _unit("a", 60, 1)
+    m = build_unit(u, scenario_severity="credibility", scenario_mu_sd=0.4)
+    sev = m.stages["scenarios"][1]
+    s = u.scenario
+    ext = fit_pooled(u.external, u.external_thresholds, bank_threshold=1e4)
+    sigma = fit_pooled(np.r_[u.losses, u.external], np.r_[np.full(u.losses.size, 1e4), u.external_thresholds],
+                       bank_threshold=1e4).params["sigma"]  # fmt: skip
+    prior = combine_normal(
+        (fit_scenario(s.quantiles, s.amounts).params["mu"], 0.4), (ext.params["mu"], ext.se["mu"])
+    )
+    post = lognormal_mu_posterior(u.losses, sigma, prior, threshold=1e4)
+    assert sev.params["mu"] == pytest.approx(post.mean, rel=1e-9)
+    assert sev.params["sigma"] == pytest.approx(math.hypot(sigma, post.sd), rel=1e-9)
+    assert sev.threshold == 1e4  # recorded losses: truncated at H in the aggregation

@@ -23,11 +23,17 @@ from typing import Any, Literal
 
 import numpy as np
 
-from oprisk.capital.lda import FrequencyFit, fit_severity, poisson
+from oprisk.capital.lda import FrequencyFit, SeverityFit, fit_severity, poisson
 from oprisk.errors import CapitalError, ConvergenceWarning, InsufficientDataError, invalid
 
 from .adjust import Stress, scale_frequency, scale_severity
-from .credibility import GammaPosterior, gamma_prior, poisson_gamma
+from .credibility import (
+    GammaPosterior,
+    combine_normal,
+    gamma_prior,
+    lognormal_mu_posterior,
+    poisson_gamma,
+)
 from .pooled import fit_pooled
 from .scenario import ScenarioFit, ScenarioSplice, fit_scenario
 
@@ -88,6 +94,49 @@ def _fit(x: np.ndarray, family: str, h: float) -> Any:
         return fit_severity(x, family, threshold=h)  # type: ignore[arg-type]
 
 
+def _credibility(
+    own: np.ndarray,
+    h: float,
+    sev_ext: Any,
+    sfit: ScenarioFit,
+    unit: UnitData,
+    scenario_mu_sd: float,
+    min_losses: int,
+) -> SeverityFit:
+    """Lognormal with μ from the internal losses and a prior from the scenario and external data.
+
+    σ is the stage-2 fit's (or the scenario's); the prior of μ combines the scenario's matched μ
+    (sd ``scenario_mu_sd``) and, with enough external losses, their own truncated fit's μ̂ ± SE;
+    the severity is the posterior predictive lognormal: μ_post, √(σ² + sd_post²).
+    """
+    if sfit.family != "lognormal" or (sev_ext is not None and sev_ext.family != "lognormal"):
+        raise CapitalError(
+            invalid("scenario_severity", "credibility", "needs lognormal severities")
+        )
+    sigma = float((sev_ext or sfit).params["sigma"])
+    priors = [(sfit.params["mu"], scenario_mu_sd)]
+    if unit.external.size >= min_losses:
+        ef = fit_pooled(
+            unit.external, unit.external_thresholds, bank_threshold=h, min_losses=min_losses
+        )
+        if math.isfinite(ef.se["mu"]) and ef.se["mu"] > 0:
+            priors.append((ef.params["mu"], ef.se["mu"]))
+    post = lognormal_mu_posterior(own, sigma, combine_normal(*priors), threshold=h)
+    nan2 = np.full((2, 2), np.nan)
+    return SeverityFit(
+        family="lognormal",
+        params={"mu": post.mean, "sigma": math.sqrt(sigma**2 + post.sd**2)},
+        se={"mu": math.nan, "sigma": math.nan},
+        covariance=nan2,
+        loglik=math.nan,
+        aic=math.nan,
+        bic=math.nan,
+        n=int(own.size),
+        threshold=h,
+        notes=(f"posterior μ {post.mean:.4g} ± {post.sd:.3g} ({post.method})",),
+    )
+
+
 def build_unit(
     unit: UnitData,
     *,
@@ -96,10 +145,16 @@ def build_unit(
     beicf_on: Literal["severity", "frequency"] = "severity",
     stress: Stress | None = None,
     tail_quantile: float = 0.9,
+    scenario_severity: Literal["splice", "credibility"] = "splice",
+    scenario_mu_sd: float = 0.5,
 ) -> UnitModel:
     """The unit's model at every stage (and stressed, when ``stress`` is given)."""
     if beicf_on not in ("severity", "frequency"):
         raise CapitalError(invalid("beicf_on", beicf_on, "must be 'severity' or 'frequency'"))
+    if scenario_severity not in ("splice", "credibility"):
+        raise CapitalError(
+            invalid("scenario_severity", scenario_severity, "must be 'splice' or 'credibility'")
+        )
     h, notes = float(unit.threshold), []
     x = np.asarray(unit.losses, dtype=float)
     x = x[x >= h]
@@ -133,20 +188,25 @@ def build_unit(
         )
         freq_sc = poisson(cred.mean)
         sfit = fit_scenario(s.quantiles, s.amounts, s.family)
-        above = [a for a in s.amounts if a > h]
-        if not above:
-            raise CapitalError(
-                invalid("amounts", list(s.amounts), f"scenario amounts must exceed H = {h:g}")
-            )
-        # the splice point: the lowest stated amount in the tail (quantile ≥ tail_quantile)
-        tail_pts = [
-            a for a, q in zip(s.amounts, s.quantiles, strict=True) if a > h and q >= tail_quantile
-        ]
-        u = float(min(tail_pts) if tail_pts else max(above))
-        tail = sfit.dist()
-        p_u = min(1.0, s.frequency * float(tail.sf(u)) / cred.mean)
-        body = sev_ext.dist() if sev_ext is not None else tail
-        sev_sc = ScenarioSplice(body, tail, h, u, p_u)
+        if scenario_severity == "credibility":
+            sev_sc = _credibility(own, h, sev_ext, sfit, unit, scenario_mu_sd, min_losses)
+        else:
+            above = [a for a in s.amounts if a > h]
+            if not above:
+                raise CapitalError(
+                    invalid("amounts", list(s.amounts), f"scenario amounts must exceed H = {h:g}")
+                )
+            # the splice point: the lowest stated amount in the tail (quantile ≥ tail_quantile)
+            tail_pts = [
+                a
+                for a, q in zip(s.amounts, s.quantiles, strict=True)
+                if a > h and q >= tail_quantile
+            ]
+            u = float(min(tail_pts) if tail_pts else max(above))
+            tail = sfit.dist()
+            p_u = min(1.0, s.frequency * float(tail.sf(u)) / cred.mean)
+            body = sev_ext.dist() if sev_ext is not None else tail
+            sev_sc = ScenarioSplice(body, tail, h, u, p_u)
     stages["scenarios"] = (freq_sc, sev_sc) if freq_sc and sev_sc else None
 
     k = float(unit.beicf_factor)

@@ -58,6 +58,8 @@ def icaap_run(
     currency: str = "",
     n_workers: int = 1,
     tail_quantile: float = 0.9,
+    scenario_severity: Literal["splice", "credibility"] = "splice",
+    scenario_mu_sd: float = 0.5,
 ) -> IcaapResult:
     """VaR and ES per unit and in total for ILD → + external → + scenarios → + BEICF (→ stressed)."""
     if not (isinstance(confidence, float) and 0 < confidence < 1):
@@ -72,6 +74,8 @@ def icaap_run(
             beicf_on=beicf_on,
             stress=stress,
             tail_quantile=tail_quantile,
+            scenario_severity=scenario_severity,
+            scenario_mu_sd=scenario_mu_sd,
         )
         for u in units
     ]
