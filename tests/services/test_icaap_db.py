@@ -12,7 +12,7 @@ import pytest
 from oprisk.assess import assess, load_template
 from oprisk.capital.icaap import beicf_factor, fit_pooled, gamma_prior, scale_losses
 from oprisk.domain import commands as c
-from oprisk.errors import MissingInputError
+from oprisk.errors import InsufficientDataError, MissingInputError
 
 KW = dict(sims=20_000, seed=3, threshold=10_000, year=2025, bank_size=5e9, dependence="gaussian")
 
@@ -76,6 +76,9 @@ def test_icaap_from_the_store_and_as_of(db):
     db.record_assessment(a, unit="BL3", actor="ic", assessed_on="2025-06-30")
 
     run = db.capital.icaap(**KW)
+    text = repr(run)  # one line: what it is and its headline figures
+    assert text.startswith("<IcaapResult 3 units, gaussian, 20,000 years as known at position")
+    assert f"ILD {run.total['var'].iloc[0]:,.0f}" in text and len(text) < 300
     t = run.summary().set_index("stage")
     assert list(t.index) == ["ild", "external", "scenarios", "beicf"]
     assert run.inputs["scenarios"] == ["SC-ET7-BL3"] and any("not approved" in n for n in run.notes)
@@ -124,9 +127,15 @@ def test_icaap_from_the_store_and_as_of(db):
 
 
 @pytest.mark.filterwarnings("ignore::oprisk.errors.DataQualityWarning")
-def test_external_losses_need_the_banks_size(db):
+def test_external_losses_need_the_banks_size_and_scenarios_an_fx_rate(db):
     rng = np.random.default_rng(1)
     _losses(db, rng)
     _external(db, rng, 5)
     with pytest.raises(MissingInputError, match="invalid value None for 'bank_size'"):
         db.capital.icaap(**{**KW, "bank_size": None})
+    db.record_scenario("SC-CNY", actor="anna", **{**SCENARIO, "currency": "CNY"})
+    db.approve_scenario("SC-CNY", actor="ben")
+    with pytest.raises(
+        InsufficientDataError, match="no FX rate from CNY to EUR for scenario 'SC-CNY'"
+    ):
+        db.capital.icaap(**KW)

@@ -41,7 +41,7 @@ BUSINESS_LINES_L1 = tuple(c.code for c in BUSINESS_LINES.level(1) if c.basel)
 EVENT_TYPES_L1 = tuple(c.code for c in EVENT_TYPES.level(1))
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class IcaapRun(IcaapResult):
     """An :class:`~oprisk.capital.icaap.IcaapResult` from the store, with its cut-off and year."""
 
@@ -77,6 +77,11 @@ def _scenario_inputs(
     out: dict[str, list[tuple[ScenarioInput, float]]] = {}
     for s in used.itertuples():
         pts = sev[sev.scenario_id == s.scenario_id].sort_values("quantile")
+        if pts.amount_reporting.isna().any():
+            raise InsufficientDataError(
+                f"no FX rate from {s.currency} to {currency} for scenario {s.scenario_id!r} "
+                f"(workshop {pd.Timestamp(s.workshop_on):%Y-%m-%d}): record the rates first"
+            )
         inp = ScenarioInput(
             float(s.frequency), float(s.frequency_low), float(s.frequency_high),
             tuple(float(q) for q in pts["quantile"]), tuple(float(a) for a in pts.amount_reporting),
