@@ -13,6 +13,7 @@ import pytest
 
 from oprisk.errors import (
     DataQualityWarning,
+    DomainError,
     FourEyesError,
     ScenarioNotFoundError,
     ScenarioRuleError,
@@ -275,3 +276,41 @@ def test_external_losses_change_neither_the_loss_component_nor_c17(db):
     moved = db.capital.loss_component(2024, years_of_data=2, allow_any_threshold=True)
     assert moved.result.lc == Decimal("10875000")  # 15 × 1,450,000 / 2
     assert not db.reports.c17_01("2024").equals(c17)
+
+
+def test_a_stream_of_another_kind_is_never_written_into(db):
+    db.report("scenario-SC-1", actor="ann", title="t", event_type="ET7", business_line="BL3",
+              discovered_on=date(2025, 1, 2), currency="EUR")  # fmt: skip
+    before = db.position()
+    with pytest.raises(DomainError, match="already holds loss_event facts"):
+        db.record_scenario("SC-1", actor="anna", **FORGED)
+    db.report("external_loss-ORX-X-1", actor="ann", title="t", event_type="ET7",
+              business_line="BL3", discovered_on=date(2025, 1, 2), currency="EUR")  # fmt: skip
+    with pytest.raises(DomainError, match="already holds loss_event facts"):
+        db.record_external_loss(actor="loader", **EXT)
+    assert db.position() == before + 1 and db.scenarios().empty and db.external_losses().empty
+
+
+@pytest.mark.filterwarnings("ignore::oprisk.errors.DataQualityWarning")
+def test_approved_only_keeps_the_approved_revision_while_a_draft_is_reviewed(db):
+    db.record_scenario("SC-1", actor="anna", **FORGED)
+    db.record_scenario("SC-2", actor="anna", **{**FORGED, "event_type": "ET7"})  # never approved
+    db.approve_scenario("SC-1", actor="ben")
+    db.record_scenario("SC-1", actor="carl", frequency="3")  # revision 2, a draft
+    latest = db.scenarios().set_index("scenario_id")
+    assert (latest.loc["SC-1", "revision"], latest.loc["SC-1", "frequency"]) == (2, 3.0)
+    approved = db.scenarios(approved_only=True)
+    assert list(approved.scenario_id) == ["SC-1"]
+    assert (approved.iloc[0].revision, approved.iloc[0].frequency, approved.iloc[0].status) == (
+        1, 2.0, "approved",
+    )  # fmt: skip
+    assert approved.iloc[0].approved_by == "ben"
+    sev = db.scenario_severities(approved_only=True)
+    assert set(sev.revision) == {1}  # λ = 2 of revision 1: 1-in-10 → q = 0.95
+    assert sev.set_index("label")["quantile"]["1-in-10"] == pytest.approx(0.95, abs=1e-15)
+    db.approve_scenario("SC-1", actor="anna")
+    assert db.scenarios(approved_only=True).iloc[0].revision == 2
+    db.withdraw_scenario("SC-1", actor="dora", reason="obsolete")
+    assert db.scenarios(approved_only=True).empty
+    gone = db.scenarios(approved_only=True, include_withdrawn=True)
+    assert (gone.iloc[0].status, gone.iloc[0].revision) == ("withdrawn", 2)

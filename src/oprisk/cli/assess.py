@@ -18,7 +18,7 @@ from typing import Any
 import click
 import pandas as pd
 
-from oprisk.cli.options import Group, fmt_option, open_db, parse_as_of
+from oprisk.cli.options import Group, as_of_option, fmt_option, open_db, parse_as_of
 from oprisk.cli.output import emit
 
 
@@ -137,11 +137,7 @@ def record(
 
 
 @assess.command("list")
-@click.option(
-    "--as-of",
-    default=None,
-    help="Knowledge cut-off: a log position, an ISO date/timestamp, now, today or '2 hours ago'.",
-)
+@as_of_option
 @fmt_option
 @click.pass_context
 def list_cmd(ctx: click.Context, as_of: str | None, fmt: str) -> None:

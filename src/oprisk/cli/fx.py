@@ -7,7 +7,7 @@ from datetime import date
 
 import click
 
-from oprisk.cli.options import Group, fmt_option, open_db, parse_as_of
+from oprisk.cli.options import Group, as_of_option, fmt_option, open_db, parse_as_of
 from oprisk.cli.output import emit
 from oprisk.errors import ConfigurationError, invalid
 
@@ -48,11 +48,7 @@ def fx_record(
 
 
 @fx.command("list")
-@click.option(
-    "--as-of",
-    default=None,
-    help="Knowledge cut-off: a log position, an ISO date/timestamp, now, today or '2 hours ago'.",
-)
+@as_of_option
 @fmt_option
 @click.pass_context
 def fx_list(ctx: click.Context, as_of: str | None, fmt: str) -> None:

@@ -176,6 +176,17 @@ def parse_subsidiaries(values: tuple[str, ...]) -> dict[str, str] | None:
     return out or None
 
 
+#: the help every ``--as-of`` shares
+AS_OF_HELP = (
+    "Knowledge cut-off: a log position, an ISO date/timestamp, now, today or '2 hours ago'."
+)
+
+
+def as_of_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``--as-of`` (default: now) as the parameter ``as_of``."""
+    return click.option("--as-of", default=None, help=AS_OF_HELP)(fn)
+
+
 def fmt_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     """``--json`` / ``--csv`` (table by default) as the parameter ``fmt``."""
     fn = click.option("--json", "fmt", flag_value="json", help="JSON records.")(fn)

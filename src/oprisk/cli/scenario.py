@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 import click
 
-from oprisk.cli.options import Group, fmt_option, open_db, parse_as_of
+from oprisk.cli.options import Group, as_of_option, fmt_option, open_db, parse_as_of
 from oprisk.cli.output import emit, records
 
 AS_OF_HELP = (
@@ -45,17 +45,25 @@ def scenario() -> None:
 
 
 @scenario.command("list")
-@click.option("--as-of", default=None, help=AS_OF_HELP)
+@as_of_option
 @click.option("--include-withdrawn", is_flag=True, help="Show withdrawn scenarios too.")
+@click.option("--approved-only", is_flag=True, help="The latest approved revision of each.")
 @click.option("--all-columns", is_flag=True, help="Every column, not the summary set.")
 @fmt_option
 @click.pass_context
 def list_cmd(
-    ctx: click.Context, as_of: str | None, include_withdrawn: bool, all_columns: bool, fmt: str
+    ctx: click.Context,
+    as_of: str | None,
+    include_withdrawn: bool,
+    approved_only: bool,
+    all_columns: bool,
+    fmt: str,
 ) -> None:
     """Scenarios known at a cut-off: one row each, its latest revision."""
     with open_db(ctx) as database:
-        df = database.scenarios(parse_as_of(as_of), include_withdrawn=include_withdrawn)
+        df = database.scenarios(
+            parse_as_of(as_of), include_withdrawn=include_withdrawn, approved_only=approved_only
+        )
     if not all_columns and fmt == "table":
         df = df[LIST_COLUMNS]
     emit(df, fmt)
@@ -63,7 +71,7 @@ def list_cmd(
 
 @scenario.command("show")
 @click.argument("scenario_id")
-@click.option("--as-of", default=None, help=AS_OF_HELP)
+@as_of_option
 @fmt_option
 @click.pass_context
 def show(ctx: click.Context, scenario_id: str, as_of: str | None, fmt: str) -> None:
@@ -97,7 +105,7 @@ def show(ctx: click.Context, scenario_id: str, as_of: str | None, fmt: str) -> N
 
 @scenario.command("history")
 @click.argument("scenario_id")
-@click.option("--as-of", default=None, help=AS_OF_HELP)
+@as_of_option
 @fmt_option
 @click.pass_context
 def history(ctx: click.Context, scenario_id: str, as_of: str | None, fmt: str) -> None:

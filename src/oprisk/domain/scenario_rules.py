@@ -6,10 +6,11 @@
 
 Return periods and quantiles (docs/scenarios.md, "Conventions"): with λ events a year, a loss
 exceeded once in ``T`` years on average is exceeded by a fraction ``1/(λT)`` of the events, so it
-is the severity quantile ``q = 1 − 1/(λT)`` and, conversely, ``T = 1/(λ(1 − q))``. This is the
-frequency-adjusted reading of "1-in-T years" used by Dutta & Babbel (2014), "Scenario analysis in
-the measurement of operational risk capital: a change of measure approach", *Journal of Risk and
-Insurance* 81(2), 303-334, and in the BCBS AMA guidelines (BCBS 196, 2011, ¶ 255-263).
+is the severity quantile ``q = 1 − 1/(λT)`` and, conversely, ``T = 1/(λ(1 − q))`` — the
+frequency-adjusted reading of "1-in-T years" used, for example, by Dutta & Babbel (2014),
+"Scenario analysis in the measurement of operational risk capital: a change of measure approach",
+*Journal of Risk and Insurance* 81(2). Both figures are stored with each point, so a model can
+apply another convention (the annual-maximum one, ``q = 1 + ln(1 − 1/T)/λ``) from them.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from typing import Any
 
 from oprisk.domain.external_losses import external_loss_fact
 from oprisk.domain.scenarios import ExternalLossRecorded
-from oprisk.errors import DomainError, invalid
+from oprisk.errors import DomainError, IngestionError, invalid
 from oprisk.ingest.isolation import printable
 from oprisk.ingest.models import ExternalRow, ScenarioRow
 from oprisk.ingest.rejects import Reject
@@ -26,7 +26,10 @@ from oprisk.ingest.run import FileRun, Item
 from oprisk.services.external_losses import external_outcomes, record_external_losses
 from oprisk.services.scenarios import plan_scenario, record_scenario
 
-__all__ = ["ExternalRun", "ScenarioRun"]
+__all__ = ["MAX_SCENARIO_ROWS", "ExternalRun", "ScenarioRun"]
+
+#: a scenario file's rows are held until the whole file is read (a workshop has tens of rows)
+MAX_SCENARIO_ROWS = 100_000
 
 #: the fields of a scenario (not of one severity point): they must agree across its rows
 _SCENARIO_FIELDS = (
@@ -41,6 +44,7 @@ class ScenarioRun(FileRun):
     def execute(self, stream: RowStream, *, dry_run: bool) -> LoadReport:
         self.pending: dict[str, list[Item]] = {}
         self.refused: dict[str, int] = {}  # scenario id → the first of its rows rejected
+        self.held = 0
         return super().execute(stream, dry_run=dry_run)
 
     def _reject(
@@ -60,6 +64,12 @@ class ScenarioRun(FileRun):
         for item in batch:
             row: ScenarioRow = item.row
             self.pending.setdefault(row.scenario_id, []).append(item)
+            self.held += 1
+            if self.held > MAX_SCENARIO_ROWS:  # held until the file is read: bounded
+                raise IngestionError(
+                    invalid(str(self.path), f"{self.held:,} rows", f"a scenario file holds at most "
+                            f"{MAX_SCENARIO_ROWS:,} severity points; split it")
+                )  # fmt: skip
 
     def finish(self) -> None:
         for sid, items in self.pending.items():
@@ -96,7 +106,7 @@ class ScenarioRun(FileRun):
                 facts = record_scenario(self.db, sid, actor=self.actor, reason=reason, **fields)  # type: ignore[assignment]
         except DomainError as exc:
             for item in items:
-                self._domain_reject(item, "amount", str(exc))
+                self._domain_reject(item, _field_of(str(exc)), str(exc))
             return
         self.facts += len(facts)
         outcome = "unchanged" if not facts else ("loaded" if before == "none" else "changed")
@@ -132,3 +142,14 @@ class ExternalRun(FileRun):
         self.facts += len(fresh)
         for outcome in outcomes:
             self._count(outcome)
+
+
+def _field_of(message: str) -> str | None:
+    """The column a domain message is about, when it names no column of the file (the rejects
+    file's ``field``): a severity point's → ``amount``, the frequency range → ``frequency``; a
+    message naming a column (``'frequency'``) is placed by the run itself."""
+    if " for 'severities" in message:
+        return "amount"
+    if " for 'frequency range'" in message:
+        return "frequency"
+    return None

@@ -69,6 +69,12 @@ def record_external_losses(
         return []
     with uow.writing() as conn:
         stored = uow.store.read_streams(conn, [a.stream_id for a in appends])
+        for sid, have in stored.items():
+            if have and have[0].stream_type != EXTERNAL_LOSS:  # a loss event holds the stream
+                raise DomainError(
+                    invalid("external_id", sid, f"its stream already holds {have[0].stream_type} "
+                            "facts")
+                )  # fmt: skip
         fresh = [
             a
             for a in appends
@@ -166,4 +172,7 @@ def external_losses(uow: Transactions, reporting_currency: str, as_of: AsOf = No
 
 
 def _floats(col: pd.Series) -> np.ndarray:
-    return np.array([np.nan if v is None or v != v else float(v) for v in col], dtype=np.float64)
+    """Exact decimal strings (``None`` when not stated) as float64 (NaN), vectorised."""
+    return pd.to_numeric(col.astype(object), errors="raise").to_numpy(
+        dtype=np.float64, na_value=np.nan
+    )

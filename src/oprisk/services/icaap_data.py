@@ -53,16 +53,25 @@ class IcaapData:
         """Withdraw a scenario: a fact; queries leave it out from then on."""
         return scn.withdraw_scenario(self.uow, scenario_id, actor=actor, reason=reason)
 
-    def scenarios(self, as_of: AsOf = None, *, include_withdrawn: bool = False) -> pd.DataFrame:
-        """Scenarios known at ``as_of``, one row each (latest revision); see docs/scenarios.md."""
-        return scn.scenarios(self.uow, as_of, include_withdrawn=include_withdrawn)
+    def scenarios(
+        self, as_of: AsOf = None, *, include_withdrawn: bool = False, approved_only: bool = False
+    ) -> pd.DataFrame:
+        """Scenarios known at ``as_of``, one row each: the latest revision (``approved_only``: the
+        latest approved one); see docs/scenarios.md."""
+        return scn.scenarios(
+            self.uow, as_of, include_withdrawn=include_withdrawn, approved_only=approved_only
+        )
 
     def scenario_severities(
-        self, as_of: AsOf = None, *, include_withdrawn: bool = False
+        self, as_of: AsOf = None, *, include_withdrawn: bool = False, approved_only: bool = False
     ) -> pd.DataFrame:
         """Severity points of :meth:`scenarios`, long form, with return period and quantile."""
         return scn.scenario_severities(
-            self.uow, self.reporting_currency, as_of, include_withdrawn=include_withdrawn
+            self.uow,
+            self.reporting_currency,
+            as_of,
+            include_withdrawn=include_withdrawn,
+            approved_only=approved_only,
         )
 
     def scenario_history(self, scenario_id: str, as_of: AsOf = None) -> pd.DataFrame:

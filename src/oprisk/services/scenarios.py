@@ -26,7 +26,7 @@ from oprisk.domain.scenario_rules import (
     quantile_of,
     return_period_of,
 )
-from oprisk.domain.scenarios import SCENARIO, ScenarioRecorded, scenario_stream
+from oprisk.domain.scenarios import SCENARIO, ScenarioApproved, ScenarioRecorded, scenario_stream
 from oprisk.errors import DataQualityWarning, DomainError, ScenarioNotFoundError, invalid
 from oprisk.projections import queries as q
 from oprisk.store.eventstore import NewEvent, RecordedEvent, utc
@@ -80,6 +80,11 @@ def check_id(scenario_id: Any) -> str:
 def _fold(stored: list[RecordedEvent], scenario_id: str) -> ScenarioState:
     state = ScenarioState(scenario_id)
     for r in stored:
+        if r.stream_type != SCENARIO:  # a loss event named "scenario-…" holds the stream
+            raise DomainError(
+                invalid("scenario_id", scenario_id, f"its stream {r.stream_id!r} already holds "
+                        f"{r.stream_type} facts: choose another id")
+            )  # fmt: skip
         state = evolve(state, fact_from(r.event_type, r.payload))
     return state
 
@@ -160,7 +165,9 @@ def _exists(s: ScenarioState) -> None:
 # --- reading ------------------------------------------------------------------------------------
 
 
-def _log(uow: Transactions, as_of: AsOf, scenario_id: str | None = None) -> list[Any]:
+def _log(
+    uow: Transactions, as_of: AsOf, scenario_id: str | None = None
+) -> tuple[list[Any], pd.DataFrame]:
     with uow.reading() as conn:
         pos = uow.position(as_of, conn)
         sel = select(events).where(events.c.stream_type == SCENARIO, events.c.position <= pos)
@@ -168,7 +175,7 @@ def _log(uow: Transactions, as_of: AsOf, scenario_id: str | None = None) -> list
             sel = sel.where(events.c.stream_id == scenario_stream(scenario_id))
         rows = conn.execute(sel.order_by(events.c.position)).all()
         fx = q.fx_at(conn, pos)
-    return [rows, fx]
+    return list(rows), fx
 
 
 def _states(uow: Transactions, as_of: AsOf) -> tuple[list[dict[str, Any]], pd.DataFrame]:
@@ -180,37 +187,58 @@ def _states(uow: Transactions, as_of: AsOf) -> tuple[list[dict[str, Any]], pd.Da
         sid = r.stream_id[len(scenario_stream("")) :]
         entry = out.setdefault(sid, {"state": ScenarioState(sid)})
         entry["state"] = evolve(entry["state"], f)
-        actor = (r.meta or {}).get("actor")
         if isinstance(f, ScenarioRecorded):
             entry.update(approved_by=None, reason=f.reason, fact=f)
-        elif f.event_type == "scenario.approved":
-            entry["approved_by"] = actor
+        elif isinstance(f, ScenarioApproved):
+            entry["approved_by"] = f.approved_by
         entry.update(position=int(r.position), recorded_at=utc(r.recorded_at))
+        if isinstance(f, ScenarioApproved):  # the approved revision, as it stood when approved
+            entry["approved"] = {k: v for k, v in entry.items() if k != "approved"}
     return [out[k] for k in sorted(out)], fx
 
 
-def _visible(entries: list[dict[str, Any]], include_withdrawn: bool) -> list[dict[str, Any]]:
-    return [e for e in entries if include_withdrawn or e["state"].status != "withdrawn"]
+def _visible(
+    entries: list[dict[str, Any]], include_withdrawn: bool, approved_only: bool
+) -> list[dict[str, Any]]:
+    """One view per scenario: its latest revision, or with ``approved_only`` its latest approved
+    revision (scenarios never approved left out); withdrawn ones only with ``include_withdrawn``."""
+    out = []
+    for e in entries:
+        status = e["state"].status
+        if status == "withdrawn" and not include_withdrawn:
+            continue
+        if not approved_only:
+            out.append({**e, "status": status, "revision": e["state"].revision})
+        elif "approved" in e:
+            a = e["approved"]
+            shown = "withdrawn" if status == "withdrawn" else "approved"
+            out.append({**a, "status": shown, "revision": a["fact"].revision})
+    return out
 
 
 def scenarios(
-    uow: Transactions, as_of: AsOf = None, *, include_withdrawn: bool = False
+    uow: Transactions,
+    as_of: AsOf = None,
+    *,
+    include_withdrawn: bool = False,
+    approved_only: bool = False,
 ) -> pd.DataFrame:
     """Scenarios known at ``as_of``: one row each, its latest revision (withdrawn ones left out
-    unless ``include_withdrawn``). Columns :data:`COLUMNS`; frequencies are floats (events a year).
+    unless ``include_withdrawn``; with ``approved_only`` the latest *approved* revision, so a draft
+    revision under review does not replace the approved one). Columns :data:`COLUMNS`;
+    frequencies are floats (events a year).
     """
     entries, _ = _states(uow, as_of)
     rows = []
-    for e in _visible(entries, include_withdrawn):
+    for e in _visible(entries, include_withdrawn, approved_only):
         f: ScenarioRecorded = e["fact"]
-        s: ScenarioState = e["state"]
         rows.append({
-            "scenario_id": s.scenario_id, "event_type": f.event_type_code,
+            "scenario_id": f.scenario_id, "event_type": f.event_type_code,
             "business_line": f.business_line, "title": f.title, "narrative": f.narrative,
             "workshop_on": f.workshop_on, "owner": f.owner,
             "participants": "; ".join(f.participants), "frequency": float(f.frequency),
             "frequency_low": _float(f.frequency_low), "frequency_high": _float(f.frequency_high),
-            "currency": f.currency, "status": s.status, "revision": s.revision,
+            "currency": f.currency, "status": e["status"], "revision": e["revision"],
             "recorded_by": f.recorded_by, "approved_by": e["approved_by"], "reason": e["reason"],
             "position": e["position"], "recorded_at": e["recorded_at"],
         })  # fmt: skip
@@ -229,8 +257,9 @@ def scenario_severities(
     as_of: AsOf = None,
     *,
     include_withdrawn: bool = False,
+    approved_only: bool = False,
 ) -> pd.DataFrame:
-    """The severity points of :func:`scenarios`, long form, ordered by scenario and quantile.
+    """The severity points of :func:`scenarios` (same options), long form, ordered by scenario and quantile.
 
     ``return_period`` (years) and ``quantile`` are both filled: the one the workshop stated
     (``stated``) and the other derived with ``q = 1 − 1/(λT)`` (λ the scenario's frequency;
@@ -240,7 +269,7 @@ def scenario_severities(
     """
     entries, fx = _states(uow, as_of)
     rows = []
-    for e in _visible(entries, include_withdrawn):
+    for e in _visible(entries, include_withdrawn, approved_only):
         f: ScenarioRecorded = e["fact"]
         for p in f.severities:
             if p.return_period is not None:
