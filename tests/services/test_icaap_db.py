@@ -81,7 +81,9 @@ def test_icaap_from_the_store_and_as_of(db):
     assert f"ILD {run.total['var'].iloc[0]:,.0f}" in text and len(text) < 300
     t = run.summary().set_index("stage")
     assert list(t.index) == ["ild", "external", "scenarios", "beicf"]
-    assert run.inputs["scenarios"] == ["SC-ET7-BL3"] and any("not approved" in n for n in run.notes)
+    assert run.inputs["scenarios"] == ["SC-ET7-BL3"] and any(
+        "no approved revision" in n for n in run.notes
+    )
     models = {m.name: m for m in run.models}
     assert set(models) == {"BL3×ET7", "BL3×ET2", "BL4×ET7"}  # BL4×ET7: 4 losses, ET7's pool
     # frequency: (a + N)/(b + T) with the scenario's prior (closed form, computed here)
@@ -121,7 +123,12 @@ def test_icaap_from_the_store_and_as_of(db):
     again = db.capital.icaap(as_of=cut, **KW)
     assert again.to_dict() == run.to_dict()
     assert again.cutoff_position == cut
+    db.record_scenario(
+        "SC-ET7-BL3", actor="anna", frequency="30", frequency_high="40"
+    )  # a draft revision
     now = db.capital.icaap(**KW)
+    # the approved revision stays in use while the draft is reviewed
+    assert {m.name: m for m in now.models}["BL3×ET7"].credibility.prior_mean == pytest.approx(14.0)
     assert now.to_dict()["attribution"] != run.to_dict()["attribution"]
     assert now.inputs["scenarios"] == ["SC-DRAFT", "SC-ET7-BL3"]
 

@@ -71,9 +71,13 @@ def _scenario_inputs(
     proportion to their internal losses (equally when there are none); likewise for a business line
     without an event type.
     """
-    sc = scn_service.scenarios(uow, position)
+    # approved only (the default): the latest approved revision, even while a draft revision of
+    # it is under review
+    only = tuple(statuses) == ("approved",)
+    sc = scn_service.scenarios(uow, position, approved_only=only)
     used = sc[sc.status.isin(statuses)]
-    sev = scn_service.scenario_severities(uow, currency, position)
+    sev = scn_service.scenario_severities(uow, currency, position, approved_only=only)
+    known = scn_service.scenarios(uow, position)
     out: dict[str, list[tuple[ScenarioInput, float]]] = {}
     for s in used.itertuples():
         pts = sev[sev.scenario_id == s.scenario_id].sort_values("quantile")
@@ -95,7 +99,7 @@ def _scenario_inputs(
         for u, w in zip(units, shares, strict=True):
             if w > 0:
                 out.setdefault(u, []).append((inp, float(w)))
-    skipped = {"scenarios_not_approved": int(len(sc) - len(used))}
+    skipped = {"scenarios_not_used": int((~known.scenario_id.isin(used.scenario_id)).sum())}
     return out, skipped
 
 
@@ -146,7 +150,9 @@ def icaap(
     )
     notes = [f"{k}: {v} event(s) left out" for k, v in dropped.items() if v]
     notes += [
-        f"{v} scenario(s) not {'/'.join(scenario_status)}: left out" for v in skipped.values() if v
+        f"{v} scenario(s) with no {' or '.join(scenario_status)} revision: left out"
+        for v in skipped.values()
+        if v
     ]
 
     ext = ext_service.external_losses(uow, queries.reporting_currency, position)
