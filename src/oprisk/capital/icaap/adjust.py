@@ -57,7 +57,9 @@ class ScaledSeverity:
 
     def var(self) -> float:
         v = getattr(self.base, "var", None)
-        return self.factor**2 * float(v()) if callable(v) else math.nan
+        if not callable(v):  # unknown, not infinite: the LDA then makes no claim about it
+            raise TypeError(f"the variance of {type(self.base).__name__} is not known")
+        return self.factor**2 * float(v())
 
     def rvs(self, size: Any = None, random_state: Any = None) -> Any:
         return self.factor * np.asarray(self.base.rvs(size=size, random_state=random_state))
