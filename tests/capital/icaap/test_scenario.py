@@ -89,3 +89,25 @@ def test_splice_sample_mean_agrees_within_its_standard_error():
     sample = sp.isf(x)
     se = sample.std() / math.sqrt(sample.size)
     assert abs(sample.mean() - sp.mean()) < 4 * se
+
+
+def test_merged_scenarios_add_their_exceedance_rates():
+    from oprisk.capital.icaap import ScenarioInput, merge_scenarios
+
+    d1, d2 = _ln(11, 1.2), _ln(12.5, 0.8)
+    q = (0.9, 0.99, 0.999)
+    s1 = ScenarioInput(4.0, 2.0, 7.0, q, tuple(d1.ppf(q)), ids=("A",))
+    s2 = ScenarioInput(0.5, 0.2, 1.0, q, tuple(d2.ppf(q)), ids=("B",))
+    m = merge_scenarios([(s1, 0.5), (s2, 1.0)])
+    lam = 0.5 * 4.0 + 0.5
+    assert (m.frequency, m.frequency_low, m.frequency_high) == (
+        lam,
+        0.5 * 2.0 + 0.2,
+        0.5 * 7.0 + 1.0,
+    )
+    for x, qm in zip(m.amounts, m.quantiles, strict=True):
+        rate = 0.5 * 4.0 * d1.sf(x) + 0.5 * d2.sf(x)  # losses above x a year, both sources
+        assert qm == pytest.approx(1 - rate / lam, rel=1e-9)
+    assert m.ids == ("A", "B")
+    one = merge_scenarios([(s1, 0.25)])  # one scenario's share: its frequency, same severity
+    assert one.frequency == 1.0 and one.amounts == s1.amounts
