@@ -35,6 +35,7 @@ CLAIMS = {
     ],
     "05-icaap": [
         "is the least-squares slope of ln loss on ln size",
+        "the run scales external losses with the truncated-regression",
         "is the credibility mix of",
         "the steps add up to the figure with all four elements",
         "every BEICF factor lies within its bounds",

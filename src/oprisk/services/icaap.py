@@ -170,9 +170,11 @@ def icaap(
                         f"size indicator in {queries.reporting_currency}, the measure the sources give")
             )  # fmt: skip
         if alpha is None:
-            fit = fit_scaling(ext.amount_reporting, ext.size_indicator)
+            fit = fit_scaling(ext.amount_reporting, ext.size_indicator, ext.threshold.fillna(0.0))
             alpha = fit.alpha
-            scaling.update(alpha=fit.alpha, alpha_se=fit.alpha_se, estimated=True)
+            scaling.update(
+                alpha=fit.alpha, alpha_se=fit.alpha_se, method=fit.method, estimated=True
+            )
         ext_x, ext_h = scale_losses(
             ext.amount_reporting, ext.threshold.fillna(0.0), ext.size_indicator, bank_size, alpha
         )

@@ -83,3 +83,29 @@ def test_pooled_fit_maximises_the_likelihood_with_a_threshold_per_loss():
 def test_pooled_fit_refuses_a_loss_below_its_threshold():
     with pytest.raises(CapitalError, match=r"'losses\[1\]'.*≥ its threshold 500"):
         fit_pooled([1000.0, 400.0] + [2000.0] * 10, [500.0] * 12, bank_threshold=500)
+
+
+def test_truncated_scaling_regression_undoes_the_bias_of_least_squares():
+    rng = np.random.default_rng(3)
+    size = np.exp(rng.uniform(20, 25, 20_000))
+    y = 2 + 0.25 * np.log(size) + rng.normal(0, 1.5, size.size)
+    h = np.exp(9.5)  # the source reports losses ≥ h only
+    keep = y >= np.log(h)
+    loss, size = np.exp(y[keep])[:2000], size[keep][:2000]
+    fit = fit_scaling(loss, size, np.full(loss.size, h))
+    ols = fit_scaling(loss, size)
+    assert fit.method == "truncated" and ols.method == "ols"
+    assert abs(fit.alpha - 0.25) < 3 * fit.alpha_se
+    assert abs(ols.alpha - 0.25) > 10 * ols.alpha_se  # least squares on truncated data: biased to 0
+
+    def nll(p):  # written independently with scipy's truncated normal
+        m = p[0] + p[1] * np.log(size)
+        s = abs(p[2])
+        return -stats.truncnorm.logpdf(
+            np.log(loss), (math.log(h) - m) / s, np.inf, loc=m, scale=s
+        ).sum()
+
+    ref = optimize.minimize(nll, [fit.intercept, fit.alpha, 1.4], method="Nelder-Mead",
+                            options={"xatol": 1e-9, "fatol": 1e-10, "maxiter": 20_000})  # fmt: skip
+    assert fit.alpha == pytest.approx(ref.x[1], abs=1e-5)
+    assert fit.intercept == pytest.approx(ref.x[0], abs=1e-4)

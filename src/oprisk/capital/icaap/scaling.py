@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import optimize, special
 
 from oprisk.errors import CapitalError, InsufficientDataError, invalid
 
@@ -33,6 +34,7 @@ class ScalingFit:
     intercept: float
     n: int
     r_squared: float
+    method: str = "ols"
 
     def summary(self) -> pd.DataFrame:
         return pd.DataFrame([self.to_dict()])
@@ -44,6 +46,7 @@ class ScalingFit:
             "intercept": self.intercept,
             "n": self.n,
             "r_squared": self.r_squared,
+            "method": self.method,
         }
 
 
@@ -58,8 +61,40 @@ def _positive_array(values: Any, name: str) -> np.ndarray:
     return arr
 
 
-def fit_scaling(losses: Any, sizes: Any) -> ScalingFit:
-    """The exponent α of loss on firm size: OLS of ln loss on ln size, with its standard error."""
+def _truncated(
+    y: np.ndarray, x: np.ndarray, lh: np.ndarray, start: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """MLE of (a, α, ln s) for ln L ~ N(a + α ln size, s²) truncated below at ln h, with its covariance."""
+
+    def nll(p: np.ndarray) -> float:
+        a, alpha, ls = p
+        s = math.exp(ls)
+        m = a + alpha * x
+        z = (y - m) / s
+        return float(0.5 * z @ z + y.size * ls + np.sum(special.log_ndtr(-(lh - m) / s)))
+
+    res = optimize.minimize(nll, start, method="BFGS", options={"gtol": 1e-9})
+    p = res.x
+    # observed information by central differences of the objective
+    k, eps = p.size, 1e-4
+    hess = np.empty((k, k))
+    for i in range(k):
+        for j in range(k):
+            ei, ej = np.eye(k)[i] * eps, np.eye(k)[j] * eps
+            hess[i, j] = (
+                nll(p + ei + ej) - nll(p + ei - ej) - nll(p - ei + ej) + nll(p - ei - ej)
+            ) / (4 * eps * eps)
+    return p, np.linalg.inv(hess)
+
+
+def fit_scaling(losses: Any, sizes: Any, thresholds: Any = None) -> ScalingFit:
+    """The exponent α of loss on firm size, with its standard error.
+
+    Without ``thresholds``: OLS of ln loss on ln size. With each loss's reporting threshold: the
+    truncated-normal regression (Hausman & Wise 1977, Econometrica 45(4); the form Dahen & Dionne
+    2010 use), whose likelihood conditions each loss on exceeding its threshold — OLS on such data
+    is biased towards α = 0. ``r_squared`` is that of the OLS fit in both cases.
+    """
     y = np.log(_positive_array(losses, "losses"))
     x = np.log(_positive_array(sizes, "sizes"))
     if x.size != y.size:
@@ -75,7 +110,21 @@ def fit_scaling(losses: Any, sizes: Any) -> ScalingFit:
     resid = y - intercept - alpha * x
     s2 = float(resid @ resid) / (x.size - 2)
     r2 = 1.0 - float(resid @ resid) / float(yc @ yc) if float(yc @ yc) > 0 else math.nan
-    return ScalingFit(alpha, math.sqrt(s2 / sxx), intercept, int(x.size), r2)
+    if thresholds is None:
+        return ScalingFit(alpha, math.sqrt(s2 / sxx), intercept, int(x.size), r2)
+    h = np.asarray(thresholds, dtype=float).ravel()
+    if h.size != y.size or np.any(~np.isfinite(h) | (h < 0)) or np.any(np.exp(y) < h):
+        raise CapitalError(
+            invalid(
+                "thresholds", h.size, f"need one threshold ≥ 0 and ≤ its loss per loss ({y.size})"
+            )
+        )
+    with np.errstate(divide="ignore"):
+        lh = np.log(h)
+    p, cov = _truncated(y, x, lh, np.array([intercept, alpha, 0.5 * math.log(s2)]))
+    return ScalingFit(
+        float(p[1]), math.sqrt(float(cov[1, 1])), float(p[0]), int(x.size), r2, "truncated"
+    )
 
 
 def scale_factor(size_source: Any, size_bank: float, alpha: float) -> np.ndarray:
