@@ -40,10 +40,12 @@ def _losses(db, rng, prefix=""):
 def _external(db, rng, n=40, start=0):
     for i in range(start, start + n):
         size = float(np.exp(rng.uniform(21, 25)))
-        amount = 1e5 * np.exp(rng.normal(0, 1.3)) * (size / 1e10) ** 0.2
+        amount = 0.0
+        while amount < 1e5:  # the consortium reports losses ≥ its threshold: left truncation
+            amount = 5e4 * np.exp(rng.normal(0, 1.3)) * (size / 1e10) ** 0.2
         db.record_external_loss(
             actor="t", external_id=f"X{i}", source="consortium", occurred_on="2020-05-01",
-            event_type="ET7", business_line=None, amount=f"{max(amount, 1e5):.2f}", currency="EUR",
+            event_type="ET7", business_line=None, amount=f"{amount:.2f}", currency="EUR",
             size_indicator=f"{size:.2f}", threshold="100000",
         )  # fmt: skip
 

@@ -27,7 +27,7 @@ from oprisk.capital.icaap import (
 )
 from oprisk.capital.profiles import DEFAULT_THRESHOLD
 from oprisk.domain.taxonomy import BUSINESS_LINES, EVENT_TYPES
-from oprisk.errors import InsufficientDataError, MissingInputError, invalid
+from oprisk.errors import FitError, InsufficientDataError, MissingInputError, invalid
 from oprisk.services import external_losses as ext_service
 from oprisk.services import scenarios as scn_service
 from oprisk.services.assessments import assessments
@@ -170,7 +170,13 @@ def icaap(
                         f"size indicator in {queries.reporting_currency}, the measure the sources give")
             )  # fmt: skip
         if alpha is None:
-            fit = fit_scaling(ext.amount_reporting, ext.size_indicator, ext.threshold.fillna(0.0))
+            try:
+                fit = fit_scaling(
+                    ext.amount_reporting, ext.size_indicator, ext.threshold.fillna(0.0)
+                )
+            except FitError as err:
+                fit = fit_scaling(ext.amount_reporting, ext.size_indicator)
+                notes.append(f"{err}; least squares used instead (biased towards 0)")
             alpha = fit.alpha
             scaling.update(
                 alpha=fit.alpha, alpha_se=fit.alpha_se, method=fit.method, estimated=True

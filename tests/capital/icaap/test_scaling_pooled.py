@@ -109,3 +109,13 @@ def test_truncated_scaling_regression_undoes_the_bias_of_least_squares():
                             options={"xatol": 1e-9, "fatol": 1e-10, "maxiter": 20_000})  # fmt: skip
     assert fit.alpha == pytest.approx(ref.x[1], abs=1e-5)
     assert fit.intercept == pytest.approx(ref.x[0], abs=1e-4)
+
+
+def test_truncated_scaling_on_losses_piled_at_the_threshold_is_an_error():
+    from oprisk.errors import FitError
+
+    rng = np.random.default_rng(11)
+    size = np.exp(rng.uniform(21, 25, 40))
+    loss = np.maximum(1e5 * np.exp(rng.normal(0, 1.3, 40)) * (size / 1e10) ** 0.2, 1e5)
+    with pytest.raises(FitError, match="is not determined"):
+        fit_scaling(loss, size, np.full(40, 1e5))

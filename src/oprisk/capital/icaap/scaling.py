@@ -22,7 +22,10 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
-from oprisk.errors import CapitalError, InsufficientDataError, invalid
+from oprisk.errors import CapitalError, FitError, InsufficientDataError, invalid
+
+#: a size exponent beyond this is not a scaling law but a fit that ran off (Shih et al.: 0.23)
+MAX_ALPHA = 2.0
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,13 @@ def fit_scaling(losses: Any, sizes: Any, thresholds: Any = None) -> ScalingFit:
     with np.errstate(divide="ignore"):
         lh = np.log(h)
     p, cov = _truncated(y, x, lh, np.array([intercept, alpha, 0.5 * math.log(s2)]))
+    var = float(cov[1, 1])
+    if not (np.all(np.isfinite(p)) and math.isfinite(var) and var > 0 and abs(p[1]) <= MAX_ALPHA):
+        # losses piled at their thresholds leave the truncated likelihood flat: the mean runs off
+        raise FitError(
+            f"truncated scaling regression on n={y.size} losses is not determined "
+            f"(α = {p[1]:.3g}, variance {var:.3g}): set alpha or fit without thresholds"
+        )
     return ScalingFit(
         float(p[1]), math.sqrt(float(cov[1, 1])), float(p[0]), int(x.size), r2, "truncated"
     )
