@@ -3,9 +3,10 @@
 **BEICF.** Business environment and internal control factors enter as a bounded multiplier of a
 unit's severity (or frequency): ``factor = lower + (upper − lower)(1 − score/100)`` from the AHP
 composite control score (0–100, :func:`oprisk.assess.control_environment_factor`), so the best
-environment gives ``lower`` and the worst ``upper`` (default [0.8, 1.2]). Basel II §676 asks that
-such adjustments be "well reasoned", bounded and validated against loss experience; the ICAAP run
-therefore always reports the figure without the adjustment beside the adjusted one.
+environment gives ``lower`` and the worst ``upper`` (default [0.8, 1.2]): the weighting of the
+elements must be documented (CRR before 2025, Art 322(2)(b)) and a bounded factor cannot move
+capital further than can be validated; the ICAAP run always reports the figure without the
+adjustment beside the adjusted one.
 
 **Scaling a severity** by k > 0 multiplies every loss: S_k(x) = S(x/k), F⁻¹_k = k·F⁻¹, E = k·E,
 so VaR of the single loss scales by k exactly. Scaling a frequency multiplies λ (and keeps the
