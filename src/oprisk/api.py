@@ -5,11 +5,9 @@ they appended; queries return pandas DataFrames as known at a knowledge cut-off 
 position, a timestamp, a date meaning the end of that day in UTC, or ``None`` for now) and,
 where amounts are involved, a business cut-off (``accounted_until``).
 
-This is the one module that composes the parts: the unit of work
-(:class:`~oprisk.store.unit_of_work.UnitOfWork`), the read-model queries
-(:class:`~oprisk.projections.read_model.ReadModel`), the command side
-(:class:`~oprisk.projections.recorder.Recorder`) and the use cases built on them (capital, reports,
-assessments, the loader), which take those ports and never this module.
+The one module that composes the parts: the unit of work (``UnitOfWork``), the read-model
+queries (``ReadModel``), the command side (``Recorder``) and the use cases built on them (capital,
+reports, assessments, the loader), which take those ports and never this module.
 """
 
 from __future__ import annotations
@@ -27,10 +25,12 @@ from oprisk.domain.events import RequestKind
 from oprisk.domain.loss_event import LossEventState
 from oprisk.domain.money import currency_code
 from oprisk.errors import ConfigurationError, SchemaError
-from oprisk.projections.projector import Folded, Projector, replay_rows, write_rows
+from oprisk.progress import ProgressOption
+from oprisk.projections.projector import Folded, Projector
+from oprisk.projections.projector import rebuild as rebuild_read_models
 from oprisk.projections.read_model import ReadModel
 from oprisk.projections.recorder import Recorder
-from oprisk.projections.verify import VerifyReport, verify
+from oprisk.projections.verify import StreamRange, VerifyReport, verify
 from oprisk.services.icaap_data import IcaapData
 from oprisk.services.idempotency import Idempotency
 from oprisk.services.principals import Principals
@@ -368,16 +368,38 @@ class Database(IcaapData):
     # --- integrity ----------------------------------------------------------------------------
 
     def verify(
-        self, checkpoints: Sequence[Checkpoint] = (), public_key: Any = None
+        self,
+        checkpoints: Sequence[Checkpoint] = (),
+        public_key: Any = None,
+        *,
+        streams: str | StreamRange | None = None,
+        batch_facts: int = 10_000,
+        jobs: int = 1,
+        progress: ProgressOption = None,
     ) -> VerifyReport:
         """Re-walk the hash chains, compare the log with signed ``checkpoints`` (their signatures
-        checked against ``public_key`` first) and the read models with a fresh rebuild."""
+        checked against ``public_key`` first) and the read models with a fresh rebuild.
+
+        The read models are compared ``batch_facts`` facts at a time (whole streams; memory is
+        bounded by the batch); ``streams`` (``"A..B"``) compares only the streams with ids from
+        A to B — to resume a long check or share it out — while the chains and checkpoints are
+        always checked whole; ``jobs`` processes compare ranges of streams side by side in the
+        same snapshot (PostgreSQL)."""
         if checkpoints and public_key is None:
             raise ConfigurationError("checking a checkpoint needs the signer's public key")
         for cp in checkpoints:
             cp.check_signature(public_key)
+        rng = StreamRange.parse(streams) if isinstance(streams, str) else streams
         with self.uow.reading() as conn:
-            return verify(conn, self.store, checkpoints)
+            return verify(
+                conn,
+                self.store,
+                checkpoints,
+                batch_facts=batch_facts,
+                streams=rng,
+                jobs=jobs,
+                progress=progress,
+            )
 
     def checkpoint(
         self, key: Any, signer: str, previous: Sequence[Checkpoint] = (), public_key: Any = None
@@ -390,13 +412,11 @@ class Database(IcaapData):
         with self.uow.reading() as conn:
             return take_checkpoint(conn, key, signer, store=self.store, previous=previous)
 
-    def rebuild(self) -> int:
-        """Clear the read models and rebuild them from position 0; returns the facts replayed."""
+    def rebuild(self, *, batch_facts: int = 10_000, progress: ProgressOption = None) -> int:
+        """Clear the read models and rebuild them from position 0, ``batch_facts`` facts (whole
+        streams) at a time; returns the facts replayed."""
         with self.uow.writing() as conn:
-            self.projector.clear(conn)
-            rows = replay_rows(self.store.read_all(conn))
-            write_rows(conn, rows)
-            return self.store.head(conn)
+            return rebuild_read_models(conn, self.store, batch_facts, progress)
 
     # --- assessments --------------------------------------------------------------------------
 

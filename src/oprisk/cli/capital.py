@@ -272,9 +272,46 @@ def sa_cmd(
 )
 @click.option("--confidence", default=0.999, show_default=True, type=float)
 @click.option(
-    "--method", type=click.Choice(["mc", "fft", "panjer"]), default="mc", show_default=True
+    "--method",
+    type=click.Choice(["auto", "mc", "fft", "panjer"]),
+    default="auto",
+    show_default=True,
+    help="auto/fft: each unit by FFT where its error estimate allows, else Monte Carlo; "
+    "panjer: the same with the recursion; mc: every unit by Monte Carlo.",
 )
-@click.option("--sims", default=200_000, show_default=True, type=int, help="Monte Carlo years.")
+@click.option(
+    "--sims",
+    default=200_000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Simulated years.",
+)
+@click.option(
+    "--workers",
+    default=None,
+    type=click.IntRange(min=1),
+    help="Local worker processes (default: every core); the figures do not depend on it.",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    help="Dask scheduler address (tcp://HOST:8786): run the fits, simulations and bootstrap "
+    "there (needs the dask extra).",
+)
+@click.option(
+    "--bootstrap",
+    default=0,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Refits on resampled losses for a 95 % interval of the portfolio VaR.",
+)
+@click.option(
+    "--bootstrap-sims",
+    default=100_000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Simulated years per bootstrap refit.",
+)
 @click.option("--seed", default=2026, show_default=True, type=int)
 @click.option(
     "--threshold",
@@ -305,6 +342,10 @@ def lda_cmd(
     confidence: float,
     method: str,
     sims: int,
+    workers: int | None,
+    scheduler: str | None,
+    bootstrap: int,
+    bootstrap_sims: int,
     seed: int,
     threshold: float,
     copula: str,
@@ -312,6 +353,13 @@ def lda_cmd(
     as_json: bool,
 ) -> None:
     """Loss Distribution Approach: fits per unit of measure, aggregate VaR / ES, copula."""
+    if scheduler is not None:
+        from oprisk.capital.lda.parallel import DASK_MISSING
+
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise ConfigurationError(f"--scheduler {scheduler}: {DASK_MISSING}") from None
     with open_db(ctx) as db:
         run = db.capital.lda(
             year,
@@ -324,20 +372,36 @@ def lda_cmd(
             threshold=threshold,
             copula=copula,
             correlation=correlation,
+            n_workers=workers,
+            scheduler=scheduler,
+            bootstrap=bootstrap,
+            bootstrap_simulations=bootstrap_sims,
         )
     if as_json:
         click.echo(json.dumps(run.to_dict(), indent=1, ensure_ascii=False, default=str))
         return
     click.echo(
         f"LDA {year}: cut-off position {run.cutoff_position}, threshold {run.threshold:,.0f} "
-        f"{run.currency}, {run.method} {run.n_simulations:,} years, seed {run.random_state}"
+        f"{run.currency}, {run.method} {run.n_simulations:,} years, seed {run.random_state}, "
+        f"{run.n_workers} worker(s) ({run.where})"
     )
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         click.echo(run.summary().to_string(index=False, float_format=lambda v: f"{v:,.0f}"))
     click.echo(
-        f"portfolio VaR {run.confidence_level:.1%} ({run.copula}): {run.portfolio_var:,.0f}; "
-        f"sum of standalone {run.sum_standalone_var:,.0f}; diversification {run.diversification_benefit:,.0f}"
+        f"portfolio VaR {run.confidence_level:.1%} ({run.copula}): {run.portfolio_var:,.0f} "
+        f"(SE {run.portfolio_var_se:,.0f}); sum of standalone {run.sum_standalone_var:,.0f}; "
+        f"diversification {run.diversification_benefit:,.0f}"
     )
+    for unit, why in run.monte_carlo_units.items() if run.method != "mc" else ():
+        click.echo(f"{unit}: Monte Carlo ({why})")
+    b = run.bootstrap
+    if b is not None:
+        click.echo(
+            f"bootstrap ({b.n_replicates} refits, {b.n_simulations:,} years each): "
+            f"{b.interval:.0%} interval of VaR {b.confidence_level:.1%} {b.lower:,.0f} – {b.upper:,.0f} "
+            f"(median {b.median:,.0f}; Monte Carlo SE per refit {b.mc_se:,.0f}; "
+            f"{b.failed} refit(s) failed; {b.seconds_per_refit:.2f} s per refit)"
+        )
     if len(run.thin_units):
         click.echo(
             f"too thin (< min losses): {', '.join(run.thin_units.unit)} — {run.thin_units.suggestion.iloc[0]}"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from oprisk.cli.options import Command, open_db
+from oprisk.cli.options import Command, open_db, settings
 
 
 @click.command("verify", cls=Command)
@@ -26,9 +26,30 @@ from oprisk.cli.options import Command, open_db
     default=None,
     help="The public key the checkpoints must be signed with.",
 )
+@click.option(
+    "--streams",
+    default=None,
+    metavar="FIRST..LAST",
+    help="Compare the read models of these streams only (ids from FIRST to LAST; either may be "
+    "left out): to resume a long check or share it out. The chains are always checked whole.",
+)
+@click.option("--batch", "batch_facts", default=10_000, show_default=True,
+              type=click.IntRange(min=1),
+              help="Facts replayed and compared at once (memory is bounded by the batch).")  # fmt: skip
+@click.option("--jobs", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Processes comparing the read models side by side (PostgreSQL).")  # fmt: skip
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bar on stderr (default: when stderr is a terminal and not --quiet).")  # fmt: skip
 @click.pass_context
 def verify(
-    ctx: click.Context, as_json: bool, checkpoints: tuple[Path, ...], public_key: Path | None
+    ctx: click.Context,
+    as_json: bool,
+    checkpoints: tuple[Path, ...],
+    public_key: Path | None,
+    streams: str | None,
+    batch_facts: int,
+    jobs: int,
+    progress: bool | None,
 ) -> None:
     """Re-walk the hash chains, compare the log with signed checkpoints and the read models with
     a rebuild (exit 1 on any mismatch, naming the first position that disagrees)."""
@@ -43,7 +64,14 @@ def verify(
     public = load_public_key(public_key) if public_key else None
     with open_db(ctx) as database:
         try:
-            report = database.verify([Checkpoint.read(p) for p in checkpoints], public)
+            report = database.verify(
+                [Checkpoint.read(p) for p in checkpoints],
+                public,
+                streams=streams,
+                batch_facts=batch_facts,
+                jobs=jobs,
+                progress=False if progress is None and settings(ctx).quiet else progress,
+            )
         except IntegrityError as err:  # a checkpoint that is not signed by the key, or changed
             click.echo(f"error: {err}", err=True)
             sys.exit(1)
@@ -55,6 +83,7 @@ def verify(
                     "events": report.events,
                     "streams": report.streams,
                     "first_position": report.first_position,
+                    "streams_compared": str(report.stream_range or ".."),
                     "checkpoints": [
                         {"file": c.source, "position": c.position, "head": c.head}
                         for c in report.checkpoints
@@ -70,9 +99,16 @@ def verify(
 
 
 @click.command("rebuild", cls=Command)
+@click.option("--batch", "batch_facts", default=10_000, show_default=True,
+              type=click.IntRange(min=1),
+              help="Facts replayed and written at once (memory is bounded by the batch).")  # fmt: skip
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bar on stderr (default: when stderr is a terminal and not --quiet).")  # fmt: skip
 @click.pass_context
-def rebuild(ctx: click.Context) -> None:
+def rebuild(ctx: click.Context, batch_facts: int, progress: bool | None) -> None:
     """Rebuild the read models from position 0 (on PostgreSQL: as oprisk_owner)."""
+    if progress is None and settings(ctx).quiet:
+        progress = False
     with open_db(ctx) as database:
-        n = database.rebuild()
+        n = database.rebuild(batch_facts=batch_facts, progress=progress)
     click.echo(f"read models rebuilt from {n} facts")

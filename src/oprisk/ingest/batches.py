@@ -25,6 +25,7 @@ from oprisk.ingest.run import FileRun, Item
 from oprisk.projections.projector import states_from
 from oprisk.store.eventstore import NewEvent
 from oprisk.store.schema import loss_event_versions
+from oprisk.store.statistics import Statistics
 
 __all__ = ["BatchRun"]
 
@@ -33,6 +34,14 @@ class BatchRun(FileRun):
     """A :class:`~oprisk.ingest.run.FileRun` whose batches are loss-event commands, decided then appended."""
 
     _conn: Connection  # the current batch's transaction
+    _statistics: Statistics | None = None
+
+    @property
+    def statistics(self) -> Statistics:
+        """The planner's statistics of the tables this load grows (refreshed as the log doubles)."""
+        if self._statistics is None:
+            self._statistics = Statistics()
+        return self._statistics
 
     def _states(self, ids: Iterable[str]) -> dict[str, LossEventState]:
         """The current states of the batch's events, read in the batch's transaction."""
@@ -47,10 +56,12 @@ class BatchRun(FileRun):
         v = loss_event_versions.c
         found: set[str] = set()
         for i in range(0, len(todo), 500):
-            q = select(v.root_event_id).where(
-                v.root_event_id.in_(todo[i : i + 500]), v.valid_to_position.is_(None)
+            # the open rows are picked here, not in SQL: a ``valid_to_position IS NULL`` there
+            # lets a planner without statistics read every open row by its index instead
+            q = select(v.root_event_id, v.valid_to_position).where(
+                v.root_event_id.in_(todo[i : i + 500])
             )
-            found.update(self._conn.execute(q).scalars())
+            found.update(r for r, to in self._conn.execute(q) if to is None)
         return found
 
     def _try(self, batch: list[Item], plan: Callable[[list[Item]], list[Item]]) -> None:
@@ -96,6 +107,8 @@ class BatchRun(FileRun):
                     items = plan(batch)
                     if not self.dry_run:
                         recorded = self._append(conn, items)
+                        if recorded:  # keep the next batches' lookups on their indexes
+                            self.statistics.grown(conn, recorded[-1].position)
             except ConcurrencyError:
                 if attempt == 2:
                     raise

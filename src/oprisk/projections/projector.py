@@ -23,8 +23,10 @@ from sqlalchemy import Connection, delete
 from oprisk.domain import events as e
 from oprisk.domain.loss_event import LossEventState, evolve, initial
 from oprisk.domain.taxonomy import business_line, event_type
+from oprisk.progress import ProgressOption
+from oprisk.progress import progress as progress_of
 from oprisk.store.bulk import close_versions, insert_rows
-from oprisk.store.eventstore import RecordedEvent
+from oprisk.store.eventstore import EventStore, RecordedEvent
 from oprisk.store.schema import (
     READ_MODELS,
     financial_items,
@@ -221,6 +223,24 @@ class Projector:
     def clear(self, conn: Connection) -> None:
         for table in READ_MODELS:
             conn.execute(delete(table))
+
+
+def rebuild(
+    conn: Connection,
+    store: EventStore,
+    batch_facts: int = 10_000,
+    progress: ProgressOption = False,
+) -> int:
+    """Clear the read models and write them again from the log, a batch of whole streams
+    (about ``batch_facts`` facts) at a time, so memory is bounded by the batch, not the log.
+    Returns the facts replayed (the log's head position)."""
+    Projector().clear(conn)
+    total = store.head(conn)
+    with progress_of(progress, total=total, desc="rebuild", unit="facts") as bar:
+        for batch in store.read_by_stream(conn, batch_facts):
+            write_rows(conn, build_rows(batch, {}))
+            bar.update(len(batch))
+    return total
 
 
 def replay_rows(recorded: Iterable[RecordedEvent]) -> Rows:

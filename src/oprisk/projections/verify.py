@@ -19,22 +19,19 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, func, select
+from sqlalchemy import Connection, func, select
 
-from oprisk.errors import OpriskError
-from oprisk.projections.projector import PROJECTED, Rows, build_rows
+from oprisk.errors import ConfigurationError
+from oprisk.progress import Progress, ProgressOption
+from oprisk.progress import progress as progress_of
+from oprisk.projections import parallel
+from oprisk.projections.compare import StreamRange, compare_read_models, orphans
 from oprisk.store.chain import Problem, head_problems, stream_link_problems, walk
 from oprisk.store.checkpoint import Checkpoint, disagreements
-from oprisk.store.eventstore import EventStore, utc
-from oprisk.store.schema import (
-    events,
-    financial_items,
-    fx_rates,
-    ledger_lines,
-    loss_event_versions,
-)
+from oprisk.store.eventstore import EventStore, RecordedEvent
+from oprisk.store.schema import events
 
-__all__ = ["Problem", "VerifyReport", "compare_read_models", "verify"]
+__all__ = ["Problem", "StreamRange", "VerifyReport", "compare_read_models", "verify"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +40,7 @@ class VerifyReport:
     streams: int
     problems: list[Problem] = field(default_factory=list)
     checkpoints: tuple[Checkpoint, ...] = ()
+    stream_range: StreamRange | None = None  # the read models of these streams only
 
     @property
     def ok(self) -> bool:
@@ -62,7 +60,10 @@ class VerifyReport:
                 f"{cp.signature.signer if cp.signature else '?'})"
                 for cp in self.checkpoints
             )
-            return head + "every hash chain intact" + signed + ", read models match a rebuild"
+            which = f" of streams {self.stream_range}" if self.stream_range else ""
+            return (
+                head + "every hash chain intact" + signed + f", read models{which} match a rebuild"
+            )
         first = self.first_position
         lines = [head + f"{len(self.problems)} problem(s)"]
         if first is not None:
@@ -75,187 +76,69 @@ def verify(
     store: EventStore,
     checkpoints: Sequence[Checkpoint] = (),
     limit: int = 50,
+    *,
+    batch_facts: int = 10_000,
+    streams: StreamRange | None = None,
+    jobs: int = 1,
+    progress: ProgressOption = False,
 ) -> VerifyReport:
     """Check the log (and against ``checkpoints``, whose signatures the caller has checked) and
-    the read models. ``conn`` should be one snapshot (a read transaction)."""
-    want = {p for cp in checkpoints for p, _ in cp.anchors}
-    w = walk(conn, store.read_all(conn, batch_size=1000, upcast=False), want, limit)
-    problems = w.problems + stream_link_problems(conn, limit) + head_problems(conn, w)
-    problems += disagreements(w, checkpoints)
-    problems += compare_read_models(conn, store, limit)
-    streams = conn.execute(select(func.count(func.distinct(events.c.stream_id)))).scalar_one()
-    return VerifyReport(w.facts, int(streams), problems[: limit * 2], tuple(checkpoints))
+    the read models. ``conn`` should be one snapshot (a read transaction).
 
-
-# --- read models --------------------------------------------------------------------------------
-
-_TABLES: list[tuple[Any, tuple[str, ...], str]] = [
-    (loss_event_versions, ("event_id", "version"), "versions"),
-    (ledger_lines, ("position",), "ledger"),
-    (fx_rates, ("position",), "fx"),
-    (financial_items, ("position",), "financials"),
-]
-#: the fact each position-keyed table is built from
-_FACT_OF = {"fx_rates": "fx_rate.recorded", "financial_items": "financials.recorded"}
-
-
-def stream_pages(conn: Connection, facts_per_page: int = 1000) -> Iterator[list[str]]:
-    """The ids of the projected streams, in pages of about ``facts_per_page`` facts."""
-    after = ""
-    page: list[str] = []
-    size = 0
-    while True:
-        q = (
-            select(events.c.stream_id, func.count())
-            .where(events.c.stream_type.in_(sorted(PROJECTED)), events.c.stream_id > after)
-            .group_by(events.c.stream_id)
-            .order_by(events.c.stream_id)
-            .limit(1000)
+    The chains and checkpoints are always checked over the whole log; ``streams`` limits only
+    the read-model comparison, done ``batch_facts`` facts at a time (memory is bounded by the
+    batch, not the log). With ``jobs`` > 1 (PostgreSQL) the read models are compared by that many
+    processes in the same snapshot while this one walks the chains."""
+    if jobs < 1:
+        raise ConfigurationError(f"invalid value {jobs!r} for 'jobs': must be ≥ 1")
+    if jobs > 1 and conn.dialect.name != "postgresql":
+        raise ConfigurationError(
+            f"invalid value {jobs!r} for 'jobs': parallel checks need PostgreSQL (SQLite cannot "
+            "share one snapshot between connections)"
         )
-        rows = conn.execute(q).all()
-        if not rows:
-            break
-        for sid, n in rows:
-            if page and size + n > facts_per_page:
-                yield page
-                page, size = [], 0
-            page.append(sid)
-            size += n
-        after = rows[-1][0]
-    if page:
-        yield page
-
-
-def compare_read_models(conn: Connection, store: EventStore, limit: int = 50) -> list[Problem]:
-    """Re-derive the read models a page of streams at a time and compare them with the tables."""
-    problems: list[Problem] = []
-    for ids in stream_pages(conn):
-        by_stream = store.read_streams(conn, ids)
-        try:
-            expected = build_rows((r for sid in ids for r in by_stream.get(sid, ())), {})
-        except OpriskError:  # a changed log may not replay: find the streams, compare the rest
-            expected, broken = _replay_each(ids, by_stream)
-            problems += broken
-        positions = {
-            name: [r.position for sid in ids for r in by_stream.get(sid, ()) if r.event_type == f]
-            for name, f in _FACT_OF.items()
-        }
-        problems += _compare_page(conn, expected, ids, positions, limit - len(problems))
-        if len(problems) >= limit:
-            return problems
-    return problems + _orphans(conn, limit - len(problems))
-
-
-def _replay_each(ids: list[str], by_stream: dict[str, list[Any]]) -> tuple[Rows, list[Problem]]:
-    rows, broken = Rows(), []
-    for sid in ids:
-        try:
-            one = build_rows(by_stream.get(sid, ()), {})
-        except OpriskError as err:
-            first = by_stream[sid][0] if by_stream.get(sid) else None
-            broken.append(
-                Problem(
-                    "read_model",
-                    f"the stream's facts do not replay: {err}"[:300],
-                    sid,
-                    position=first.position if first else None,
-                )
+    rng = streams or StreamRange()
+    pool, running = (
+        parallel.start(conn, jobs, rng.first, rng.last, batch_facts, limit)
+        if jobs > 1
+        else (None, [])
+    )
+    try:
+        want = {p for cp in checkpoints for p, _ in cp.anchors}
+        total = store.head(conn)
+        with progress_of(progress, total=total, desc="verify: hash chains", unit="facts") as bar:
+            rows = store.read_all(conn, batch_size=1000, upcast=False)
+            w = walk(conn, _counted(rows, bar), want, limit)
+        problems = w.problems + stream_link_problems(conn, limit) + head_problems(conn, w)
+        problems += disagreements(w, checkpoints)
+        if pool is None:
+            problems += compare_read_models(
+                conn, store, limit, batch_facts=batch_facts, streams=streams, progress=progress
             )
-            continue
-        for name in ("versions", "close", "ledger", "fx", "financials"):
-            getattr(rows, name).extend(getattr(one, name))
-    return rows, broken
+        else:
+            with progress_of(
+                progress, total=total, desc="verify: read models", unit="facts"
+            ) as bar:
+                found: list[Problem] = []
+                for future in running:  # in range order: problems come as one process finds them
+                    part, n = future.result()
+                    found += part
+                    bar.update(n)
+            if rng.first is None and rng.last is None:
+                found += orphans(conn, limit)
+            problems += found[:limit]
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    n = conn.execute(select(func.count(func.distinct(events.c.stream_id)))).scalar_one()
+    return VerifyReport(w.facts, int(n), problems[: limit * 2], tuple(checkpoints), streams)
 
 
-def _compare_page(
-    conn: Connection,
-    expected: Rows,
-    ids: list[str],
-    positions: dict[str, list[int]],
-    limit: int,
-) -> list[Problem]:
-    problems: list[Problem] = []
-    for table, key, attr in _TABLES:
-        want = {tuple(r[k] for k in key): r for r in getattr(expected, attr)}
-        have: dict[tuple[Any, ...], dict[str, Any]] = {}
-        values: list[Any] = ids if "event_id" in table.c else positions[table.name]
-        where = table.c.event_id if "event_id" in table.c else table.c.position
-        for i in range(0, len(values), 500):
-            q = select(table).where(where.in_(values[i : i + 500]))
-            have.update(
-                {tuple(r._mapping[k] for k in key): dict(r._mapping) for r in conn.execute(q)}
-            )
-        for k in sorted(set(want) | set(have), key=str):
-            w, h = want.get(k), have.get(k)
-            label = f"{table.name} row {dict(zip(key, k, strict=True))}"
-            if w is None or h is None:
-                problems.append(
-                    Problem("read_model", f"{label} {'missing' if h is None else 'not in the log'}")
-                )
-            else:
-                c = next((c for c in w if not _same(w[c], h.get(c))), None)
-                if c is not None:
-                    problems.append(
-                        Problem(
-                            "read_model",
-                            f"{label}: {c} is {h.get(c)!r}, the log gives {w[c]!r}",
-                            stream_id=w.get("event_id"),
-                            version=w.get("version"),
-                            position=w.get("position") or w.get("valid_from_position"),
-                        )
-                    )
-            if len(problems) >= limit:
-                return problems
-    return problems
-
-
-def _orphans(conn: Connection, limit: int) -> list[Problem]:
-    """Read-model rows that no fact of the log produces (anti-joins, in the database)."""
-    e = events.c
-    out: list[Problem] = []
-    for table in (loss_event_versions, ledger_lines):
-        q = (
-            select(table.c.event_id, func.count())
-            .where(
-                ~exists().where(  # the whole (stream_id, version) key: one index probe
-                    and_(
-                        e.stream_id == table.c.event_id,
-                        e.version == 1,
-                        e.stream_type == "loss_event",
-                    )
-                )
-            )
-            .group_by(table.c.event_id)
-            .order_by(table.c.event_id)
-            .limit(max(limit, 0))
-        )
-        out += [
-            Problem(
-                "read_model",
-                f"{table.name}: {n} row(s) of event {eid!r}, which the log does not have",
-            )
-            for eid, n in conn.execute(q)
-        ]
-    for table in (fx_rates, financial_items):
-        q = (
-            select(table.c.position)
-            .where(
-                ~exists().where(
-                    and_(e.position == table.c.position, e.event_type == _FACT_OF[table.name])
-                )
-            )
-            .order_by(table.c.position)
-            .limit(max(limit, 0))
-        )
-        out += [
-            Problem("read_model", f"{table.name} row at position {p}: no such fact in the log")
-            for (p,) in conn.execute(q)
-        ]
-    return out[: max(limit, 0)]
-
-
-def _same(a: Any, b: Any) -> bool:
-    if a == b:
-        return True
-    # SQLite hands timestamps back naive (UTC)
-    return hasattr(a, "hour") and hasattr(b, "hour") and bool(utc(a) == utc(b))
+def _counted(rows: Iterator[RecordedEvent], bar: Progress, every: int = 1000) -> Iterator[Any]:
+    n = 0
+    for r in rows:
+        yield r
+        n += 1
+        if n == every:
+            bar.update(n)
+            n = 0
+    bar.update(n)

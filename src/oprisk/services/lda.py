@@ -10,6 +10,7 @@ misses and credit-boundary losses are left out and counted. Losses below the col
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Literal
@@ -21,6 +22,7 @@ from oprisk.capital.profiles import DEFAULT_THRESHOLD
 from oprisk.errors import InsufficientDataError, invalid
 
 if TYPE_CHECKING:
+    from oprisk.capital.lda.bootstrap import BootstrapResult
     from oprisk.ports import AsOf, Queries
 
 UoM = Literal["bl-et", "et", "bl", "cause"]
@@ -60,11 +62,15 @@ def loss_data(
         first_accounted_on=("first_accounted_on", "min"),
         members=("event_id", "count"),
     )
+    # a group takes its root event's classification, or its first member's where the root is
+    # not in the data (vectorised: a lookup per group was most of the run on 250,000 events)
+    roots = roots[~roots.index.duplicated()]
+    first = df.drop_duplicates("group_id").set_index("group_id")
+    has_root = agg.index.isin(roots.index)
     for col in ("business_line_l1", "event_type_l1", "cause"):
-        agg[col] = [
-            str(roots.at[g, col]) if g in roots.index else str(df[df.group_id == g][col].iloc[0])
-            for g in agg.index
-        ]
+        own = roots[col].reindex(agg.index).astype(object)
+        member = first[col].reindex(agg.index).astype(object)
+        agg[col] = [str(v) for v in np.where(has_root, own, member)]
     window = (pd.Timestamp(start), pd.Timestamp(date(year, 12, 31)))
     agg = agg[agg.first_accounted_on.between(*window)]
     return agg.reset_index(), dropped
@@ -82,6 +88,8 @@ class UnitFit:
     es: float
     var_se: float | None
     comparison: pd.DataFrame = field(repr=False)
+    #: how the unit's distribution was computed: "fft", "panjer" or "mc"
+    method: str = "mc"
 
 
 @dataclass(frozen=True)
@@ -107,6 +115,13 @@ class LdaRun:
     diversification_benefit: float
     excluded: dict[str, int]
     notes: list[str]
+    portfolio_var_se: float = math.nan
+    #: local processes or the Dask scheduler the run used, and how many workers
+    where: str = "this process"
+    n_workers: int = 1
+    #: units simulated by Monte Carlo under method="auto", and why
+    monte_carlo_units: dict[str, str] = field(default_factory=dict)
+    bootstrap: BootstrapResult | None = None
 
     def __repr__(self) -> str:
         return (
@@ -130,6 +145,7 @@ class LdaRun:
                 "severity": u.family,
                 "parameters": ", ".join(f"{k}={v:.4g}" for k, v in u.params.items()),
                 "frequency": u.frequency,
+                "method": u.method,
                 "expected_loss": u.expected_loss,
                 f"VaR {self.confidence_level:.1%}": u.var,
                 f"ES {self.confidence_level:.1%}": u.es,
@@ -164,6 +180,7 @@ class LdaRun:
                     "var": u.var,
                     "es": u.es,
                     "var_se": u.var_se,
+                    "method": u.method,
                 }
                 for u in self.units
             ],
@@ -173,7 +190,11 @@ class LdaRun:
                 "es": self.portfolio_es,
                 "sum_standalone_var": self.sum_standalone_var,
                 "diversification_benefit": self.diversification_benefit,
+                "var_se": self.portfolio_var_se,
             },
+            "monte_carlo_units": self.monte_carlo_units,
+            "bootstrap": None if self.bootstrap is None else self.bootstrap.to_dict(),
+            "workers": {"where": self.where, "n_workers": self.n_workers},
             "excluded": self.excluded,
             "notes": self.notes,
         }
@@ -187,6 +208,21 @@ class LdaRun:
         return head + self.summary().to_html(index=False, float_format=lambda v: f"{v:,.0f}")
 
 
+def _fit_unit(args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Compare the families on one unit's losses, fit the best and the frequency (one task)."""
+    from oprisk.capital.lda import compare_severities, fit_frequency, fit_severity
+
+    x, dates, families, threshold, start, end = args
+    table = compare_severities(x, families, threshold=threshold)
+    ok = table[table["error"].isna()] if "error" in table else table
+    if ok.empty:
+        return table, None, None, None
+    family = str(ok.iloc[0]["family"]) if "family" in ok else str(ok.index[0])
+    sev = fit_severity(x, family, threshold=threshold)  # type: ignore[arg-type]
+    freq = fit_frequency(list(pd.to_datetime(dates).date), start=start, end=end)
+    return table, family, sev, freq
+
+
 def lda(
     queries: Queries,
     year: int,
@@ -195,7 +231,7 @@ def lda(
     uom: UoM = "et",
     threshold: float = float(DEFAULT_THRESHOLD),
     confidence_level: float = 0.999,
-    method: Literal["mc", "fft", "panjer"] = "mc",
+    method: Literal["auto", "mc", "fft", "panjer"] = "auto",
     n_simulations: int = 200_000,
     random_state: int = 2026,
     years: int = 10,
@@ -203,18 +239,28 @@ def lda(
     families: tuple[str, ...] = DEFAULT_FAMILIES,
     copula: Literal["independence", "comonotonic", "gaussian", "t"] = "gaussian",
     correlation: float | np.ndarray = 0.2,
+    n_workers: int | None = None,
+    scheduler: Any = None,
+    bootstrap: int = 0,
+    bootstrap_simulations: int = 100_000,
 ) -> LdaRun:
-    """Fit and aggregate every unit of measure with enough data; list the thin ones with a pooling hint."""
-    from oprisk.capital.lda import (
-        aggregate,
-        aggregate_units,
-        compare_severities,
-        fit_frequency,
-        fit_severity,
-    )
+    """Fit and aggregate every unit of measure with enough data; list the thin ones with a pooling hint.
+
+    Each unit's distribution is computed once (:func:`oprisk.capital.lda.portfolio.aggregate_portfolio`):
+    by FFT (``method="auto"``/``"fft"``) or Panjer where the grid's error estimates allow, by Monte
+    Carlo elsewhere or for every unit with ``method="mc"``. The fits and the aggregation run on
+    ``n_workers`` local processes (default: every core) or on the Dask cluster at ``scheduler``;
+    the figures do not depend on either. ``bootstrap=B`` adds a 95 % interval for the portfolio
+    VaR from B refits on resampled losses (each with ``bootstrap_simulations`` years).
+    """
+    from oprisk.capital.lda.bootstrap import UnitData, bootstrap_portfolio
+    from oprisk.capital.lda.parallel import Runner
+    from oprisk.capital.lda.portfolio import aggregate_portfolio
 
     if uom not in UOM_COLUMNS:
         raise InsufficientDataError(invalid("uom", uom, "must be one of " + ", ".join(UOM_COLUMNS)))
+    if isinstance(bootstrap, bool) or not isinstance(bootstrap, int) or bootstrap < 0:
+        raise InsufficientDataError(invalid("bootstrap", bootstrap, "must be an integer ≥ 0"))
     position, when = queries.cutoff(as_of)
     data, dropped = loss_data(queries, year, as_of=position, years=years)
     data = data[data.gross_loss >= threshold]
@@ -229,61 +275,88 @@ def lda(
     )
     thin_df = pd.DataFrame({"unit": thin.index, "losses": thin.values, "suggestion": hint})
     start, end = date(year - years + 1, 1, 1), date(year, 12, 31)
-    fitted: list[UnitFit] = []
-    models: dict[str, tuple[Any, Any]] = {}
-    for unit, g in data[data.unit.isin(counts[counts >= min_losses].index)].groupby("unit"):
-        x = g.gross_loss.to_numpy(float)
-        table = compare_severities(x, families, threshold=threshold)  # type: ignore[arg-type]
-        ok = table[table["error"].isna()] if "error" in table else table
-        if ok.empty:
-            continue
-        family = str(ok.iloc[0]["family"]) if "family" in ok else str(ok.index[0])
-        sev = fit_severity(x, family, threshold=threshold)  # type: ignore[arg-type]
-        freq = fit_frequency(list(g.first_accounted_on), start=start, end=end)
-        res = aggregate(
-            freq,
-            sev,
-            method,
+    groups = [
+        (str(unit), g.gross_loss.to_numpy(float), g.first_accounted_on.to_numpy())
+        for unit, g in data[data.unit.isin(counts[counts >= min_losses].index)].groupby("unit")
+    ]
+    with Runner(n_workers, scheduler) as runner:
+        fits = runner.map(
+            _fit_unit, [(x, d, tuple(families), threshold, start, end) for _, x, d in groups]
+        )
+        models: dict[str, tuple[Any, Any]] = {}
+        chosen: dict[str, tuple[int, str, pd.DataFrame]] = {}
+        for (unit, x, _), (table, family, sev, freq) in zip(groups, fits, strict=True):
+            if family is not None:
+                models[unit] = (freq, sev)
+                chosen[unit] = (len(x), family, table)
+        if not models:
+            raise InsufficientDataError(
+                f"no unit of measure has {min_losses} losses above {threshold:,.0f} in "
+                f"{start.year}–{year}: try uom='et' or a lower min_losses"
+            )
+        n = len(models)
+        corr = (
+            correlation
+            if isinstance(correlation, np.ndarray)
+            else np.full((n, n), float(correlation)) + np.eye(n) * (1 - float(correlation))
+        )
+        dependence = dict(
+            copula=copula,
+            correlation=corr if copula in ("gaussian", "t") else None,
+            df=4 if copula == "t" else None,
+        )
+        port = aggregate_portfolio(
+            models,
             confidence_levels=(confidence_level,),
             n_simulations=n_simulations,
             random_state=random_state,
+            method=method,
+            runner=runner,
+            **dependence,  # type: ignore[arg-type]
         )
-        se = res.var_se.get(confidence_level) if res.var_se else None
+        boot = None
+        if bootstrap:
+            unit_data = {
+                u: UnitData(
+                    next(x for name, x, _ in groups if name == u),
+                    chosen[u][1],
+                    chosen[u][0] / float(models[u][0].mean),
+                    float(threshold),
+                )
+                for u in models
+            }
+            boot = bootstrap_portfolio(
+                unit_data,
+                n_replicates=bootstrap,
+                confidence_level=confidence_level,
+                n_simulations=bootstrap_simulations,
+                random_state=random_state,
+                method=method,
+                runner=runner,
+                **dependence,  # type: ignore[arg-type]
+            )
+        where, workers = runner.where, runner.n_workers
+    a = confidence_level
+    fitted = []
+    rows = port.standalone.set_index("unit")
+    for unit in port.units:
+        freq, sev = models[unit]
+        rec = rows.loc[unit]
         fitted.append(
             UnitFit(
-                str(unit),
-                len(x),
-                family,
+                unit,
+                chosen[unit][0],
+                chosen[unit][1],
                 {k: float(v) for k, v in sev.params.items()},
                 float(freq.mean),
-                float(res.expected_loss),
-                float(res.var[confidence_level]),
-                float(res.es[confidence_level]),
-                None if se is None else float(se),
-                table,
+                float(rec["expected_loss"]),
+                float(rec[f"var_{a}"]),
+                float(rec[f"es_{a}"]),
+                float(rec[f"var_se_{a}"]),
+                chosen[unit][2],
+                str(rec["method"]),
             )
         )
-        models[str(unit)] = (freq, sev)
-    if not models:
-        raise InsufficientDataError(
-            f"no unit of measure has {min_losses} losses above {threshold:,.0f} in {start.year}–{year}: "
-            f"try uom='et' or a lower min_losses"
-        )
-    n = len(models)
-    corr = (
-        correlation
-        if isinstance(correlation, np.ndarray)
-        else np.full((n, n), float(correlation)) + np.eye(n) * (1 - float(correlation))
-    )
-    port = aggregate_units(
-        models,
-        copula=copula,
-        correlation=corr if copula in ("gaussian", "t") else None,
-        df=4 if copula == "t" else None,
-        confidence_levels=(confidence_level,),
-        n_simulations=n_simulations,
-        random_state=random_state,
-    )
     notes = [f"{k}: {v} event(s) left out" for k, v in dropped.items() if v]
     return LdaRun(
         year,
@@ -299,14 +372,15 @@ def lda(
         copula,
         fitted,
         thin_df,
-        float(port.var[confidence_level]),
-        float(port.es[confidence_level]),
-        float(port.sum_standalone_var[confidence_level])
-        if isinstance(port.sum_standalone_var, dict)
-        else float(port.sum_standalone_var),
-        float(port.diversification_benefit[confidence_level])
-        if isinstance(port.diversification_benefit, dict)
-        else float(port.diversification_benefit),
+        float(port.var[a]),
+        float(port.es[a]),
+        float(port.sum_standalone_var[a]),
+        float(port.diversification_benefit[a]),
         dropped,
         notes,
+        float(port.var_se[a]),
+        where,
+        workers,
+        dict(port.details["monte_carlo_units"]),
+        boot,
     )

@@ -43,6 +43,7 @@ FUNCTIONS = (
     "oprisk_events_append_only()",
     "oprisk_log_head_guard()",
     "oprisk_closed_version_guard()",
+    "oprisk_analyze()",  # SECURITY DEFINER: the loader refreshes statistics as the owner
 )
 #: what the application may do beyond reading, per table: nothing else
 WRITER_GRANTS = {

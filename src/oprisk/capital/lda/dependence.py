@@ -100,6 +100,28 @@ def validate_correlation(correlation: Any, n_units: int, *, tol: float = 1e-8) -
     return (r + r.T) / 2
 
 
+def check_dependence(
+    copula: Any, correlation: Any, df: Any, n_units: int
+) -> tuple[np.ndarray | None, float | None]:
+    """The validated correlation matrix and t degrees of freedom a copula uses (None where unused)."""
+    if copula not in ("independence", "comonotonic", "gaussian", "t"):
+        raise CapitalError(
+            invalid("copula", copula, "must be one of independence, comonotonic, gaussian, t")
+        )
+    if copula not in ("gaussian", "t"):
+        return None, None
+    if correlation is None:
+        raise CorrelationMatrixError(
+            invalid("correlation", None, f"is required for the {copula} copula")
+        )
+    corr = validate_correlation(correlation, n_units)
+    if copula == "t":
+        if df is None or not (isinstance(df, int | float) and math.isfinite(df) and df > 0):
+            raise CapitalError(invalid("df", df, "must be a positive number for the t copula"))
+        return corr, df
+    return corr, None
+
+
 def _factor(r: np.ndarray) -> np.ndarray:
     """L with L·Lᵀ = R (Cholesky, or eigen-factor for a singular PSD matrix)."""
     try:
@@ -173,6 +195,10 @@ class PortfolioResult:
     correlation: np.ndarray | None = field(default=None, repr=False)
     df: float | None = None
     sample: np.ndarray | None = field(default=None, repr=False)
+    #: per unit, how its distribution was computed ("mc", "fft", "panjer"); None: all by MC
+    methods: dict[str, str] | None = None
+    #: run intermediates: why a unit needed MC, grid error bounds, workers (see .portfolio)
+    details: dict[str, Any] = field(default_factory=dict)
 
     def value_at_risk(self, level: float) -> float:
         if self.sample is None:
@@ -264,24 +290,7 @@ def aggregate_units(
     conf = levels(confidence_levels)
     n = positive_int(n_simulations, "n_simulations")
     workers = positive_int(n_workers, "n_workers")
-    if copula not in ("independence", "comonotonic", "gaussian", "t"):
-        raise CapitalError(
-            invalid("copula", copula, "must be one of independence, comonotonic, gaussian, t")
-        )
-    corr = None
-    if copula in ("gaussian", "t"):
-        if correlation is None:
-            raise CorrelationMatrixError(
-                invalid("correlation", None, f"is required for the {copula} copula")
-            )
-        corr = validate_correlation(correlation, len(us))
-        if copula == "t":
-            if df is None or not (isinstance(df, int | float) and math.isfinite(df) and df > 0):
-                raise CapitalError(invalid("df", df, "must be a positive number for the t copula"))
-        else:
-            df = None
-    else:
-        df = None
+    corr, df = check_dependence(copula, correlation, df, len(us))
     sevs = [resolve_severity(u.severity, u.frequency) for u in us]
     root = np.random.SeedSequence(random_state)
     seeds = root.spawn(len(us) + 1)

@@ -36,6 +36,33 @@ def _root(random_state: Any) -> np.random.SeedSequence:
     return np.random.SeedSequence(random_state)
 
 
+def simulate_chunk(
+    frequency: FrequencyFit,
+    sev: ResolvedSeverity,
+    seed: np.random.SeedSequence,
+    out: np.ndarray,
+    buf: np.ndarray,
+) -> np.ndarray:
+    """Fill ``out`` with the annual sums of one chunk drawn from ``seed``; returns the draw buffer.
+
+    Chunk *i* of a unit is always this call with child *i* of the unit's ``SeedSequence``, whoever
+    runs it (a thread here, a process or a Dask worker in :mod:`.portfolio`).
+    """
+    rng = np.random.default_rng(seed)
+    counts = frequency.rvs(out.size, rng)
+    m = int(counts.sum())
+    if buf.size < m + 1:
+        buf = np.empty(int((m + 1) * 1.1) + 16)
+    x = buf[: m + 1]
+    sev.fill(rng, x[:m])
+    x[m] = 0.0  # reduceat needs a valid index for trailing empty years
+    starts = np.cumsum(counts) - counts
+    s = np.add.reduceat(x, starts)
+    s[counts == 0] = 0.0  # reduceat returns x[start] for an empty segment
+    out[:] = s
+    return buf
+
+
 def simulate_annual_losses(
     frequency: FrequencyFit,
     severity: Any,
@@ -62,18 +89,7 @@ def simulate_annual_losses(
         buf = np.empty(0)
         for i in range(worker, n_chunks, workers):
             lo, hi = i * per, min(n, (i + 1) * per)
-            rng = np.random.default_rng(seeds[i])
-            counts = frequency.rvs(hi - lo, rng)
-            m = int(counts.sum())
-            if buf.size < m + 1:
-                buf = np.empty(int((m + 1) * 1.1) + 16)
-            x = buf[: m + 1]
-            sev.fill(rng, x[:m])
-            x[m] = 0.0  # reduceat needs a valid index for trailing empty years
-            starts = np.cumsum(counts) - counts
-            s = np.add.reduceat(x, starts)
-            s[counts == 0] = 0.0  # reduceat returns x[start] for an empty segment
-            out[lo:hi] = s
+            buf = simulate_chunk(frequency, sev, seeds[i], out[lo:hi], buf)
 
     if workers == 1 or n_chunks == 1:
         work(0)
