@@ -115,7 +115,7 @@ def _positive(ctx: click.Context, param: click.Parameter, value: float | None) -
 def icaap_cmd(
     ctx: click.Context, as_of: str | None, year: int | None, confidence: float, dependence: str,
     correlation: float, sims: int, seed: int, threshold: float, bank_size: float | None,
-    alpha: float | None, beicf_on: str, beicf_bounds: str, scenario_severity: str, workers: int,
+    alpha: float | None, beicf_on: str, beicf_bounds: str, scenario_severity: str, engine: str, workers: int,
     stress: str | None, show_units: bool,
     plot_path: Path | None, as_json: bool,
 ) -> None:  # fmt: skip
@@ -130,7 +130,7 @@ def icaap_cmd(
         as_of=parse_as_of(as_of), year=year, confidence=confidence, dependence=dependence,
         correlation=correlation, sims=sims, seed=seed, threshold=threshold, bank_size=bank_size,
         alpha=alpha, beicf_on=beicf_on, beicf_bounds=(lo, hi), stress=stress,
-        scenario_severity=scenario_severity, n_workers=workers,
+        scenario_severity=scenario_severity, n_workers=workers, engine=engine,
     )  # fmt: skip
     with open_db(ctx) as db:
         run = db.capital.icaap(**kw)

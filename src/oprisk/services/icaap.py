@@ -128,6 +128,7 @@ def icaap(
     scenario_mu_sd: float = 0.5,
     tail_quantile: float = 0.9,
     n_workers: int = 1,
+    engine: Literal["mc", "portfolio"] = "mc",
 ) -> IcaapRun:
     """VaR and ES per business line × event type and in total: ILD → + external → + scenarios → + BEICF."""
     if isinstance(stress, str):
@@ -216,7 +217,7 @@ def icaap(
         n_simulations=sims, random_state=seed, stress=stress, family=family, min_losses=min_losses,
         beicf_on=beicf_on, beicf_bounds=beicf_bounds, currency=queries.reporting_currency,
         n_workers=n_workers, scenario_severity=scenario_severity, scenario_mu_sd=scenario_mu_sd,
-        tail_quantile=tail_quantile,
+        tail_quantile=tail_quantile, engine=engine,
     )  # fmt: skip
     no_score = [u.name for u in units if u.control_score is None]
     if no_score:
@@ -227,7 +228,7 @@ def icaap(
         "scenarios": sorted({i for v in scenarios.values() for s, _ in v for i in s.ids}),
         "assessed_units": sorted(latest), "scaling": scaling, "scenario_severity": scenario_severity,
         "scenario_mu_sd": scenario_mu_sd, "tail_quantile": tail_quantile,
-        "scenario_status": list(scenario_status), "min_losses": min_losses,
+        "scenario_status": list(scenario_status), "min_losses": min_losses, "engine": engine,
     }  # fmt: skip
     base = {f.name: getattr(res, f.name) for f in fields(IcaapResult)}
     base.update(

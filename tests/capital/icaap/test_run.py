@@ -110,3 +110,14 @@ def test_credibility_severity_is_the_posterior_predictive_lognormal():
     assert sev.params["mu"] == pytest.approx(post.mean, rel=1e-9)
     assert sev.params["sigma"] == pytest.approx(math.hypot(sigma, post.sd), rel=1e-9)
     assert sev.threshold == 1e4  # recorded losses: truncated at H in the aggregation
+
+
+def test_portfolio_engine_agrees_with_monte_carlo_within_their_errors():
+    units = [_unit("a", 60, 1, factor=0.9), _unit("b", 40, 2, scenario=False)]
+    mc = icaap_run(units, n_simulations=200_000, random_state=8).total.set_index("stage")
+    pf = icaap_run(units, n_simulations=200_000, random_state=8, engine="portfolio", n_workers=1)
+    pf_t = pf.total.set_index("stage")
+    for stage in ("ild", "external", "scenarios", "beicf"):
+        # two independent samples of the portfolio's 99.9 % quantile: their SEs add in quadrature
+        se = math.hypot(mc.at[stage, "var_se"], pf_t.at[stage, "var_se"])
+        assert abs(mc.at[stage, "var"] - pf_t.at[stage, "var"]) < 4 * se, stage
