@@ -93,6 +93,13 @@ def _positive(ctx: click.Context, param: click.Parameter, value: float | None) -
     help="Scenario tail spliced on the body, or lognormal μ by credibility.",
 )
 @click.option(
+    "--engine",
+    type=click.Choice(["mc", "portfolio"]),
+    default="mc",
+    show_default=True,
+    help="mc: every unit simulated per stage; portfolio: each unit's lattice where accurate.",
+)
+@click.option(
     "--workers",
     default=1,
     show_default=True,
