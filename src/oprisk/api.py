@@ -138,10 +138,10 @@ class Database(IcaapData):
 
     @property
     def capital(self) -> CapitalService:
-        """Capital (BIA, TSA, ASA, Basel III SA, LDA) from this database as known at a cut-off."""
+        """Capital (BIA, TSA, ASA, Basel III SA, LDA, ICAAP) from this database as known at a cut-off."""
         from oprisk.services.capital import CapitalService
 
-        return CapitalService(self.read)
+        return CapitalService(self.read, self.uow)
 
     @property
     def reports(self) -> Reports:

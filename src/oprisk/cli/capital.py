@@ -17,6 +17,7 @@ import click
 import pandas as pd
 
 from oprisk.capital.profiles import DEFAULT_THRESHOLD
+from oprisk.cli.icaap import icaap_cmd
 from oprisk.cli.options import Group, open_db, parse_as_of, parse_subsidiaries
 from oprisk.errors import ConfigurationError
 
@@ -32,7 +33,10 @@ def _finite(ctx: click.Context, param: click.Parameter, value: float) -> float:
 
 @click.group("capital", cls=Group)
 def capital() -> None:
-    """Capital charges (BIA, TSA, ASA, Basel III SA) as known at a knowledge cut-off."""
+    """Capital charges (BIA, TSA, ASA, Basel III SA, LDA, ICAAP) as known at a knowledge cut-off."""
+
+
+capital.add_command(icaap_cmd)
 
 
 def _common(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -21,6 +21,7 @@ import pandas as pd
 
 from oprisk.demo import icaap
 from oprisk.demo.bank import ENTITY, Bank, generate
+from oprisk.demo.controls import record_control_assessments
 from oprisk.progress import ProgressOption
 from oprisk.progress import progress as progress_of
 from oprisk.store.engine import mask_url
@@ -228,6 +229,7 @@ def run_demo(
     )
     approve_exclusions(db)
     reports += load_icaap_data(db, paths)
+    record_control_assessments(db, seed)
     stages.update()
     echo("\nloads (rows read / new / changed / unchanged / rejected / facts):")
     for r in reports:

@@ -42,7 +42,7 @@ from .loss_data import loss_rows
 from .run import CapitalRun
 
 if TYPE_CHECKING:
-    from oprisk.ports import AsOf, Queries
+    from oprisk.ports import AsOf, Queries, Transactions
 
 R = TypeVar("R", bound=CapitalResult)
 
@@ -56,8 +56,9 @@ class CapitalService:
     and ``currency`` (default: the database's reporting currency).
     """
 
-    def __init__(self, queries: Queries) -> None:
+    def __init__(self, queries: Queries, uow: Transactions | None = None) -> None:
         self.queries = queries
+        self.uow = uow
 
     def __repr__(self) -> str:
         return f"<CapitalService on {self.queries!r}>"
@@ -67,6 +68,15 @@ class CapitalService:
         from oprisk.services.lda import lda
 
         return lda(self.queries, year, **kwargs)
+
+    def icaap(self, **kwargs: Any) -> Any:
+        """ICAAP / Pillar 2: internal losses, external losses, scenarios and control scores in one
+        model, stage by stage; see :func:`oprisk.services.icaap.icaap` and ``docs/icaap.md``."""
+        from oprisk.services.icaap import icaap
+
+        if self.uow is None:
+            raise MissingInputError("the ICAAP run needs the store's unit of work (use db.capital)")
+        return icaap(self.queries, self.uow, **kwargs)
 
     # --- Basel II -----------------------------------------------------------------------------
 
