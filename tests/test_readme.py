@@ -73,6 +73,9 @@ EXPECT: dict[str, str] = {
     ),
     "oprisk load demo-out/external-losses.csv --kind external": r"unchanged\s+400\n",
     "oprisk scenario list --as-of today": r"SC-ET5-FLOOD",
+    "oprisk capital icaap --bank-size 2.145e9 --sims 100000 --stress freq=1.5,sev=1.2 "
+    "--plot icaap.png": r"internal losses \(ILD\)[\s\S]*\+ external data[\s\S]*\+ scenarios"
+    r"[\s\S]*\+ BEICF[\s\S]*stressed",
     "oprisk export --template all --period 2025 --as-of 6660 --format xlsx --out exports/": (
         r"knowledge cut-off: position 6660 [\s\S]*exports/oprisk-2025\.xlsx"
     ),

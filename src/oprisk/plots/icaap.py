@@ -50,7 +50,8 @@ def waterfall(result: Any, ax: Any = None, measure: str = "var") -> Any:
     ax.set_ylabel(f"{what} {result.confidence:.1%} ({unit})")
     ax.set_title(
         joined(
-            f"ICAAP {what} by data element, {result.dependence}, {result.n_simulations:,} years",
+            f"ICAAP {what} by data element{_window(result)}, {result.dependence}, "
+            f"{result.n_simulations:,} years",
             cutoff_text(
                 cutoff_time=getattr(result, "cutoff_time", None),
                 cutoff_position=getattr(result, "cutoff_position", None),
@@ -59,3 +60,9 @@ def waterfall(result: Any, ax: Any = None, measure: str = "var") -> Any:
         fontsize=9,
     )
     return fig
+
+
+def _window(result: Any) -> str:
+    """ ", losses 2016–2025" from the run's inputs (nothing for a result without them)."""
+    window = (getattr(result, "inputs", None) or {}).get("window")
+    return f", losses {window[0][:4]}–{window[1][:4]}" if window else ""
