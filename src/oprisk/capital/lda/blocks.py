@@ -66,7 +66,7 @@ def _block(
             zj = -z[:, j]  # q = P(Z_j > z): the upper tail stays exact
             q = special.ndtr(zj) if df is None else special.stdtr(df, zj)
         elif copula == "comonotonic":
-            q = payload  # one sorted sample shared by every unit: their quantiles add up
+            q = payload  # levels shared by every unit: their quantiles add up
         else:
             q = 1.0 - np.random.default_rng(payload[i]).random(hi - lo)  # in (0, 1]
         total += lattice_quantile(marginal, q, frequency, severity)

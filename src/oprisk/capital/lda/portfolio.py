@@ -9,8 +9,9 @@ pure Monte Carlo path) within the methods' stated errors, but:
   into the copula by inverse transform from the lattice cdf; by Monte Carlo only where the grid is
   not accurate enough (or the mean is infinite), or for every unit with ``method="mc"``;
 - the copula uses each lattice unit's exact quantile function at the copula's uniform
-  (Φ(Z_j), or t_ν for the t copula; one shared sorted uniform sample for the comonotonic
-  coupling, so Σ_j Q_j(u) is exact year by year; the unit's own uniforms for independence); a
+  (Φ(Z_j), or t_ν for the t copula; evenly spaced levels i/(n − 1) shared by every unit for the
+  comonotonic coupling, so Σ_j Q_j(u) is exact year by year, without sampling noise; the unit's
+  own uniforms for independence); a
   Monte Carlo unit is placed on the ranks of Z_j as in
   :func:`.dependence.aggregate_units` (Iman–Conover);
 - the work runs as tasks on local processes (default: every core) or a Dask cluster
@@ -173,8 +174,12 @@ def aggregate_portfolio(
                     chunk_seeds[lo // COPULA_CHUNK : -(-hi // COPULA_CHUNK)] for lo, hi in bounds
                 ]
             elif copula == "comonotonic":
-                q = 1.0 - np.random.default_rng(seeds[-1]).random(n)
-                q[::-1].sort()  # descending q: ascending losses, the order every unit shares
+                # evenly spaced levels u_i = i/(n − 1), shared by every lattice unit: the sample
+                # quantile at α is then Σ_j Q_j(α) up to interpolation between adjacent levels,
+                # so the total's VaR is the sum of the units' (no sampling noise); the top level
+                # takes q = 1/(2n) instead of 0 (an infinite loss)
+                q = 1.0 - np.arange(n) / max(n - 1, 1)
+                q[-1] = 0.5 / n
                 per = [q[lo:hi] for lo, hi in bounds]
             else:
                 own_seeds = [seeds[j].spawn(len(bounds)) for j in lattice_ix]
