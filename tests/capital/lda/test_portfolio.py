@@ -72,15 +72,18 @@ def _standalone_fft(level):
 
 
 def test_comonotonic_total_is_the_sum_of_the_units_quantiles():
-    # VaR and ES are comonotonic-additive: the total's VaR is Σ_j VaR_j(u) at the sample quantile
-    # u of the shared uniforms, which lies within a ±Z·σ binomial band of ranks around α
+    # VaR and ES are comonotonic-additive. The lattice units share the levels i/(n − 1), so the
+    # total's VaR is Σ_j VaR_j(α) up to linear interpolation between adjacent levels (bracketed by
+    # the sums at α ∓ 1/(n − 1)); ES is a Riemann sum of Σ_j VaR_j(u) over the top levels, within
+    # its asymptotic SE
     new = aggregate_portfolio(
         UNITS, copula="comonotonic", confidence_levels=A, n_simulations=N, random_state=5
     )
-    band = Z * math.sqrt(A * (1 - A) / N)
-    lo = sum(r.var[A - band] for r in _standalone_fft(A - band))
-    hi = sum(r.var[A + band] for r in _standalone_fft(A + band))
+    step = 1 / (N - 1)
+    lo = sum(r.var[A - step] for r in _standalone_fft(A - step))
+    hi = sum(r.var[A + step] for r in _standalone_fft(A + step))
     assert lo <= new.var[A] <= hi
+    assert new.diversification_benefit[A] == pytest.approx(0.0, abs=1e-4 * new.var[A])
     es = sum(r.es[A] for r in _standalone_fft(A))
     assert abs(new.es[A] - es) <= Z * new.es_se[A]
 

@@ -9,8 +9,9 @@ pure Monte Carlo path) within the methods' stated errors, but:
   into the copula by inverse transform from the lattice cdf; by Monte Carlo only where the grid is
   not accurate enough (or the mean is infinite), or for every unit with ``method="mc"``;
 - the copula uses each lattice unit's exact quantile function at the copula's uniform
-  (Φ(Z_j), or t_ν for the t copula; one shared sorted uniform sample for the comonotonic
-  coupling, so Σ_j Q_j(u) is exact year by year; the unit's own uniforms for independence); a
+  (Φ(Z_j), or t_ν for the t copula; evenly spaced levels i/(n − 1) shared by every unit for the
+  comonotonic coupling, so Σ_j Q_j(u) is exact year by year, without sampling noise; the unit's
+  own uniforms for independence); a
   Monte Carlo unit is placed on the ranks of Z_j as in
   :func:`.dependence.aggregate_units` (Iman–Conover);
 - the work runs as tasks on local processes (default: every core) or a Dask cluster
@@ -28,17 +29,17 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from oprisk.errors import CapitalError, ConvergenceWarning, invalid
 
 from ._checks import levels, positive_int
+from .blocks import block_bounds, block_task
 from .dependence import (
+    COPULA_CHUNK,
     Copula,
     PortfolioResult,
     Unit,
@@ -48,7 +49,7 @@ from .dependence import (
     check_dependence,
 )
 from .frequency import FrequencyFit
-from .marginal import GRID_TOLERANCE, GridMarginal, grid_marginal, lattice_quantile
+from .marginal import GRID_TOLERANCE, GridMarginal, grid_marginal
 from .measures import sample_es, sample_es_se, sample_var, sample_var_se
 from .montecarlo import chunk_years, simulate_chunk
 from .parallel import Runner, default_workers
@@ -65,25 +66,15 @@ def _grid_task(args: tuple[Any, ...]) -> GridMarginal | str:
 
 
 def _sample_task(args: tuple[Any, ...]) -> np.ndarray:
-    """Either a Monte Carlo task (chunks of one unit) or a lattice unit's coupled years."""
-    if args[0] == "mc":
-        _, frequency, severity, chunks = args
-        sev = resolve_severity(severity, frequency)
-        out = np.empty(sum(hi - lo for lo, hi, _ in chunks))
-        buf, pos = np.empty(0), 0
-        for lo, hi, seed in chunks:
-            buf = simulate_chunk(frequency, sev, seed, out[pos : pos + hi - lo], buf)
-            pos += hi - lo
-        return out
-    _, marginal, frequency, severity, copula, df, payload, n = args
-    if copula in ("gaussian", "t"):
-        z = -np.asarray(payload)  # q = P(Z_j > z): the upper tail stays exact
-        q = special.ndtr(z) if df is None else special.stdtr(df, z)
-    else:
-        q = 1.0 - np.random.default_rng(payload).random(n)  # in (0, 1]
-        if copula == "comonotonic":
-            q[::-1].sort()  # descending q: ascending losses, the order every unit shares
-    return lattice_quantile(marginal, q, frequency, severity)
+    """A Monte Carlo task: chunks of one unit, each from its own seed."""
+    _, frequency, severity, chunks = args
+    sev = resolve_severity(severity, frequency)
+    out = np.empty(sum(hi - lo for lo, hi, _ in chunks))
+    buf, pos = np.empty(0), 0
+    for lo, hi, seed in chunks:
+        buf = simulate_chunk(frequency, sev, seed, out[pos : pos + hi - lo], buf)
+        pos += hi - lo
+    return out
 
 
 def _mc_tasks(unit: Unit, seed: np.random.SeedSequence, n: int) -> list[tuple[Any, ...]]:
@@ -169,35 +160,62 @@ def aggregate_portfolio(
             marginals = run.map(
                 _grid_task, [(u.frequency, u.severity, conf, n, grid, tolerance) for u in us]
             )
-        scores = (
-            _copula_scores(n, _factor(corr), df, seeds[-1], min(run.n_workers, default_workers()))
-            if corr is not None
-            else None
-        )
+        lattice_ix = [j for j, g in enumerate(marginals) if isinstance(g, GridMarginal)]
+        mc_ix = [j for j, g in enumerate(marginals) if not isinstance(g, GridMarginal)]
+        factor = _factor(corr) if corr is not None else None
+        lattice_total = np.zeros(n)
+        scores: dict[int, np.ndarray] = {}
+        if lattice_ix:
+            bounds = block_bounds(n)
+            per: list[Any]
+            if factor is not None:
+                chunk_seeds = seeds[-1].spawn(-(-n // COPULA_CHUNK))
+                per = [
+                    chunk_seeds[lo // COPULA_CHUNK : -(-hi // COPULA_CHUNK)] for lo, hi in bounds
+                ]
+            elif copula == "comonotonic":
+                # evenly spaced levels u_i = i/(n − 1), shared by every lattice unit: the sample
+                # quantile at α is then Σ_j Q_j(α) up to interpolation between adjacent levels,
+                # so the total's VaR is the sum of the units' (no sampling noise); the top level
+                # takes q = 1/(2n) instead of 0 (an infinite loss)
+                q = 1.0 - np.arange(n) / max(n - 1, 1)
+                q[-1] = 0.5 / n
+                per = [q[lo:hi] for lo, hi in bounds]
+            else:
+                own_seeds = [seeds[j].spawn(len(bounds)) for j in lattice_ix]
+                per = [[s[b] for s in own_seeds] for b in range(len(bounds))]
+            lattice_units = [(j, marginals[j], us[j].frequency, us[j].severity) for j in lattice_ix]
+            dealt = min(len(bounds), max(1, run.n_workers))
+            groups = run.map(
+                block_task,
+                [
+                    (
+                        [(*bounds[b], per[b]) for b in range(w, len(bounds), dealt)],
+                        lattice_units,
+                        copula,
+                        df,
+                        factor,
+                        mc_ix,
+                    )
+                    for w in range(dealt)
+                ],
+            )
+            blocks = [groups[b % dealt][b // dealt] for b in range(len(bounds))]
+            for (lo, hi), (part, _) in zip(bounds, blocks, strict=True):
+                lattice_total[lo:hi] = part
+            if factor is not None and mc_ix:
+                stacked = np.concatenate([z for _, z in blocks if z is not None], axis=1)
+                scores = {j: stacked[k] for k, j in enumerate(mc_ix)}
+        elif factor is not None:
+            z_all = _copula_scores(n, factor, df, seeds[-1], min(run.n_workers, default_workers()))
+            scores = {j: z_all[j] for j in mc_ix}
         tasks: list[tuple[Any, ...]] = []
         owner: list[int] = []
-        sampling: list[tuple[Any, ...]] = []
-        for j, (u, g) in enumerate(zip(us, marginals, strict=True)):
-            if isinstance(g, GridMarginal):
-                # comonotonic: every lattice unit reads the same sorted uniforms (the copula's
-                # seed), so their quantiles add up exactly, year by year
-                payload = (
-                    scores[j]
-                    if scores is not None
-                    else seeds[-1]
-                    if copula == "comonotonic"
-                    else seeds[j]
-                )
-                sampling.append(("grid", g, u.frequency, u.severity, copula, df, payload, n))
-            else:
-                for t in _mc_tasks(u, seeds[j], n):
-                    tasks.append(t)
-                    owner.append(j)
+        for j in mc_ix:
+            for t in _mc_tasks(us[j], seeds[j], n):
+                tasks.append(t)
+                owner.append(j)
         results = run.map(_sample_task, tasks)
-        # lattice units are sampled here, on threads (numpy releases the GIL): a task elsewhere
-        # would ship the unit's copula scores there and its years back, 2 × 8 bytes a year
-        with ThreadPoolExecutor(min(run.n_workers, default_workers())) as pool:
-            sampled = iter(pool.map(_sample_task, sampling))
         where, n_workers_used = run.where, run.n_workers
     finally:
         if own:
@@ -205,12 +223,11 @@ def aggregate_portfolio(
     parts: list[list[np.ndarray]] = [[] for _ in us]
     for j, r in zip(owner, results, strict=True):
         parts[j].append(r)
-    total = np.zeros(n)
+    total = lattice_total  # the lattice units' sum (in unit order), then each MC unit in order
     rows: list[dict[str, Any]] = []
     for j, (u, g) in enumerate(zip(us, marginals, strict=True)):
         finite = sevs[j].mean < math.inf
         if isinstance(g, GridMarginal):
-            coupled = next(sampled)
             row: dict[str, Any] = {
                 "unit": u.name,
                 "method": g.method,
@@ -239,10 +256,9 @@ def aggregate_portfolio(
             elif copula == "comonotonic":
                 coupled = srt
             else:
-                assert scores is not None
                 coupled = np.empty(n)
                 coupled[np.argsort(scores[j], kind="stable")] = srt
-        total += coupled  # fixed unit order: the sum is bit-reproducible
+            total += coupled  # fixed unit order: the sum is bit-reproducible
         rows.append(row)
     total.sort()
     standalone = pd.DataFrame(rows)
@@ -258,7 +274,7 @@ def aggregate_portfolio(
         "tolerance": tolerance,
         "n_workers": n_workers_used,
         "where": where,
-        "tasks": len(tasks) + len(marginals) * (method != "mc"),
+        "tasks": len(tasks) + (len(marginals) + len(block_bounds(n))) * (method != "mc"),
     }
     return PortfolioResult(
         copula=copula,
