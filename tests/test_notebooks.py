@@ -26,7 +26,7 @@ CLAIMS = {
         "has the lowest AIC of the non-degenerate fits",
         "Monte Carlo and FFT agree on the 99.9 % VaR",
         "the run models ET7 with the family chosen above",
-        "comonotonic units add up: no diversification beyond three simulation standard errors",
+        "comonotonic units add up: no diversification at all",
     ],
     "04-regulatory-export": [
         "the export re-runs byte for byte",
