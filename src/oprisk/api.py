@@ -356,6 +356,9 @@ class Database:
     def fx_rates(self, as_of: AsOf = None) -> pd.DataFrame:
         return self.read.fx_rates(as_of)
 
+    def loss_inputs(self, as_of: AsOf, accounted_from: date, accounted_until: date) -> Any:
+        return self.read.loss_inputs(as_of, accounted_from, accounted_until)
+
     def financials(self, as_of: AsOf = None) -> pd.DataFrame:
         return self.read.financials(as_of)
 

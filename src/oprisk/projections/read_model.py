@@ -15,7 +15,7 @@ from sqlalchemy import Connection, select
 from oprisk.domain.loss_event import LossEventState
 from oprisk.domain.money import currency_code
 from oprisk.errors import ConfigurationError, EventNotFoundError, invalid
-from oprisk.projections import frames
+from oprisk.projections import capital_reads, frames
 from oprisk.projections import queries as q
 from oprisk.projections.approval import awaiting_approval
 from oprisk.projections.dtypes import analyst_types
@@ -121,6 +121,22 @@ class ReadModel:
         )
         out["awaiting_approval"] = out.event_id.isin(waiting) if waiting else False
         return _stamped(out, pos, when, until, quote)
+
+    def loss_inputs(
+        self, as_of: AsOf, accounted_from: date, accounted_until: date
+    ) -> capital_reads.LossInputs:
+        """What the capital loss data are computed from, in one transaction: every event's
+        flags and classification, the ledger lines accounted in ``accounted_from …
+        accounted_until`` (net effects exact), the FX rates and the events awaiting approval,
+        all as known at ``as_of`` (see :mod:`oprisk.projections.capital_reads`)."""
+        with self.uow.reading() as conn:
+            pos = self.uow.position(as_of, conn)
+            head = self.uow.store.head(conn)
+            events = capital_reads.event_flags(conn, pos, head)
+            lines = capital_reads.window_lines(conn, pos, accounted_from, accounted_until)
+            fx = q.fx_at(conn, pos)
+            waiting = awaiting_approval(conn, pos, head)
+        return capital_reads.LossInputs(events, lines, fx, waiting)
 
     def ledger(
         self,
