@@ -188,6 +188,17 @@ class Reports:
     ) -> Built:
         """The tables of ``templates`` (``None``: the framework's COREP templates; under 4.2,
         C 17 only when CRR3 Art 316 asks for the annual loss calculation)."""
+        with self.capital.sharing():  # the templates share the loss data and the SA run
+            return self._build(templates, period, as_of, params, cutoff)
+
+    def _build(
+        self,
+        templates: str | Iterable[str] | None,
+        period: str | Period,
+        as_of: AsOf,
+        params: Parameters | None,
+        cutoff: Cutoff | None,
+    ) -> Built:
         per = Period.parse(period)
         prm = params or self._params()
         fw = framework_for(per, prm.framework)
