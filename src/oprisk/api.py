@@ -317,12 +317,15 @@ class Database:
         include_withdrawn: bool = False,
         exact: bool = False,
         lang: str = "en",
+        **filters: Any,
     ) -> pd.DataFrame:
         """Loss events as known at ``as_of``, with amounts accounted up to ``accounted_until``.
 
         Amounts are in the event's currency and, in ``*_reporting`` columns, in the reporting
         currency, each ledger line converted at its accounting date. Taxonomy columns are
         categoricals; ``*_name`` columns carry readable labels (``lang="zh"`` for Chinese).
+        ``year``, ``business_line``, ``event_type``, ``legal_entity``, ``source`` filter in
+        the database (see :meth:`oprisk.projections.read_model.ReadModel.losses`).
         """
         return self.read.losses(
             as_of,
@@ -331,6 +334,7 @@ class Database:
             include_withdrawn=include_withdrawn,
             exact=exact,
             lang=lang,
+            **filters,
         )
 
     def ledger(

@@ -188,16 +188,19 @@ def _read(conn: Connection, sql: str, params: Sequence[Any], types: dict[str, An
     return _fetched(conn, sql, params, types)
 
 
-def versions(conn: Connection, position: int, head: int) -> pd.DataFrame:
-    """The version rows valid at ``position`` (only :data:`VERSION_COLUMNS`)."""
+def versions(
+    conn: Connection, position: int, head: int, where: tuple[str, list[Any]] = ("", [])
+) -> pd.DataFrame:
+    """The version rows valid at ``position`` (only :data:`VERSION_COLUMNS`); ``where``: more
+    conditions (`` AND …``) and their parameters (:mod:`oprisk.projections.filters`)."""
     sql = f"SELECT {', '.join(VERSION_COLUMNS)} FROM loss_event_versions WHERE "
-    params: tuple[int, ...] = ()
+    params: list[Any] = []
     if position >= head:
         sql += "valid_to_position IS NULL"
     else:
         sql += "valid_from_position <= ? AND (valid_to_position IS NULL OR valid_to_position > ?)"
-        params = (position, position)
-    return _versions_frame(_read(conn, sql, params, _VERSION_TYPES))
+        params = [position, position]
+    return _versions_frame(_read(conn, sql + where[0], params + where[1], _VERSION_TYPES))
 
 
 _VERSION_TYPES = {
@@ -232,7 +235,11 @@ def _versions_frame(table: pa.Table) -> pd.DataFrame:
 
 
 def lines(
-    conn: Connection, position: int, accounted_until: date | None, exact: bool
+    conn: Connection,
+    position: int,
+    accounted_until: date | None,
+    exact: bool,
+    where: tuple[str, list[Any]] = ("", []),
 ) -> pd.DataFrame:
     """The ledger lines known at ``position`` (accounted by ``accounted_until``), in position order:
     :data:`LINE_COLUMNS` (``part`` as in :func:`line_parts`), amounts as float64 (``Decimal``
@@ -250,6 +257,8 @@ def lines(
     if accounted_until is not None:
         sql += " AND accounted_on <= ?"
         params.append(_date_param(conn, accounted_until))
+    sql += where[0]
+    params += where[1]
     types = {**_LINE_TYPES, **({} if exact else dict.fromkeys(_LINE_AMOUNTS, pa.float64()))}
     # SQLite walks the primary key in order anyway; PostgreSQL's lines are sorted here, which is
     # cheaper than a server sort

@@ -8,6 +8,8 @@ that day in UTC, or ``None`` for now) and, where amounts are involved, a busines
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import partial
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, select
@@ -19,6 +21,7 @@ from oprisk.projections import capital_reads, frames
 from oprisk.projections import queries as q
 from oprisk.projections.approval import awaiting_approval
 from oprisk.projections.dtypes import analyst_types
+from oprisk.projections.filters import Values, loss_filter
 from oprisk.projections.projector import states_from
 from oprisk.store.eventstore import RecordedEvent
 from oprisk.store.schema import loss_event_versions
@@ -91,8 +94,18 @@ class ReadModel:
         include_withdrawn: bool = False,
         exact: bool = False,
         lang: str = "en",
+        year: int | None = None,
+        business_line: Values = None,
+        event_type: Values = None,
+        legal_entity: Values = None,
+        source: Values = None,
     ) -> pd.DataFrame:
         """Loss events as known at ``as_of``, with amounts accounted up to ``accounted_until``.
+
+        ``year``, ``business_line``, ``event_type``, ``legal_entity`` and ``source`` keep only
+        the events that match, filtered in the database (:mod:`oprisk.projections.filters`:
+        ``year`` is the year of ``first_accounted_on``; codes or labels of either level; one
+        value or several).
 
         Amounts are in the event's currency and, in ``*_reporting`` columns, in the reporting
         currency, each ledger line converted at its accounting date. Taxonomy columns are
@@ -103,16 +116,25 @@ class ReadModel:
         """
         until = to_date(accounted_until, "accounted_until")
         quote = currency_code(currency or self.reporting_currency)
+        wanted = loss_filter(year, business_line, event_type, legal_entity, source)
+
+        def where(cx: Connection, events: bool) -> tuple[str, list[Any]]:
+            if not wanted:
+                return "", []
+            param = partial(frames._date_param, cx)
+            if events:
+                return wanted.events_sql(pos, head, until, param)
+            return wanted.sql(pos, until, param)
 
         def lines_and_rates(conn: Connection) -> tuple[pd.DataFrame, pd.DataFrame]:
-            lines = frames.lines(conn, pos, until, exact)
+            lines = frames.lines(conn, pos, until, exact, where(conn, True))
             return lines, q.fx_at(conn, pos) if len(lines) else pd.DataFrame()
 
         with self.uow.reading() as conn:
             pos = self.uow.position(as_of, conn)
             head = self.uow.store.head(conn)
             ev, (lines, fx) = self.uow.side_by_side(
-                conn, lambda cx: frames.versions(cx, pos, head), lines_and_rates
+                conn, lambda cx: frames.versions(cx, pos, head, where(cx, False)), lines_and_rates
             )
             waiting = awaiting_approval(conn, pos, head)
             when = self.uow.store.time_of(conn, pos)
