@@ -60,14 +60,20 @@ class LossFilter:
                 sql += f" AND {column} IN ({', '.join('?' * len(values))})"
                 params += values
         if self.year is not None:
+            # first accounted in the year: an impact line in it (found through the index on
+            # accounted_on) and none before it (through the index on event_id)
+            start, end = date_param(date(self.year, 1, 1)), date_param(date(self.year, 12, 31))
             sql += (
-                " AND event_id IN (SELECT event_id FROM ledger_lines WHERE position <= ?"
-                " AND line_type = 'impact'"
+                " AND event_id IN (SELECT event_id FROM ledger_lines WHERE line_type = 'impact'"
+                " AND position <= ? AND accounted_on >= ? AND accounted_on <= ?"
                 + (" AND accounted_on <= ?" if until is not None else "")
-                + " GROUP BY event_id HAVING MIN(accounted_on) >= ? AND MIN(accounted_on) <= ?)"
+                + ") AND NOT EXISTS (SELECT 1 FROM ledger_lines AS earlier"
+                " WHERE earlier.event_id = loss_event_versions.event_id"
+                " AND earlier.line_type = 'impact' AND earlier.position <= ?"
+                " AND earlier.accounted_on < ?)"
             )
-            params += [position, *([date_param(until)] if until is not None else [])]
-            params += [date_param(date(self.year, 1, 1)), date_param(date(self.year, 12, 31))]
+            params += [position, start, end, *([date_param(until)] if until is not None else [])]
+            params += [position, start]
         return sql, params
 
     def events_sql(
