@@ -248,6 +248,33 @@ def pg_admin(url: str) -> sa.Engine | None:
 # --- one size on one database -------------------------------------------------------------------
 
 
+def reuse(
+    url: str, args: argparse.Namespace, save: Callable[[dict[str, Any]], None]
+) -> dict[str, Any]:
+    """The operations on an existing database (built by an earlier run or by hand from the same
+    register): the loads are not timed."""
+    from oprisk.api import connect
+
+    db = connect(url)
+    facts = db.position()
+    rows = len(db.losses(include_withdrawn=True))
+    db.close()
+    kind = sa.engine.make_url(url).get_backend_name()
+    out: dict[str, Any] = {"database": kind, "facts_asked": args.facts[0], "facts": facts,
+                           "rows": rows, "ops": {}, "reused": True}  # fmt: skip
+    tmp = Path(tempfile.mkdtemp(prefix="oprisk-scale-", dir=args.tmp))
+    try:
+        if kind == "postgresql":
+            out["ops"]["raw read (psql \\copy)"] = psql_copies(url, args.repeats)
+        for name in args.ops:
+            say(f"{kind} {facts:,} (reused): {name}")
+            out["ops"][name] = child("op", name, url, str(tmp), str(args.repeats), str(args.cheap))
+            save(out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
 def bench(
     kind: str, facts: int, args: argparse.Namespace, admin: sa.Engine | None
 ) -> dict[str, Any]:
@@ -302,8 +329,9 @@ def report(runs: list[dict[str, Any]], meta: dict[str, Any]) -> str:
              "the interpreter and oprisk's imports, ~the `before` column). The machine is "
              "shared: compare the ratios, which are measured in the same run.", ""]  # fmt: skip
     for run in sorted(runs, key=lambda r: (r["facts_asked"], r["database"])):
+        reused = " (a database built earlier from the same register; loads not timed here)"
         lines += [f"## {run['database']}, {run['facts'] or run['facts_asked']:,} facts "
-                  f"({run['rows']:,} register rows)", "",
+                  f"({run['rows']:,} register rows){reused if run.get('reused') else ''}", "",
                   "| operation | seconds | runs | peak RSS MB | RSS before MB | notes |",
                   "|---|---:|---:|---:|---:|---|"]  # fmt: skip
         for name, op in run["ops"].items():
@@ -372,17 +400,30 @@ def main() -> int:
     p.add_argument("--json", type=Path, default=None, help="write the raw figures here")
     p.add_argument("--merge", type=Path, nargs="*", default=[], help="raw figures of earlier runs")
     p.add_argument("--write", type=Path, default=None, help="write the Markdown report here")
+    p.add_argument("--reuse", default=None, help="time the operations on this existing database")
     args = p.parse_args()
     admin = None if args.no_postgres else pg_admin(args.pg)
     kinds = [k for k, off in (("sqlite", args.no_sqlite), ("postgresql", admin is None)) if not off]
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                            check=False).stdout.strip()  # fmt: skip
+    commit = (
+        os.environ.get("OPRISK_BENCH_COMMIT")
+        or subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+        ).stdout.strip()
+    )
     meta = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
             "load": " ".join(f"{x:.1f}" for x in os.getloadavg()), "commit": commit,
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cheap": args.cheap}  # fmt: skip
     runs: list[dict[str, Any]] = []
     for f in args.merge:
         runs += json.loads(f.read_text())["runs"]
+
+    def save(run: dict[str, Any]) -> None:  # after every operation: a stopped run keeps its figures
+        if args.json:
+            args.json.write_text(json.dumps({"meta": meta, "runs": [*runs, run]}, indent=1))
+
+    if args.reuse:
+        runs.append(reuse(args.reuse, args, save))
+        kinds = []
     for facts in args.facts:
         for kind in kinds:
             runs = [r for r in runs if (r["database"], r["facts_asked"]) != (kind, facts)]
