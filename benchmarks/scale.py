@@ -7,7 +7,7 @@ entities, three currencies with monthly FX rates, recoveries, groups; a second l
 later changing 27 % of the rows), loads it — the first and the second load are timed — and then
 runs each operation of :data:`OPERATIONS` in a fresh child process: the median of ``--repeats``
 runs when one run is cheap (under ``--cheap`` seconds), else one run, and the child's peak RSS
-(``ru_maxrss``). The floors are a raw cursor read of the current read-model rows
+(``VmHWM``). The floors are a raw cursor read of the current read-model rows
 (``loss_event_versions``; ``fetchall`` through the driver) and, on PostgreSQL, ``psql \\copy`` of
 the same rows to ``/dev/null``.
 
@@ -132,6 +132,16 @@ def _rss_mb() -> float:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+def _peak_mb() -> float:
+    """This process's peak RSS: ``VmHWM`` of its own memory map (``ru_maxrss`` would carry the
+    high-water mark of the parent it was forked from across the ``exec``)."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def worker(name: str, url: str, scratch: str, repeats: int, cheap: float) -> dict[str, Any]:
     from oprisk.api import connect
 
@@ -147,7 +157,7 @@ def worker(name: str, url: str, scratch: str, repeats: int, cheap: float) -> dic
         if times[0] > cheap:
             break
     db.close()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = _peak_mb()
     return {"seconds": statistics.median(times), "runs": len(times), "peak_mb": peak,
             "before_mb": before, **info}  # fmt: skip
 
@@ -175,7 +185,7 @@ def load_worker(url: str, folder: str, which: str) -> dict[str, Any]:
     facts = db.position()
     db.close()
     return {"seconds": seconds, "runs": 1, "facts": facts, "rejected": report.rejected,
-            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}  # fmt: skip
+            "peak_mb": _peak_mb()}  # fmt: skip
 
 
 def child(*args: str) -> dict[str, Any]:
@@ -325,7 +335,7 @@ def report(runs: list[dict[str, Any]], meta: dict[str, Any]) -> str:
              f"Machine: {meta['machine']}; load average at the start {meta['load']}; "
              f"commit {meta['commit']}; {meta['date']}.", "",
              "Times are medians of the runs shown (one run when a run takes longer than "
-             f"{meta['cheap']:.0f} s); peak RSS is the child process's `ru_maxrss` (it includes "
+             f"{meta['cheap']:.0f} s); peak RSS is the child process's `VmHWM` (it includes "
              "the interpreter and oprisk's imports, ~the `before` column). The machine is "
              "shared: compare the ratios, which are measured in the same run.", ""]  # fmt: skip
     for run in sorted(runs, key=lambda r: (r["facts_asked"], r["database"])):

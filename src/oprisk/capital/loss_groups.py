@@ -40,7 +40,7 @@ def _sums(frame: pd.DataFrame, by: list[str] | str, column: str) -> pd.Series:
 def parents(df: pd.DataFrame, losses: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Each event (in order of first appearance) and its root event id (``None`` if none); two
     different roots for one event are refused as the row-by-row rule refuses them."""
-    events = pd.unique(df.event.to_numpy(dtype=object))
+    events = pd.unique(df.event.to_numpy(dtype=object)).astype(object)
     named = df[df.root.notna()]
     if len(named) and (named.groupby("event", sort=False).root.nunique() > 1).any():
         _row_by_row_parents(losses)  # raises the error naming the first conflicting row
@@ -64,14 +64,14 @@ def _row_by_row_parents(losses: pd.DataFrame) -> None:
 def group_ids(events: np.ndarray, parent: np.ndarray) -> np.ndarray:
     """:func:`~oprisk.capital.loss_rows.roots` for all events at once (a chain deeper than
     :data:`ROUNDS`, or a cycle, is left to it: it walks them and names a cycle)."""
-    index = pd.Index(events)
+    index = pd.Index(events, dtype=object)
     has = ~pd.isna(parent)
     group = np.where(has & (parent != events), parent, events).astype(object)
     active = np.flatnonzero(group != events)
     for _ in range(ROUNDS):
         if not len(active):
             return group
-        at = index.get_indexer(group[active])
+        at = index.get_indexer(pd.Index(group[active], dtype=object))
         nxt = np.where(at >= 0, parent[np.maximum(at, 0)], None)
         go = (at >= 0) & ~pd.isna(nxt) & (nxt != group[active])
         active = active[go]
@@ -92,12 +92,12 @@ def classify(
     events in order of first appearance)."""
     events, parent = parents(df, losses)
     group = group_ids(events, parent)
-    index = pd.Index(events)
-    at = index.get_indexer(df.event.to_numpy(dtype=object))
+    index = pd.Index(events, dtype=object)
+    at = index.get_indexer(pd.Index(df.event.to_numpy(dtype=object), dtype=object))
     own = {f: np.zeros(len(events), dtype=bool) for f in FLAG_COLUMNS}
     for f in FLAG_COLUMNS:
         np.logical_or.at(own[f], at, df[f].to_numpy(dtype=bool))
-    gat = index.get_indexer(group)
+    gat = index.get_indexer(pd.Index(group, dtype=object))
     status = np.full(len(events), "", dtype=object)
     for f in reversed(FLAG_COLUMNS):  # priority: supervisory exclusion, credit boundary, gain
         hit = own[f] | np.where(gat >= 0, own[f][np.maximum(gat, 0)], False)
@@ -110,7 +110,7 @@ def classify(
     window = (years >= first) & (years <= end)
     row_group = group[at]
     open_ = status[at] == ""
-    counted = df.assign(group=row_group)[window & open_]
+    counted = df.assign(group=pd.Series(row_group, dtype=object))[window & open_]
     aggregate = _sums(counted, "group", "amount") if len(counted) else pd.Series(dtype=object)
     passes = {g: CONTEXT.multiply(a, scale) >= thr for g, a in aggregate.items()}
     seen = np.zeros(len(events), dtype=bool)
@@ -123,23 +123,23 @@ def classify(
     summed = _sums(df, ["year", "event"], "amount")
     p_years = summed.index.get_level_values(0).to_numpy()
     p_events = summed.index.get_level_values(1).to_numpy(dtype=object)
-    p_at = index.get_indexer(p_events)
+    p_at = index.get_indexer(pd.Index(p_events, dtype=object))
     p_window = (p_years >= first) & (p_years <= end)
     postings = pd.DataFrame(
         {
-            "event_id": p_events,
-            "group_id": group[p_at],
+            "event_id": pd.Series(p_events, dtype=object),
+            "group_id": pd.Series(group[p_at], dtype=object),
             "accounting_year": p_years.astype(np.int64),
             "net_loss": summed.to_numpy(dtype=object),
-            "status": np.where(p_window, status[p_at], "outside-window").astype(object),
+            "status": pd.Series(np.where(p_window, status[p_at], "outside-window"), dtype=object),
         }
     )
     members = pd.DataFrame(
         {
-            "event": events,
-            "group": group,
-            "status": status,
-            "ref": np.array([reference[e] for e in events.tolist()], dtype=object),
+            "event": pd.Series(events, dtype=object),
+            "group": pd.Series(group, dtype=object),
+            "status": pd.Series(status, dtype=object),
+            "ref": pd.Series([reference[e] for e in events.tolist()], dtype=object),
         }
     )
     return postings, members

@@ -102,12 +102,12 @@ def read_frame(losses: pd.DataFrame) -> pd.DataFrame:
         rows = read_rows(losses)
         return pd.DataFrame(
             {
-                "event": [r[0] for r in rows],
-                "root": [r[1] for r in rows],
+                "event": pd.Series([r[0] for r in rows], dtype=object),
+                "root": pd.Series([r[1] for r in rows], dtype=object),
                 "year": np.array([r[2] for r in rows], dtype=np.int64),
                 "amount": np.array([r[3] for r in rows] or [], dtype=object),
                 **{f: np.array([f in r[4] for r in rows], dtype=bool) for f in FLAG_COLUMNS},
-                "ref": [r[5] for r in rows],
+                "ref": pd.Series([r[5] for r in rows], dtype=object),
             }
         )
     data: dict[str, Any] = {
@@ -130,4 +130,5 @@ def read_frame(losses: pd.DataFrame) -> pd.DataFrame:
         [None] * n if refs is None else [_text(v) for v in refs.to_numpy(dtype=object)],
         dtype=object,
     )
-    return pd.DataFrame(data)
+    # text as object columns (not inferred as Arrow text): grouped and looked up as such
+    return pd.DataFrame({k: pd.Series(v, dtype=v.dtype) for k, v in data.items()})

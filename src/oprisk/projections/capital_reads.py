@@ -74,7 +74,8 @@ def event_flags(conn: Connection, position: int, head: int) -> pd.DataFrame:
         if name in _BOOLS:
             data[name] = col.fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
         else:
-            data[name] = np.asarray(col.to_pylist(), dtype=object)
+            # object columns (not inferred as Arrow text): grouped and looked up as such
+            data[name] = pd.Series(col.to_pylist(), dtype=object)
     return pd.DataFrame(data, columns=EVENT_COLUMNS)
 
 
@@ -95,11 +96,15 @@ def window_lines(conn: Connection, position: int, first: date, until: date) -> p
     nets = table.column("net_effect").to_pylist()
     return pd.DataFrame(
         {
-            "event_id": np.asarray(table.column("event_id").to_pylist(), dtype=object)[order],
-            "net_effect": np.array([Decimal(v) for v in nets], dtype=object)[order]
-            if nets
-            else np.array([], dtype=object),
-            "currency": np.asarray(table.column("currency").to_pylist(), dtype=object)[order],
+            "event_id": pd.Series(
+                np.asarray(table.column("event_id").to_pylist(), dtype=object)[order], dtype=object
+            ),
+            "net_effect": pd.Series(
+                np.array([Decimal(v) for v in nets] or [], dtype=object)[order], dtype=object
+            ),
+            "currency": pd.Series(
+                np.asarray(table.column("currency").to_pylist(), dtype=object)[order], dtype=object
+            ),
             "accounted_on": day_numbers(table.column("accounted_on").to_numpy())[order].astype(
                 DATE_DTYPE
             ),

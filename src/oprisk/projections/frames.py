@@ -103,18 +103,6 @@ def line_parts(line_type: Any, kind: Any, received: Any) -> np.ndarray:
 # --- reading ----------------------------------------------------------------------------------
 
 
-def _rows(conn: Connection, sql: str, params: Sequence[Any]) -> list[Any]:
-    """Plain SQL with ``?`` placeholders, executed through SQLAlchemy (so that errors are
-    translated as usual); returns the DBAPI cursor's tuples, without building ``Row`` objects."""
-    if conn.dialect.paramstyle != "qmark":  # psycopg: format / pyformat
-        sql = sql.replace("?", "%s")
-    res = conn.exec_driver_sql(sql, tuple(params))
-    try:
-        return list(res.cursor.fetchall())
-    finally:
-        res.close()
-
-
 def _copied(conn: Connection, sql: str, params: Sequence[Any], types: dict[str, Any]) -> pa.Table:
     """PostgreSQL: the query's rows through ``COPY (…) TO STDOUT`` in CSV, parsed by pyarrow into
     typed columns (no Python object per value). In PostgreSQL's CSV a NULL is an unquoted empty
@@ -159,27 +147,48 @@ def _date_param(conn: Connection, d: date) -> Any:
     return d.isoformat() if conn.dialect.name == "sqlite" else d
 
 
+#: rows fetched and converted at a time on SQLite: the Python tuples of one chunk are the only
+#: row-wise objects alive, so the read's peak memory stays near the typed columns it builds
+CHUNK = 20_000
+
+
 def _fetched(conn: Connection, sql: str, params: Sequence[Any], types: dict[str, Any]) -> pa.Table:
     """SQLite: the cursor's tuples as typed Arrow columns (as :func:`_copied` gives them on
     PostgreSQL), so both databases go through one conversion to frames. SQLite keeps dates and
     amounts as text and booleans as 0/1; pyarrow parses them (decimal text to the correctly
-    rounded float, as ``float()`` does)."""
-    rows = _rows(conn, sql, params)
-    if not rows:
+    rounded float, as ``float()`` does). Fetched :data:`CHUNK` rows at a time."""
+    stored = {
+        name: pa.string()
+        if t in (pa.date32(), pa.float64())
+        else pa.int64()
+        if t == pa.bool_()
+        else t
+        for name, t in types.items()
+    }
+    # plain SQL through SQLAlchemy (errors translated as usual), the DBAPI cursor's tuples
+    res = conn.exec_driver_sql(
+        sql if conn.dialect.paramstyle == "qmark" else sql.replace("?", "%s"), tuple(params)
+    )
+    batches = []
+    try:
+        while rows := res.cursor.fetchmany(CHUNK):
+            arr = np.empty((len(rows), len(types)), dtype=object)  # sliced: cheaper than zip(*rows)
+            arr[:] = rows
+            del rows
+            batches.append(
+                pa.record_batch(
+                    [
+                        pa.array(arr[:, i], type=stored[n]).cast(t)
+                        for i, (n, t) in enumerate(types.items())
+                    ],
+                    names=list(types),
+                )
+            )
+    finally:
+        res.close()
+    if not batches:
         return pa.table({name: pa.array([], type=t) for name, t in types.items()})
-    arr = np.empty((len(rows), len(types)), dtype=object)  # sliced: much cheaper than zip(*rows)
-    arr[:] = rows
-    out = {}
-    for i, (name, t) in enumerate(types.items()):
-        stored = (
-            pa.string()
-            if t in (pa.date32(), pa.float64())
-            else pa.int64()
-            if t == pa.bool_()
-            else t
-        )
-        out[name] = pa.array(arr[:, i], type=stored).cast(t)
-    return pa.table(out)
+    return pa.Table.from_batches(batches)
 
 
 def _read(conn: Connection, sql: str, params: Sequence[Any], types: dict[str, Any]) -> pa.Table:

@@ -88,14 +88,14 @@ def load(
         ledger = q.ledger_at(conn, cutoff.position)
         fx = q.fx_at(conn, cutoff.position)
         waiting = awaiting_approval(conn, cutoff.position, head)
-    rows = {str(r["event_id"]): r for r in versions.to_dict("records")}
+    rows = {str(r["event_id"]): r for r in _records(versions)}
     members = {eid: _member(eid, rows, include_credit_boundary) for eid in sorted(rows)}
     for eid in waiting & {eid for eid, m in members.items() if m.in_scope}:
         members[eid] = replace(members[eid], in_scope=False, why_out="awaiting approval")
     ledger = ledger.sort_values("position", kind="stable")
     rates = _rates(ledger, members, fx, currency)
     lines: list[Line] = []
-    for r in ledger.to_dict("records"):
+    for r in _records(ledger):
         m = members.get(str(r["event_id"]))
         if m is None or not m.in_scope:
             continue
@@ -121,6 +121,14 @@ def load(
             )
         )
     return LossData(cutoff, currency, members, tuple(lines))
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """``frame.to_dict("records")``, the same values, built from each column's ``tolist()``
+    (several times faster on Arrow-backed text columns)."""
+    columns = list(frame.columns)
+    values = [frame[c].tolist() for c in columns]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
 
 
 def _rates(

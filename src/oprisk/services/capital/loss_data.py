@@ -62,7 +62,9 @@ def loss_rows(
     ids = events.event_id.to_numpy(dtype=object)
     withdrawn_ids = set(ids[status == "withdrawn"])
     keep = status != "withdrawn"
-    waiting_mask = keep & pd.Index(ids).isin(list(inputs.awaiting)) if inputs.awaiting else None
+    waiting_mask = (
+        keep & pd.Index(ids, dtype=object).isin(list(inputs.awaiting)) if inputs.awaiting else None
+    )
     if (
         waiting_mask is not None and waiting_mask.any()
     ):  # above the approval threshold, not approved
@@ -85,7 +87,7 @@ def loss_rows(
     line_ids = lines.event_id.to_numpy(dtype=object)
     withdrawn = tuple(sorted(withdrawn_ids.intersection(line_ids))) if len(lines) else ()
     lines = (
-        lines[pd.Index(line_ids).isin(ids[keep])] if len(lines) else lines
+        lines[pd.Index(line_ids, dtype=object).isin(ids[keep])] if len(lines) else lines
     )  # hashed, not np.isin's sort
     if lines.empty:
         return pd.DataFrame([], columns=LOSS_DATA_COLUMNS), withdrawn, tuple(notes)
@@ -94,7 +96,7 @@ def loss_rows(
     summed = (
         pd.DataFrame(
             {
-                "event_id": lines.event_id.to_numpy(dtype=object),
+                "event_id": pd.Series(lines.event_id.to_numpy(dtype=object), dtype=object),
                 "year": lines.accounted_on.dt.year.to_numpy(),
                 "amount": amounts,
             }
@@ -102,7 +104,7 @@ def loss_rows(
         .groupby(["event_id", "year"], sort=True)
         .amount.agg(["sum", "size"])
     )
-    at = pd.Index(ids).get_indexer(summed.index.get_level_values(0))
+    at = pd.Index(ids, dtype=object).get_indexer(summed.index.get_level_values(0))
     flags, reference = group_flags(events)
     row_of = {c: events[c].to_numpy() for c in events.columns}
     roots = row_of["root_event_id"][at]
@@ -145,8 +147,8 @@ def group_flags(events: pd.DataFrame) -> tuple[dict[str, np.ndarray], np.ndarray
     deep chain or a cycle) is walked again one event at a time, stopping at an event it has
     passed (OR and "the first reference found" give the same answer when a step is repeated)."""
     ids = events.event_id.to_numpy(dtype=object)
-    index = pd.Index(ids)
-    parent = index.get_indexer(events.root_event_id.to_numpy(dtype=object))
+    index = pd.Index(ids, dtype=object)
+    parent = index.get_indexer(pd.Index(events.root_event_id.to_numpy(dtype=object), dtype=object))
     parent[pd.isna(events.root_event_id.to_numpy(dtype=object))] = -1
     live = events.status.to_numpy(dtype=object) != "withdrawn"
     own = {f: events[f].to_numpy(dtype=bool) for f in FLAGS}
