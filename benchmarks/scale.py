@@ -271,7 +271,7 @@ def reuse(
     db.close()
     kind = sa.engine.make_url(url).get_backend_name()
     out: dict[str, Any] = {"database": kind, "facts_asked": args.facts[0], "facts": facts,
-                           "rows": rows, "ops": {}, "reused": True}  # fmt: skip
+                           "rows": rows, "ops": {}, "reused": True, "commit": args.commit}  # fmt: skip
     tmp = Path(tempfile.mkdtemp(prefix="oprisk-scale-", dir=args.tmp))
     try:
         if kind == "postgresql":
@@ -296,7 +296,8 @@ def bench(
             "first": str(reg.first), "second": str(reg.second), "financials": str(reg.financials),
             "fx": [(c, d.isoformat(), r) for c, d, r in reg.fx]}))  # fmt: skip
         url = new_database(kind, tmp, admin, args.pg)
-        out: dict[str, Any] = {"database": kind, "facts_asked": facts, "rows": reg.rows, "ops": {}}
+        out: dict[str, Any] = {"database": kind, "facts_asked": facts, "rows": reg.rows, "ops": {},
+                               "commit": args.commit}  # fmt: skip
         for which in ("first", "second"):
             say(f"{kind} {facts:,}: load ({which})")
             res = child("load", url, str(tmp / "register"), which)
@@ -341,7 +342,8 @@ def report(runs: list[dict[str, Any]], meta: dict[str, Any]) -> str:
     for run in sorted(runs, key=lambda r: (r["facts_asked"], r["database"])):
         reused = " (a database built earlier from the same register; loads not timed here)"
         lines += [f"## {run['database']}, {run['facts'] or run['facts_asked']:,} facts "
-                  f"({run['rows']:,} register rows){reused if run.get('reused') else ''}", "",
+                  f"({run['rows']:,} register rows){reused if run.get('reused') else ''}"
+                  + (f", code at {run['commit']}" if run.get("commit") else ""), "",
                   "| operation | seconds | runs | peak RSS MB | RSS before MB | notes |",
                   "|---|---:|---:|---:|---:|---|"]  # fmt: skip
         for name, op in run["ops"].items():
@@ -423,6 +425,7 @@ def main() -> int:
     meta = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
             "load": " ".join(f"{x:.1f}" for x in os.getloadavg()), "commit": commit,
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cheap": args.cheap}  # fmt: skip
+    args.commit = commit
     runs: list[dict[str, Any]] = []
     for f in args.merge:
         runs += json.loads(f.read_text())["runs"]
