@@ -49,6 +49,7 @@ EXPECT: dict[str, str] = {
     ),
     "oprisk losses --as-of 6660 --excel > losses-6660.csv": r"^$",
     "oprisk --json losses --as-of today": r'"event_id": "BRANCH-CN:CN-0001"',
+    "oprisk losses --year 2025 --business-line BL3 --event-type ET7": r"ET7\.\d\s+BL3\s+\w+\s+\w+\s+2025-",
     "oprisk history GRC:INC-0003": r"loss_event\.reported",
     "oprisk review list": r"^\(none\)$|event_id",  # the demo approves its own requests
     "oprisk verify": r"every hash chain intact, read models match a rebuild",

@@ -319,12 +319,15 @@ class Database(IcaapData):
         include_withdrawn: bool = False,
         exact: bool = False,
         lang: str = "en",
+        **filters: Any,
     ) -> pd.DataFrame:
         """Loss events as known at ``as_of``, with amounts accounted up to ``accounted_until``.
 
         Amounts are in the event's currency and, in ``*_reporting`` columns, in the reporting
         currency, each ledger line converted at its accounting date. Taxonomy columns are
         categoricals; ``*_name`` columns carry readable labels (``lang="zh"`` for Chinese).
+        ``year``, ``business_line``, ``event_type``, ``legal_entity``, ``source`` filter in
+        the database (see :meth:`oprisk.projections.read_model.ReadModel.losses`).
         """
         return self.read.losses(
             as_of,
@@ -333,6 +336,7 @@ class Database(IcaapData):
             include_withdrawn=include_withdrawn,
             exact=exact,
             lang=lang,
+            **filters,
         )
 
     def ledger(
@@ -357,6 +361,9 @@ class Database(IcaapData):
 
     def fx_rates(self, as_of: AsOf = None) -> pd.DataFrame:
         return self.read.fx_rates(as_of)
+
+    def loss_inputs(self, as_of: AsOf, accounted_from: date, accounted_until: date) -> Any:
+        return self.read.loss_inputs(as_of, accounted_from, accounted_until)
 
     def financials(self, as_of: AsOf = None) -> pd.DataFrame:
         return self.read.financials(as_of)

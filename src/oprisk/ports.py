@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, MutableMapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 from sqlalchemy import Connection
@@ -21,6 +21,9 @@ from oprisk.domain import commands as c
 from oprisk.domain.loss_event import LossEventState
 from oprisk.store.eventstore import EventStore, NewEvent, RecordedEvent
 from oprisk.store.unit_of_work import AsOf
+
+if TYPE_CHECKING:
+    from oprisk.projections.capital_reads import LossInputs
 
 __all__ = ["AsOf", "Commands", "LoaderPorts", "Queries", "Transactions"]
 
@@ -69,6 +72,10 @@ class Queries(Protocol):
         currency: str | None = None,
         exact: bool = False,
     ) -> pd.DataFrame: ...
+
+    def loss_inputs(
+        self, as_of: AsOf, accounted_from: date, accounted_until: date
+    ) -> LossInputs: ...
 
     def fx_rates(self, as_of: AsOf = None) -> pd.DataFrame: ...
 

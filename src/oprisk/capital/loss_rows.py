@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from oprisk.errors import CapitalError, MissingInputError, invalid
@@ -80,3 +81,54 @@ def read_rows(losses: pd.DataFrame) -> list[Row]:
             )
         )
     return rows
+
+
+def read_frame(losses: pd.DataFrame) -> pd.DataFrame:
+    """:func:`read_rows` as columns (``event``, ``root``, ``year``, ``amount``, one boolean
+    column per flag, ``ref``), in row order. The common input — text ids, integer years,
+    finite ``Decimal`` amounts — is read column by column; anything else (and every error, so
+    that it names the first bad row) goes through :func:`read_rows`."""
+    n = len(losses)
+    events = [_text(v) for v in losses["event_id"].to_numpy(dtype=object)]
+    years = losses["accounting_year"]
+    amounts = losses["net_loss"].to_numpy(dtype=object)
+    fast = (
+        None not in events
+        and pd.api.types.is_integer_dtype(years.dtype)
+        and not years.isna().any()
+        and all(type(a) is Decimal and a.is_finite() for a in amounts)
+    )
+    if not fast:
+        rows = read_rows(losses)
+        return pd.DataFrame(
+            {
+                "event": pd.Series([r[0] for r in rows], dtype=object),
+                "root": pd.Series([r[1] for r in rows], dtype=object),
+                "year": np.array([r[2] for r in rows], dtype=np.int64),
+                "amount": np.array([r[3] for r in rows] or [], dtype=object),
+                **{f: np.array([f in r[4] for r in rows], dtype=bool) for f in FLAG_COLUMNS},
+                "ref": pd.Series([r[5] for r in rows], dtype=object),
+            }
+        )
+    data: dict[str, Any] = {
+        "event": np.array(events, dtype=object),
+        "root": np.array(
+            [_text(v) for v in losses["root_event_id"].to_numpy(dtype=object)], dtype=object
+        ),
+        "year": years.to_numpy().astype(np.int64),
+        "amount": amounts,
+    }
+    for f in FLAG_COLUMNS:
+        if f not in losses.columns:
+            data[f] = np.zeros(n, dtype=bool)
+        elif pd.api.types.is_bool_dtype(losses[f].dtype) and not losses[f].isna().any():
+            data[f] = losses[f].to_numpy(dtype=bool)
+        else:
+            data[f] = np.array([_flag(v) for v in losses[f].to_numpy(dtype=object)], dtype=bool)
+    refs = losses["exclusion_reference"] if "exclusion_reference" in losses.columns else None
+    data["ref"] = np.array(
+        [None] * n if refs is None else [_text(v) for v in refs.to_numpy(dtype=object)],
+        dtype=object,
+    )
+    # text as object columns (not inferred as Arrow text): grouped and looked up as such
+    return pd.DataFrame({k: pd.Series(v, dtype=v.dtype) for k, v in data.items()})

@@ -15,7 +15,8 @@ import pandas as pd
 from oprisk.errors import CapitalError, MissingInputError, invalid
 
 from .crr3 import ExclusionCheck, art320
-from .loss_rows import FLAG_COLUMNS, REQUIRED_COLUMNS, read_rows, roots
+from .loss_groups import annual_sums, classify, line_sums, member_blocks
+from .loss_rows import REQUIRED_COLUMNS, read_frame
 from .results import CONTEXT, CapitalResult, to_decimal, to_year
 
 #: LC = 15 × average annual loss [OPE25.8].
@@ -235,62 +236,23 @@ def loss_component(
         )
     first = end - n_years + 1
 
-    rows = read_rows(losses)
-    parent: dict[str, str | None] = {}
-    flags: dict[str, set[str]] = {}
-    reference: dict[str, str | None] = {}
-    for event, root, _, _, row_flags, ref in rows:
-        if event in parent and root is not None and parent[event] not in (None, root):
-            raise CapitalError(
-                invalid(f"root_event_id[{event}]", root, f"conflicts with {parent[event]!r}")
-            )
-        if root is not None or event not in parent:
-            parent[event] = root
-        flags.setdefault(event, set()).update(row_flags)
-        reference[event] = reference.get(event) or ref
-    group = roots(parent)
-
-    def removal(event: str) -> str | None:
-        for flag in FLAG_COLUMNS:  # priority: supervisory exclusion, credit boundary, gain
-            if flag in flags[event] or flag in flags.get(group[event], set()):
-                return flag.replace("_", "-")
-        return None
-
-    status_of: dict[str, str] = {e: removal(e) or "" for e in parent}
-    in_window = [r for r in rows if first <= r[2] <= end]
-    aggregate: dict[str, Decimal] = {}
-    for event, _, _, amount, _, _ in in_window:
-        if not status_of[event]:
-            aggregate[group[event]] = aggregate.get(group[event], Decimal(0)) + amount
-    seen = {r[0] for r in in_window}
-    for event in parent:
-        if not status_of[event] and event not in seen:
-            status_of[event] = "outside-window"
-        elif not status_of[event]:
-            agg = aggregate.get(group[event], Decimal(0))
-            status_of[event] = (
-                "included" if CONTEXT.multiply(agg, scale) >= thr else "below-threshold"
-            )
-
-    summed: dict[tuple[int, str], Decimal] = {}  # several rows of one event and year are summed
-    for e, _, y, a, _, _ in rows:
-        summed[(y, e)] = summed.get((y, e), Decimal(0)) + a
+    rows = read_frame(losses)
+    postings_frame, members = classify(rows, losses, first, end, scale, thr)
     postings = tuple(
-        Posting(e, group[e], y, a, status_of[e] if first <= y <= end else "outside-window")
-        for (y, e), a in sorted(summed.items())
-    )
-    annual = []
-    for year in range(first, end + 1):
-        hits = [p for p in postings if p.accounting_year == year and p.status == "included"]
-        annual.append(
-            AnnualLoss(
-                year, sum((p.net_loss for p in hits), Decimal(0)), len({p.group_id for p in hits})
-            )
+        map(
+            Posting,
+            postings_frame.event_id.tolist(),
+            postings_frame.group_id.tolist(),
+            postings_frame.accounting_year.tolist(),
+            postings_frame.net_loss.tolist(),
+            postings_frame.status.tolist(),
         )
+    )
+    annual = [AnnualLoss(y, a, n) for y, a, n in annual_sums(postings_frame, first, end)]
     total = sum((a.net_loss for a in annual), Decimal(0))
     average = CONTEXT.divide(total, Decimal(n_years))
     eligible = n_years >= min_years
-    events = _event_lines(postings, status_of, group, reference)
+    events = _event_lines(line_sums(postings_frame), members)
     return LossComponentResult(
         threshold=thr,
         unit=scale,
@@ -361,30 +323,16 @@ _REASONS = {
 
 
 def _event_lines(
-    postings: tuple[Posting, ...],
-    status_of: dict[str, str],
-    group: dict[str, str],
-    reference: dict[str, str | None],
+    amounts: dict[tuple[str, str], Decimal], members: pd.DataFrame
 ) -> tuple[EventLine, ...]:
-    members: dict[tuple[str, str], list[str]] = {}
-    for event in sorted(status_of):
-        members.setdefault((group[event], status_of[event]), []).append(event)
-    amounts: dict[tuple[str, str], Decimal] = {}
-    for p in postings:
-        if p.status != "outside-window":
-            key = (p.group_id, p.status)
-            amounts[key] = amounts.get(key, Decimal(0)) + p.net_loss
-    lines = []
-    for (gid, status), events in sorted(members.items()):
-        refs = [reference[e] for e in events if reference.get(e)]
-        lines.append(
-            EventLine(
-                gid,
-                status,
-                tuple(events),
-                amounts.get((gid, status), Decimal(0)),
-                _REASONS[status],
-                refs[0] if refs else None,
-            )
+    return tuple(
+        EventLine(
+            gid,
+            status,
+            events,
+            amounts.get((gid, status), Decimal(0)),
+            _REASONS[status],
+            ref,
         )
-    return tuple(lines)
+        for gid, status, events, ref in member_blocks(members)
+    )

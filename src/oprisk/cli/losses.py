@@ -32,6 +32,19 @@ SUMMARY_COLUMNS = [
 @click.option(
     "--accounted-until", default=None, help="Business cut-off: accounting date (YYYY-MM-DD)."
 )
+@click.option("--year", type=int, default=None, help="Only events first accounted in this year.")
+@click.option(
+    "--business-line",
+    multiple=True,
+    help="Only this business line: a code or label, level 1 or 2 (repeat for several).",
+)
+@click.option(
+    "--event-type",
+    multiple=True,
+    help="Only this event type: a code or label, level 1 or 2 (repeat for several).",
+)
+@click.option("--legal-entity", multiple=True, help="Only this legal entity (repeat for several).")
+@click.option("--source", multiple=True, help="Only events loaded from this source (repeat).")
 @click.option("--all-columns", is_flag=True, help="Every column, not the summary set.")
 @click.option(
     "--excel",
@@ -44,15 +57,29 @@ def losses(
     ctx: click.Context,
     as_of: str | None,
     accounted_until: str | None,
+    year: int | None,
+    business_line: tuple[str, ...],
+    event_type: tuple[str, ...],
+    legal_entity: tuple[str, ...],
+    source: tuple[str, ...],
     all_columns: bool,
     excel: bool,
     fmt: str,
 ) -> None:
-    """Loss events as known at a cut-off (the summary columns unless --all-columns)."""
+    """Loss events as known at a cut-off (the summary columns unless --all-columns); the
+    filters are applied in the database."""
     if excel and fmt == "table":
         fmt = "csv"
     with open_db(ctx) as database:
-        df = database.losses(as_of=parse_as_of(as_of), accounted_until=accounted_until)
+        df = database.losses(
+            as_of=parse_as_of(as_of),
+            accounted_until=accounted_until,
+            year=year,
+            business_line=business_line or None,
+            event_type=event_type or None,
+            legal_entity=legal_entity or None,
+            source=source or None,
+        )
     if not all_columns and fmt != "json":
         df = df[SUMMARY_COLUMNS]
     emit(df, fmt, bom=excel)

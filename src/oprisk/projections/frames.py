@@ -103,18 +103,6 @@ def line_parts(line_type: Any, kind: Any, received: Any) -> np.ndarray:
 # --- reading ----------------------------------------------------------------------------------
 
 
-def _rows(conn: Connection, sql: str, params: Sequence[Any]) -> list[Any]:
-    """Plain SQL with ``?`` placeholders, executed through SQLAlchemy (so that errors are
-    translated as usual); returns the DBAPI cursor's tuples, without building ``Row`` objects."""
-    if conn.dialect.paramstyle != "qmark":  # psycopg: format / pyformat
-        sql = sql.replace("?", "%s")
-    res = conn.exec_driver_sql(sql, tuple(params))
-    try:
-        return list(res.cursor.fetchall())
-    finally:
-        res.close()
-
-
 def _copied(conn: Connection, sql: str, params: Sequence[Any], types: dict[str, Any]) -> pa.Table:
     """PostgreSQL: the query's rows through ``COPY (…) TO STDOUT`` in CSV, parsed by pyarrow into
     typed columns (no Python object per value). In PostgreSQL's CSV a NULL is an unquoted empty
@@ -159,27 +147,48 @@ def _date_param(conn: Connection, d: date) -> Any:
     return d.isoformat() if conn.dialect.name == "sqlite" else d
 
 
+#: rows fetched and converted at a time on SQLite: the Python tuples of one chunk are the only
+#: row-wise objects alive, so the read's peak memory stays near the typed columns it builds
+CHUNK = 20_000
+
+
 def _fetched(conn: Connection, sql: str, params: Sequence[Any], types: dict[str, Any]) -> pa.Table:
     """SQLite: the cursor's tuples as typed Arrow columns (as :func:`_copied` gives them on
     PostgreSQL), so both databases go through one conversion to frames. SQLite keeps dates and
     amounts as text and booleans as 0/1; pyarrow parses them (decimal text to the correctly
-    rounded float, as ``float()`` does)."""
-    rows = _rows(conn, sql, params)
-    if not rows:
+    rounded float, as ``float()`` does). Fetched :data:`CHUNK` rows at a time."""
+    stored = {
+        name: pa.string()
+        if t in (pa.date32(), pa.float64())
+        else pa.int64()
+        if t == pa.bool_()
+        else t
+        for name, t in types.items()
+    }
+    # plain SQL through SQLAlchemy (errors translated as usual), the DBAPI cursor's tuples
+    res = conn.exec_driver_sql(
+        sql if conn.dialect.paramstyle == "qmark" else sql.replace("?", "%s"), tuple(params)
+    )
+    batches = []
+    try:
+        while rows := res.cursor.fetchmany(CHUNK):
+            arr = np.empty((len(rows), len(types)), dtype=object)  # sliced: cheaper than zip(*rows)
+            arr[:] = rows
+            del rows
+            batches.append(
+                pa.record_batch(
+                    [
+                        pa.array(arr[:, i], type=stored[n]).cast(t)
+                        for i, (n, t) in enumerate(types.items())
+                    ],
+                    names=list(types),
+                )
+            )
+    finally:
+        res.close()
+    if not batches:
         return pa.table({name: pa.array([], type=t) for name, t in types.items()})
-    arr = np.empty((len(rows), len(types)), dtype=object)  # sliced: much cheaper than zip(*rows)
-    arr[:] = rows
-    out = {}
-    for i, (name, t) in enumerate(types.items()):
-        stored = (
-            pa.string()
-            if t in (pa.date32(), pa.float64())
-            else pa.int64()
-            if t == pa.bool_()
-            else t
-        )
-        out[name] = pa.array(arr[:, i], type=stored).cast(t)
-    return pa.table(out)
+    return pa.Table.from_batches(batches)
 
 
 def _read(conn: Connection, sql: str, params: Sequence[Any], types: dict[str, Any]) -> pa.Table:
@@ -188,16 +197,19 @@ def _read(conn: Connection, sql: str, params: Sequence[Any], types: dict[str, An
     return _fetched(conn, sql, params, types)
 
 
-def versions(conn: Connection, position: int, head: int) -> pd.DataFrame:
-    """The version rows valid at ``position`` (only :data:`VERSION_COLUMNS`)."""
+def versions(
+    conn: Connection, position: int, head: int, where: tuple[str, list[Any]] = ("", [])
+) -> pd.DataFrame:
+    """The version rows valid at ``position`` (only :data:`VERSION_COLUMNS`); ``where``: more
+    conditions (`` AND …``) and their parameters (:mod:`oprisk.projections.filters`)."""
     sql = f"SELECT {', '.join(VERSION_COLUMNS)} FROM loss_event_versions WHERE "
-    params: tuple[int, ...] = ()
+    params: list[Any] = []
     if position >= head:
         sql += "valid_to_position IS NULL"
     else:
         sql += "valid_from_position <= ? AND (valid_to_position IS NULL OR valid_to_position > ?)"
-        params = (position, position)
-    return _versions_frame(_read(conn, sql, params, _VERSION_TYPES))
+        params = [position, position]
+    return _versions_frame(_read(conn, sql + where[0], params + where[1], _VERSION_TYPES))
 
 
 _VERSION_TYPES = {
@@ -232,7 +244,11 @@ def _versions_frame(table: pa.Table) -> pd.DataFrame:
 
 
 def lines(
-    conn: Connection, position: int, accounted_until: date | None, exact: bool
+    conn: Connection,
+    position: int,
+    accounted_until: date | None,
+    exact: bool,
+    where: tuple[str, list[Any]] = ("", []),
 ) -> pd.DataFrame:
     """The ledger lines known at ``position`` (accounted by ``accounted_until``), in position order:
     :data:`LINE_COLUMNS` (``part`` as in :func:`line_parts`), amounts as float64 (``Decimal``
@@ -250,6 +266,8 @@ def lines(
     if accounted_until is not None:
         sql += " AND accounted_on <= ?"
         params.append(_date_param(conn, accounted_until))
+    sql += where[0]
+    params += where[1]
     types = {**_LINE_TYPES, **({} if exact else dict.fromkeys(_LINE_AMOUNTS, pa.float64()))}
     # SQLite walks the primary key in order anyway; PostgreSQL's lines are sorted here, which is
     # cheaper than a server sort

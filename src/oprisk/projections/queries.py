@@ -101,6 +101,56 @@ def rate_lookup(fx: pd.DataFrame, currency: str, quote: str, on: date) -> Decima
     return None
 
 
+def rates_on(fx: pd.DataFrame, keys: pd.DataFrame, quote: str) -> list[Decimal | None]:
+    """:func:`rate_lookup` for many (``currency``, ``on``) rows of ``keys`` at once (``on`` a
+    ``datetime64`` column): one as-of merge per direction instead of a filter per row. The rates
+    are the stored ``Decimal`` objects (an inverse pair's as ``Decimal(1) / rate``, exactly as
+    :func:`rate_lookup` computes it); ``None`` where no rate is known."""
+    out: list[Decimal | None] = [None] * len(keys)
+    if not len(keys):
+        return out
+    left = pd.DataFrame(
+        {
+            "currency": keys["currency"].to_numpy(dtype=object),
+            "on": day_numbers(keys["on"]).astype("datetime64[ns]"),
+            "row": np.arange(len(keys)),
+        }
+    )
+    for i in np.flatnonzero(left.currency.to_numpy() == quote):
+        out[i] = Decimal(1)
+    todo = left[(left.currency != quote) & left.on.notna()]
+    if fx.empty or todo.empty:
+        return out
+    table = pd.DataFrame(
+        {
+            "currency": fx["currency"].to_numpy(dtype=object),
+            "quote": fx["quote"].to_numpy(dtype=object),
+            "on": day_numbers(fx["rate_date"].to_numpy(dtype=object)).astype("datetime64[ns]"),
+            "rate": fx["rate"].to_numpy(dtype=object),
+        }
+    )
+    for invert in (False, True):
+        if invert:  # the inverse pair: quote → currency, dated on or before the day
+            pairs = table[table.currency == quote].assign(currency=lambda t: t.quote)
+        else:
+            pairs = table[table.quote == quote]
+        if pairs.empty or todo.empty:
+            continue
+        hit = pd.merge_asof(
+            todo.sort_values("on", kind="stable"),
+            pairs[["currency", "on", "rate"]].sort_values("on", kind="stable"),
+            on="on",
+            by="currency",
+            direction="backward",
+            allow_exact_matches=True,
+        )
+        hit = hit[hit.rate.notna()]
+        for row, rate in zip(hit.row.to_numpy(), hit.rate.to_numpy(), strict=True):
+            out[row] = Decimal(1) / rate if invert else rate
+        todo = todo[~todo.row.isin(hit.row)]
+    return out
+
+
 _EPOCH = date(1970, 1, 1).toordinal()
 
 

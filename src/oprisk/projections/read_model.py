@@ -8,6 +8,8 @@ that day in UTC, or ``None`` for now) and, where amounts are involved, a busines
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import partial
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, select
@@ -15,10 +17,11 @@ from sqlalchemy import Connection, select
 from oprisk.domain.loss_event import LossEventState
 from oprisk.domain.money import currency_code
 from oprisk.errors import ConfigurationError, EventNotFoundError, invalid
-from oprisk.projections import frames
+from oprisk.projections import capital_reads, frames
 from oprisk.projections import queries as q
 from oprisk.projections.approval import awaiting_approval
 from oprisk.projections.dtypes import analyst_types
+from oprisk.projections.filters import Values, loss_filter
 from oprisk.projections.projector import states_from
 from oprisk.store.eventstore import RecordedEvent
 from oprisk.store.schema import loss_event_versions
@@ -91,8 +94,18 @@ class ReadModel:
         include_withdrawn: bool = False,
         exact: bool = False,
         lang: str = "en",
+        year: int | None = None,
+        business_line: Values = None,
+        event_type: Values = None,
+        legal_entity: Values = None,
+        source: Values = None,
     ) -> pd.DataFrame:
         """Loss events as known at ``as_of``, with amounts accounted up to ``accounted_until``.
+
+        ``year``, ``business_line``, ``event_type``, ``legal_entity`` and ``source`` keep only
+        the events that match, filtered in the database (:mod:`oprisk.projections.filters`:
+        ``year`` is the year of ``first_accounted_on``; codes or labels of either level; one
+        value or several).
 
         Amounts are in the event's currency and, in ``*_reporting`` columns, in the reporting
         currency, each ledger line converted at its accounting date. Taxonomy columns are
@@ -103,16 +116,25 @@ class ReadModel:
         """
         until = to_date(accounted_until, "accounted_until")
         quote = currency_code(currency or self.reporting_currency)
+        wanted = loss_filter(year, business_line, event_type, legal_entity, source)
+
+        def where(cx: Connection, events: bool) -> tuple[str, list[Any]]:
+            if not wanted:
+                return "", []
+            param = partial(frames._date_param, cx)
+            if events:
+                return wanted.events_sql(pos, head, until, param)
+            return wanted.sql(pos, until, param)
 
         def lines_and_rates(conn: Connection) -> tuple[pd.DataFrame, pd.DataFrame]:
-            lines = frames.lines(conn, pos, until, exact)
+            lines = frames.lines(conn, pos, until, exact, where(conn, True))
             return lines, q.fx_at(conn, pos) if len(lines) else pd.DataFrame()
 
         with self.uow.reading() as conn:
             pos = self.uow.position(as_of, conn)
             head = self.uow.store.head(conn)
             ev, (lines, fx) = self.uow.side_by_side(
-                conn, lambda cx: frames.versions(cx, pos, head), lines_and_rates
+                conn, lambda cx: frames.versions(cx, pos, head, where(cx, False)), lines_and_rates
             )
             waiting = awaiting_approval(conn, pos, head)
             when = self.uow.store.time_of(conn, pos)
@@ -121,6 +143,22 @@ class ReadModel:
         )
         out["awaiting_approval"] = out.event_id.isin(waiting) if waiting else False
         return _stamped(out, pos, when, until, quote)
+
+    def loss_inputs(
+        self, as_of: AsOf, accounted_from: date, accounted_until: date
+    ) -> capital_reads.LossInputs:
+        """What the capital loss data are computed from, in one transaction: every event's
+        flags and classification, the ledger lines accounted in ``accounted_from …
+        accounted_until`` (net effects exact), the FX rates and the events awaiting approval,
+        all as known at ``as_of`` (see :mod:`oprisk.projections.capital_reads`)."""
+        with self.uow.reading() as conn:
+            pos = self.uow.position(as_of, conn)
+            head = self.uow.store.head(conn)
+            events = capital_reads.event_flags(conn, pos, head)
+            lines = capital_reads.window_lines(conn, pos, accounted_from, accounted_until)
+            fx = q.fx_at(conn, pos)
+            waiting = awaiting_approval(conn, pos, head)
+        return capital_reads.LossInputs(events, lines, fx, waiting)
 
     def ledger(
         self,

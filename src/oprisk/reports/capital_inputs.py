@@ -31,6 +31,8 @@ class CapitalInputs:
     cutoff: Cutoff
     currency: str
     legal_entity: str | None = None
+    #: the runs already made for this export: OR1, OR2 and OR3 share one SA run
+    runs: dict[str, Any] = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
     def _checked(self, run: CapitalRun[Any]) -> CapitalRun[Any]:
         if run.cutoff_position != self.cutoff.position:
@@ -59,6 +61,14 @@ class CapitalInputs:
         )
 
     def sa(
+        self, year: int, *, profile: str, threshold: Decimal | None, **options: Any
+    ) -> CapitalRun[Any]:
+        key = repr(("sa", year, profile, threshold, sorted(options.items())))
+        if key not in self.runs:
+            self.runs[key] = self._sa(year, profile=profile, threshold=threshold, **options)
+        return self.runs[key]
+
+    def _sa(
         self, year: int, *, profile: str, threshold: Decimal | None, **options: Any
     ) -> CapitalRun[Any]:
         return self._checked(

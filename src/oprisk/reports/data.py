@@ -88,30 +88,24 @@ def load(
         ledger = q.ledger_at(conn, cutoff.position)
         fx = q.fx_at(conn, cutoff.position)
         waiting = awaiting_approval(conn, cutoff.position, head)
-    rows = {str(r["event_id"]): r for r in versions.to_dict("records")}
+    rows = {str(r["event_id"]): r for r in _records(versions)}
     members = {eid: _member(eid, rows, include_credit_boundary) for eid in sorted(rows)}
     for eid in waiting & {eid for eid, m in members.items() if m.in_scope}:
         members[eid] = replace(members[eid], in_scope=False, why_out="awaiting approval")
-    rates: dict[tuple[str, date], Decimal] = {}
+    ledger = ledger.sort_values("position", kind="stable")
+    rates = _rates(ledger, members, fx, currency)
     lines: list[Line] = []
-    for r in ledger.sort_values("position", kind="stable").to_dict("records"):
+    for r in _records(ledger):
         m = members.get(str(r["event_id"]))
         if m is None or not m.in_scope:
             continue
         key = (str(r["currency"]), r["accounted_on"])
         if key not in rates:
-            rate = (
-                q.rate_lookup(fx, key[0], currency, key[1])
-                if len(fx) or key[0] == currency
-                else None
+            raise MissingInputError(
+                f"no {key[0]}/{currency} FX rate dated on or before {key[1].isoformat()} is known at "
+                f"{cutoff.describe()} (line {r['line_id']!r} of loss event {m.event_id!r}): "
+                "record one with db.record_fx_rate"
             )
-            if rate is None:
-                raise MissingInputError(
-                    f"no {key[0]}/{currency} FX rate dated on or before {key[1].isoformat()} is known at "
-                    f"{cutoff.describe()} (line {r['line_id']!r} of loss event {m.event_id!r}): "
-                    "record one with db.record_fx_rate"
-                )
-            rates[key] = Decimal(rate)
         rate = rates[key]
         lines.append(
             Line(
@@ -127,6 +121,35 @@ def load(
             )
         )
     return LossData(cutoff, currency, members, tuple(lines))
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """``frame.to_dict("records")``, the same values, built from each column's ``tolist()``
+    (several times faster on Arrow-backed text columns)."""
+    columns = list(frame.columns)
+    values = [frame[c].tolist() for c in columns]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+def _rates(
+    ledger: pd.DataFrame, members: dict[str, Member], fx: pd.DataFrame, currency: str
+) -> dict[tuple[str, date], Decimal]:
+    """The rate of every (currency, accounting date) of the in-scope lines that has one: all
+    found at once (:func:`~oprisk.projections.queries.rates_on`, the rule of ``rate_lookup``)."""
+    if ledger.empty:
+        return {}
+    scope = {eid for eid, m in members.items() if m.in_scope}
+    lines = ledger[ledger.event_id.astype(str).isin(scope)]
+    keys = pd.DataFrame(
+        {"currency": lines.currency.astype(str).to_numpy(dtype=object),
+         "day": lines.accounted_on.to_numpy(dtype=object)}
+    ).drop_duplicates()  # fmt: skip
+    found = q.rates_on(fx, keys.assign(on=q.day_numbers(keys.day.to_numpy())), currency)
+    return {
+        (cur, day): Decimal(rate)
+        for cur, day, rate in zip(keys.currency, keys.day, found, strict=True)
+        if rate is not None
+    }
 
 
 def _group(eid: str, rows: dict[str, dict[str, Any]]) -> str:

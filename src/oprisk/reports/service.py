@@ -168,7 +168,8 @@ class Reports:
         bar = progress_of(progress, desc="export", unit="steps")
         bar.grow(len(names) + 1)
         try:
-            return self._build(names, per, prm, fw, as_of, cutoff, templates is None, bar)
+            with self.capital.sharing():  # the templates share the loss data and the SA run
+                return self._build(names, per, prm, fw, as_of, cutoff, templates is None, bar)
         finally:
             if not isinstance(progress, Progress):
                 bar.close()

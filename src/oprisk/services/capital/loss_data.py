@@ -1,18 +1,28 @@
-"""Loss data for the loss component: net loss per (event, accounting year), exact, at one cut-off."""
+"""Loss data for the loss component: net loss per (event, accounting year), exact, at one cut-off.
+
+Set-based: the window's ledger lines and every event's flags are read in SQL
+(:meth:`~oprisk.ports.Queries.loss_inputs`), each line is converted at the rate found by one
+as-of merge per currency pair (:func:`~oprisk.projections.queries.rates_on`), the lines are summed
+per (event, accounting year) by a group-by, and a group's flags are followed up its root chain
+level by level for all events at once. Amounts stay ``Decimal``: a line in another currency is
+multiplied at :data:`~oprisk.capital.results.CONTEXT`'s precision and the sums are taken in log
+order, as summing the lines one by one does.
+"""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from oprisk.capital.results import CONTEXT
 from oprisk.errors import MissingInputError
-from oprisk.projections.queries import rate_lookup
+from oprisk.projections.queries import rates_on
 
-from .gather import Cutoff, plain, text
+from .gather import Cutoff, plain
 
 if TYPE_CHECKING:
     from oprisk.ports import Queries
@@ -45,118 +55,166 @@ def loss_rows(
 ) -> tuple[pd.DataFrame, tuple[str, ...], tuple[str, ...]]:
     """Net loss per (event, accounting year) in the window, in ``currency``, at the cut-off."""
     first, until = date(year - years + 1, 1, 1), date(year, 12, 31)
-    events = queries.losses(cut.position, include_withdrawn=True)
+    inputs = queries.loss_inputs(cut.position, first, until)
+    events, lines = inputs.events, inputs.lines
     notes: list[str] = []
-    if len(events):
-        events = events.assign(
-            root_event_id=events.root_event_id.astype(object).where(
-                events.root_event_id.notna(), None
-            )
-        )
-    by_id = events.set_index("event_id") if len(events) else events
-    withdrawn_ids = set(events.event_id[events.status == "withdrawn"]) if len(events) else set()
-    kept = events[events.status != "withdrawn"] if len(events) else events
-    if len(kept) and kept.awaiting_approval.any():  # above the approval threshold, not approved
-        waiting = sorted(kept.event_id[kept.awaiting_approval])
+    status = events.status.to_numpy(dtype=object)
+    ids = events.event_id.to_numpy(dtype=object)
+    withdrawn_ids = set(ids[status == "withdrawn"])
+    keep = status != "withdrawn"
+    waiting_mask = (
+        keep & pd.Index(ids, dtype=object).isin(list(inputs.awaiting)) if inputs.awaiting else None
+    )
+    if (
+        waiting_mask is not None and waiting_mask.any()
+    ):  # above the approval threshold, not approved
+        waiting = sorted(ids[waiting_mask])
         notes.append(
             f"{len(waiting)} loss event(s) above the approval threshold left out until approved: "
             + ", ".join(waiting[:10])
             + (" …" if len(waiting) > 10 else "")
         )
-        kept = kept[~kept.awaiting_approval]
-    if legal_entity is not None and len(kept):
-        unassigned = int((kept.legal_entity == "").sum()) if legal_entity != "" else 0
-        kept = kept[kept.legal_entity == legal_entity]
+        keep &= ~waiting_mask
+    if legal_entity is not None and keep.any():
+        entity = events.legal_entity.to_numpy(dtype=object)
+        unassigned = int((keep & (entity == "")).sum()) if legal_entity != "" else 0
+        keep &= entity == legal_entity
         if unassigned:
             notes.append(
                 f"{unassigned} loss event(s) with no legal entity left out "
                 f"(only {legal_entity!r} is included)"
             )
+    line_ids = lines.event_id.to_numpy(dtype=object)
+    withdrawn = tuple(sorted(withdrawn_ids.intersection(line_ids))) if len(lines) else ()
+    lines = (
+        lines[pd.Index(line_ids, dtype=object).isin(ids[keep])] if len(lines) else lines
+    )  # hashed, not np.isin's sort
+    if lines.empty:
+        return pd.DataFrame([], columns=LOSS_DATA_COLUMNS), withdrawn, tuple(notes)
 
-    lines = queries.ledger(cut.position, accounted_until=until, exact=True)
-    if len(lines):
-        lines = lines[lines.accounted_on >= pd.Timestamp(first)]
-    withdrawn = tuple(sorted(withdrawn_ids & set(lines.event_id))) if len(lines) else ()
-    keep_ids = set(kept.event_id) if len(kept) else set()
-    lines = lines[lines.event_id.isin(keep_ids)] if len(lines) else lines
-
-    amounts = convert(queries, lines, cut, currency) if len(lines) else []
-    summed: dict[tuple[str, int], list[Any]] = {}
-    for (eid, accounted_on), amount in zip(
-        lines[["event_id", "accounted_on"]].itertuples(index=False, name=None)
-        if len(lines)
-        else [],
-        amounts,
-        strict=True,
-    ):
-        entry = summed.setdefault((eid, accounted_on.year), [Decimal(0), 0])
-        entry[0] += amount
-        entry[1] += 1
-
-    out = []
-    for (eid, y), (amount, n) in sorted(summed.items()):
-        ev = by_id.loc[eid]
-        flags = {f: bool(ev[f]) for f in FLAGS}
-        reference = text(ev.exclusion_reference)
-        root = ev.root_event_id
-        seen = {eid}
-        while root is not None and root in by_id.index and root not in seen:
-            seen.add(root)  # a flag on the root applies to the whole group, wherever the root is
-            parent = by_id.loc[root]
-            if parent.status != "withdrawn":
-                flags = {f: flags[f] or bool(parent[f]) for f in FLAGS}
-                reference = reference or text(parent.exclusion_reference)
-            root = parent.root_event_id
-        out.append(
+    amounts = convert(lines, inputs.fx, cut, currency)
+    summed = (
+        pd.DataFrame(
             {
-                "event_id": eid,
-                "root_event_id": ev.root_event_id,
-                "accounting_year": y,
-                "net_loss": plain(amount),
-                **flags,
-                "exclusion_reference": reference,
-                "currency": currency,
-                "lines": n,
-                "legal_entity": ev.legal_entity,
-                "event_type": str(ev.event_type),
-                "business_line": str(ev.business_line),
-                "market_boundary": bool(ev.market_boundary),
-                "legal": bool(ev.legal),
-                "near_miss": bool(ev.near_miss),
-                "status": ev.status,
+                "event_id": pd.Series(lines.event_id.to_numpy(dtype=object), dtype=object),
+                "year": lines.accounted_on.dt.year.to_numpy(),
+                "amount": amounts,
             }
         )
-    frame = pd.DataFrame(out, columns=LOSS_DATA_COLUMNS)
+        .groupby(["event_id", "year"], sort=True)
+        .amount.agg(["sum", "size"])
+    )
+    at = pd.Index(ids, dtype=object).get_indexer(summed.index.get_level_values(0))
+    flags, reference = group_flags(events)
+    row_of = {c: events[c].to_numpy() for c in events.columns}
+    roots = row_of["root_event_id"][at]
+    frame = pd.DataFrame(
+        {
+            "event_id": summed.index.get_level_values(0).to_numpy(dtype=object).tolist(),
+            "root_event_id": [r if isinstance(r, str) else None for r in roots],
+            "accounting_year": summed.index.get_level_values(1).astype(np.int64).tolist(),
+            "net_loss": [plain(a) for a in summed["sum"]],
+            **{f: flags[f][at].tolist() for f in FLAGS},
+            "exclusion_reference": reference[at].tolist(),
+            "currency": [currency] * len(summed),
+            "lines": summed["size"].astype(np.int64).tolist(),
+            "legal_entity": row_of["legal_entity"][at].tolist(),
+            "event_type": [str(v) for v in row_of["event_type"][at]],
+            "business_line": [str(v) for v in row_of["business_line"][at]],
+            **{
+                f: row_of[f][at].astype(bool).tolist()
+                for f in ("market_boundary", "legal", "near_miss")
+            },
+            "status": row_of["status"][at].tolist(),
+        },
+        columns=LOSS_DATA_COLUMNS,
+    )
     return frame, withdrawn, tuple(notes)
 
 
-def convert(queries: Queries, lines: pd.DataFrame, cut: Cutoff, currency: str) -> list[Decimal]:
+def _text(values: np.ndarray) -> np.ndarray:
+    """Stripped text, or None for a blank or missing one (per element)."""
+    return np.array(
+        [v.strip() or None if isinstance(v, str) else None for v in values], dtype=object
+    )
+
+
+def group_flags(events: pd.DataFrame) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Each event's flags OR'ed with those of every event up its root chain that is not
+    withdrawn (a flag on the root applies to the whole group, wherever the root is), and its
+    exclusion reference (its own, else the first found up the chain), for all events at once:
+    one step up the chain per round. A chain still climbing after :data:`ROUNDS` rounds (a very
+    deep chain or a cycle) is walked again one event at a time, stopping at an event it has
+    passed (OR and "the first reference found" give the same answer when a step is repeated)."""
+    ids = events.event_id.to_numpy(dtype=object)
+    index = pd.Index(ids, dtype=object)
+    parent = index.get_indexer(pd.Index(events.root_event_id.to_numpy(dtype=object), dtype=object))
+    parent[pd.isna(events.root_event_id.to_numpy(dtype=object))] = -1
+    live = events.status.to_numpy(dtype=object) != "withdrawn"
+    own = {f: events[f].to_numpy(dtype=bool) for f in FLAGS}
+    own_ref = _text(events.exclusion_reference.to_numpy(dtype=object))
+    flags = {f: v.copy() for f, v in own.items()}
+    reference = own_ref.copy()
+    rows = np.flatnonzero(parent >= 0)
+    node = parent[rows]
+    for _ in range(ROUNDS):
+        if not len(rows):
+            break
+        alive = live[node]
+        for f in FLAGS:
+            flags[f][rows] |= own[f][node] & alive
+        fill = alive & pd.isna(reference[rows]) & ~pd.isna(own_ref[node])
+        reference[rows[fill]] = own_ref[node[fill]]
+        # stop at the top, and where the chain comes back to where it started
+        nxt = parent[node]
+        go = (nxt >= 0) & (nxt != rows)
+        rows, node = rows[go], nxt[go]
+    for start in rows.tolist():  # deep chains or cycles: the chain again, one event at a time
+        seen, at = {start}, parent[start]
+        while at >= 0 and at not in seen:
+            seen.add(at)
+            if live[at]:
+                for f in FLAGS:
+                    flags[f][start] |= own[f][at]
+                if reference[start] is None:
+                    reference[start] = own_ref[at]
+            at = parent[at]
+    return flags, reference
+
+
+#: rounds of :func:`group_flags` done for all events at once (grouping is one level deep)
+ROUNDS = 8
+
+
+def convert(lines: pd.DataFrame, fx: pd.DataFrame, cut: Cutoff, currency: str) -> np.ndarray:
     """Each line's net effect in ``currency`` at the rate known at the cut-off for its
-    accounting date, exactly (the ledger's float ``*_reporting`` columns are not used)."""
-    fx = queries.fx_rates(cut.position)
-    rates: dict[tuple[str, date], Decimal | None] = {}
-    out: list[Decimal] = []
+    accounting date, exactly (a ``Decimal`` object array): a line in ``currency`` or of zero
+    as it is, another multiplied by its rate at :data:`CONTEXT`'s precision."""
+    nets = lines.net_effect.to_numpy(dtype=object)
+    out = nets.copy()
+    cur = lines.currency.to_numpy(dtype=object)
+    todo = np.flatnonzero((cur != currency) & (nets != 0))
+    if not len(todo):
+        return out
+    keys = pd.DataFrame({"currency": cur[todo], "on": lines.accounted_on.to_numpy()[todo]})
+    pairs = keys.drop_duplicates()
+    rates = rates_on(fx, pairs, currency)
+    rate_of = dict(zip(zip(pairs.currency, pairs.on, strict=True), rates, strict=True))
+    per_line = [rate_of[k] for k in zip(keys.currency, keys.on, strict=True)]
     missing: dict[tuple[str, date], set[str]] = {}
-    for eid, cur, on, net in lines[
-        ["event_id", "currency", "accounted_on", "net_effect"]
-    ].itertuples(index=False, name=None):
-        net = Decimal(net)
-        on = on.date()  # datetime64 in the ledger frame; FX rates are dated by calendar day
-        if net == 0 or cur == currency:
-            out.append(net)
-            continue
-        if (cur, on) not in rates:
-            rates[(cur, on)] = rate_lookup(fx, cur, currency, on) if len(fx) else None
-        rate = rates[(cur, on)]
+    ids = lines.event_id.to_numpy(dtype=object)
+    for i, rate, (c, on) in zip(
+        todo.tolist(), per_line, zip(keys.currency, keys.on, strict=True), strict=True
+    ):
         if rate is None:
-            missing.setdefault((cur, on), set()).add(eid)
-            out.append(Decimal(0))
+            missing.setdefault((c, on.date()), set()).add(ids[i])
+            out[i] = Decimal(0)
         else:
-            out.append(CONTEXT.multiply(net, rate))
+            out[i] = CONTEXT.multiply(nets[i], rate)
     if missing:
         shown = [
-            f"{cur}→{currency} on or before {on.isoformat()} (event {', '.join(sorted(ids))})"
-            for (cur, on), ids in sorted(missing.items())[:5]
+            f"{c}→{currency} on or before {on.isoformat()} (event {', '.join(sorted(ids))})"
+            for (c, on), ids in sorted(missing.items())[:5]
         ]
         more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
         raise MissingInputError(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -59,6 +60,29 @@ class CapitalService:
     def __init__(self, queries: Queries, uow: Transactions | None = None) -> None:
         self.queries = queries
         self.uow = uow
+        self._shared: dict[tuple[Any, ...], Any] | None = None
+
+    @contextmanager
+    def sharing(self) -> Iterator[None]:
+        """Within the block, the loss data read for one cut-off, window, entity and currency
+        are read once and shared by every call (an export's templates); each call gets its
+        own copy of the frame."""
+        outer, self._shared = self._shared, self._shared if self._shared is not None else {}
+        try:
+            yield
+        finally:
+            self._shared = outer
+
+    def _loss_rows(
+        self, cut: Cutoff, year: int, years: int, legal_entity: str | None, cur: str
+    ) -> tuple[pd.DataFrame, tuple[str, ...], tuple[str, ...]]:
+        if self._shared is None:
+            return loss_rows(self.queries, cut, year, years, legal_entity, cur)
+        key = (cut.position, year, years, legal_entity, cur)
+        if key not in self._shared:
+            self._shared[key] = loss_rows(self.queries, cut, year, years, legal_entity, cur)
+        frame, withdrawn, notes = self._shared[key]
+        return frame.copy(), withdrawn, notes
 
     def __repr__(self) -> str:
         return f"<CapitalService on {self.queries!r}>"
@@ -255,9 +279,7 @@ class CapitalService:
             name: bi_items(self.queries, cut, year, name, cur, unit, fc_approach)[1]
             for name in sorted(subsidiaries or {})
         }
-        losses, withdrawn, notes = loss_rows(
-            self.queries, cut, year, prof.loss_years, legal_entity, cur
-        )
+        losses, withdrawn, notes = self._loss_rows(cut, year, prof.loss_years, legal_entity, cur)
         others = sorted(set(losses.legal_entity) - {entity, ""}) if legal_entity is None else []
         if others:
             notes += (
@@ -301,9 +323,7 @@ class CapitalService:
         """LC = 15 × average annual net loss over the window ending ``year`` (whole currency units);
         ``threshold`` in the profile's currency, ``None`` = the profile's default (EUR 20,000)."""
         cut, prof, cur = self._cutoff(as_of), get_profile(profile), self._currency(currency)
-        losses, withdrawn, notes = loss_rows(
-            self.queries, cut, year, prof.loss_years, legal_entity, cur
-        )
+        losses, withdrawn, notes = self._loss_rows(cut, year, prof.loss_years, legal_entity, cur)
         thr = profile_threshold(prof, threshold)
         if prof.currency != cur:
             thr = in_currency(
@@ -347,7 +367,7 @@ class CapitalService:
         the unit (1), the cut-off and the withdrawn events left out, so ``capital.sa`` reads the
         unit from the frame instead of assuming the BI's."""
         cut, cur = self._cutoff(as_of), self._currency(currency)
-        frame, withdrawn, notes = loss_rows(self.queries, cut, year, years, legal_entity, cur)
+        frame, withdrawn, notes = self._loss_rows(cut, year, years, legal_entity, cur)
         frame.attrs.update(
             unit=1,  # net_loss in whole units of ``currency``
             cutoff_position=cut.position,

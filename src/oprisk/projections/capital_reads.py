@@ -1,0 +1,112 @@
+"""The reads behind the capital loss data: set-based, only the columns and rows it uses.
+
+The loss data of the Loss Component (``services/capital/loss_data.py``) need, at one knowledge
+cut-off, the flags and classification of every event (withdrawn ones too: a group's root may be
+one) and the net effect of every ledger line accounted in the window. Both are plain SQL reads
+into typed columns (``frames._read``: COPY on PostgreSQL, the cursor on SQLite), the window and
+the cut-off applied in the database; amounts stay exact (decimal text → ``Decimal``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from sqlalchemy import Connection
+
+from oprisk.projections.frames import DATE_DTYPE, _date_param, _read
+from oprisk.projections.queries import day_numbers
+
+#: the version columns the loss data read (text unless listed in :data:`_BOOLS`)
+EVENT_COLUMNS = [
+    "event_id",
+    "root_event_id",
+    "status",
+    "excluded",
+    "credit_boundary",
+    "gain",
+    "exclusion_reference",
+    "legal_entity",
+    "event_type",
+    "business_line",
+    "market_boundary",
+    "legal",
+    "near_miss",
+]
+_BOOLS = ("excluded", "credit_boundary", "gain", "market_boundary", "legal", "near_miss")
+_EVENT_TYPES = {c: pa.bool_() if c in _BOOLS else pa.string() for c in EVENT_COLUMNS}
+_LINE_TYPES = {
+    "position": pa.int64(),
+    "event_id": pa.string(),
+    "net_effect": pa.string(),
+    "currency": pa.string(),
+    "accounted_on": pa.date32(),
+}
+
+
+@dataclass(frozen=True)
+class LossInputs:
+    """What the loss data are computed from, read in one transaction at one cut-off."""
+
+    events: pd.DataFrame  # EVENT_COLUMNS, one row per event known at the cut-off
+    lines: pd.DataFrame  # event_id, net_effect (Decimal), currency, accounted_on; log order
+    fx: pd.DataFrame  # queries.fx_at's frame
+    awaiting: set[str]  # events awaiting approval at the cut-off
+
+
+def event_flags(conn: Connection, position: int, head: int) -> pd.DataFrame:
+    """:data:`EVENT_COLUMNS` of the version rows valid at ``position`` (withdrawn included)."""
+    sql = f"SELECT {', '.join(EVENT_COLUMNS)} FROM loss_event_versions WHERE "
+    params: tuple[int, ...] = ()
+    if position >= head:
+        sql += "valid_to_position IS NULL"
+    else:
+        sql += "valid_from_position <= ? AND (valid_to_position IS NULL OR valid_to_position > ?)"
+        params = (position, position)
+    table = _read(conn, sql, params, _EVENT_TYPES)
+    data: dict[str, object] = {}
+    for name in EVENT_COLUMNS:
+        col = table.column(name)
+        if name in _BOOLS:
+            data[name] = col.fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
+        else:
+            # object columns (not inferred as Arrow text): grouped and looked up as such
+            data[name] = pd.Series(col.to_pylist(), dtype=object)
+    return pd.DataFrame(data, columns=EVENT_COLUMNS)
+
+
+def window_lines(conn: Connection, position: int, first: date, until: date) -> pd.DataFrame:
+    """The ledger lines known at ``position`` accounted in ``first … until``, in log order:
+    ``event_id``, ``net_effect`` (exact ``Decimal``), ``currency``, ``accounted_on``
+    (``datetime64``)."""
+    sql = (
+        "SELECT position, event_id, CAST(net_effect AS TEXT), currency, accounted_on "
+        "FROM ledger_lines WHERE position <= ? AND accounted_on >= ? AND accounted_on <= ?"
+    )
+    if conn.dialect.name == "sqlite":
+        sql += " ORDER BY position"
+    params = (position, _date_param(conn, first), _date_param(conn, until))
+    table = _read(conn, sql, params, _LINE_TYPES)
+    positions = table.column("position").to_numpy()
+    order = np.argsort(positions, kind="stable")
+    nets = table.column("net_effect").to_pylist()
+    return pd.DataFrame(
+        {
+            "event_id": pd.Series(
+                np.asarray(table.column("event_id").to_pylist(), dtype=object)[order], dtype=object
+            ),
+            "net_effect": pd.Series(
+                np.array([Decimal(v) for v in nets] or [], dtype=object)[order], dtype=object
+            ),
+            "currency": pd.Series(
+                np.asarray(table.column("currency").to_pylist(), dtype=object)[order], dtype=object
+            ),
+            "accounted_on": day_numbers(table.column("accounted_on").to_numpy())[order].astype(
+                DATE_DTYPE
+            ),
+        }
+    )
