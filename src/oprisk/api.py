@@ -329,15 +329,8 @@ class Database(IcaapData):
         ``year``, ``business_line``, ``event_type``, ``legal_entity``, ``source`` filter in
         the database (see :meth:`oprisk.projections.read_model.ReadModel.losses`).
         """
-        return self.read.losses(
-            as_of,
-            accounted_until,
-            currency=currency,
-            include_withdrawn=include_withdrawn,
-            exact=exact,
-            lang=lang,
-            **filters,
-        )
+        return self.read.losses(as_of, accounted_until, currency=currency, lang=lang,
+                                include_withdrawn=include_withdrawn, exact=exact, **filters)  # fmt: skip
 
     def ledger(
         self,
