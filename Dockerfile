@@ -5,7 +5,6 @@ WORKDIR /src
 COPY docker/constraints.txt ./constraints.txt
 COPY pyproject.toml README.md ./
 COPY src ./src
-COPY migrations ./migrations
 RUN pip wheel --no-cache-dir --wheel-dir /wheels --constraint constraints.txt '.[http]'
 
 FROM python:3.11.11-slim-bookworm

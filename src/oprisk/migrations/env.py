@@ -35,7 +35,7 @@ def run_online() -> None:
         _run(conn)
 
 
-def _run(connection) -> None:  # type: ignore[no-untyped-def]
+def _run(connection) -> None:
     context.configure(
         connection=connection, target_metadata=metadata, render_as_batch=True, compare_type=True
     )
