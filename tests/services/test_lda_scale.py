@@ -203,3 +203,24 @@ def test_a_group_takes_its_roots_classification_or_its_first_members(db):
     assert rows.loc["R", "gross_loss"] == 80_000 and rows.loc["R", "members"] == 2
     assert (rows.loc["NM", "event_type_l1"], rows.loc["NM", "business_line_l1"]) == ("ET5", "BL2")
     assert rows.loc["L", "event_type_l1"] == "ET6"
+
+
+def test_the_run_reports_its_stages_and_is_silent_when_asked(loaded, monkeypatch):
+    import io
+
+    from oprisk.progress import progress
+
+    out = io.StringIO()
+    reporter = progress(True, stream=out, interval=0)  # off a terminal: status lines
+    loaded.capital.lda(2025, **KW, n_simulations=20_000, n_workers=1, bootstrap=2,
+                       bootstrap_simulations=5_000, progress=reporter)  # fmt: skip
+    lines = out.getvalue().splitlines()
+    for stage in ("reading the losses", "fitting 2 units", "aggregating 2 units, 20,000 years",
+                  "bootstrap, 2 refits"):  # fmt: skip
+        assert any(line.startswith(f"lda: {stage}: ") for line in lines), stage
+    assert ": 4/4 (100%)" in lines[-1]
+    monkeypatch.setenv("OPRISK_PROGRESS", "1")  # forced on, but progress=False (the default) wins
+    err = io.StringIO()
+    monkeypatch.setattr("sys.stderr", err)
+    loaded.capital.lda(2025, **KW, n_simulations=20_000, n_workers=1)
+    assert err.getvalue() == ""

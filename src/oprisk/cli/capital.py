@@ -18,7 +18,7 @@ import pandas as pd
 
 from oprisk.capital.profiles import DEFAULT_THRESHOLD
 from oprisk.cli.icaap import icaap_cmd
-from oprisk.cli.options import Group, open_db, parse_as_of, parse_subsidiaries
+from oprisk.cli.options import Group, open_db, parse_as_of, parse_subsidiaries, settings
 from oprisk.errors import ConfigurationError
 
 _OFFSETTING = click.Choice(["within-year", "none"])
@@ -376,6 +376,7 @@ def lda_cmd(
             scheduler=scheduler,
             bootstrap=bootstrap,
             bootstrap_simulations=bootstrap_sims,
+            progress=False if settings(ctx).quiet else None,
         )
     if as_json:
         click.echo(json.dumps(run.to_dict(), indent=1, ensure_ascii=False, default=str))

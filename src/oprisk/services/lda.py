@@ -11,6 +11,7 @@ misses and credit-boundary losses are left out and counted. Losses below the col
 from __future__ import annotations
 
 import math
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Literal
@@ -20,6 +21,8 @@ import pandas as pd
 
 from oprisk.capital.profiles import DEFAULT_THRESHOLD
 from oprisk.errors import InsufficientDataError, invalid
+from oprisk.progress import ProgressOption
+from oprisk.progress import progress as progress_of
 
 if TYPE_CHECKING:
     from oprisk.capital.lda.bootstrap import BootstrapResult
@@ -252,6 +255,7 @@ def lda(
     scheduler: Any = None,
     bootstrap: int = 0,
     bootstrap_simulations: int = 100_000,
+    progress: ProgressOption = False,
 ) -> LdaRun:
     """Fit and aggregate every unit of measure with enough data; list the thin ones with a pooling hint.
 
@@ -261,135 +265,150 @@ def lda(
     ``n_workers`` local processes (default: every core) or on the Dask cluster at ``scheduler``;
     the figures do not depend on either. ``bootstrap=B`` adds a 95 % interval for the portfolio
     VaR from B refits on resampled losses (each with ``bootstrap_simulations`` years).
+    ``progress``: a step per stage (reading, fitting, aggregating, bootstrap) with the elapsed
+    time (:mod:`oprisk.progress`; silent by default).
     """
     from oprisk.capital.lda.bootstrap import UnitData, bootstrap_portfolio
     from oprisk.capital.lda.parallel import Runner
     from oprisk.capital.lda.portfolio import aggregate_portfolio
 
-    if uom not in UOM_COLUMNS:
-        raise InsufficientDataError(invalid("uom", uom, "must be one of " + ", ".join(UOM_COLUMNS)))
-    if isinstance(bootstrap, bool) or not isinstance(bootstrap, int) or bootstrap < 0:
-        raise InsufficientDataError(invalid("bootstrap", bootstrap, "must be an integer ≥ 0"))
-    position, when = queries.cutoff(as_of)
-    data, dropped = loss_data(queries, year, as_of=position, years=years)
-    data = data[data.gross_loss >= threshold]
-    keys = UOM_COLUMNS[uom]
-    data["unit"] = data[keys].astype(str).agg("×".join, axis=1)
-    counts = data.groupby("unit").size()
-    thin = counts[counts < min_losses]
-    hint = (
-        "pool with other units of the same event type (uom=et)"
-        if uom == "bl-et"
-        else "pool into a wider unit"
-    )
-    thin_df = pd.DataFrame({"unit": thin.index, "losses": thin.values, "suggestion": hint})
-    start, end = date(year - years + 1, 1, 1), date(year, 12, 31)
-    groups = [
-        (str(unit), g.gross_loss.to_numpy(float), g.first_accounted_on.to_numpy())
-        for unit, g in data[data.unit.isin(counts[counts >= min_losses].index)].groupby("unit")
-    ]
-    with Runner(n_workers, scheduler) as runner:
-        fits = runner.map(
-            _fit_unit, [(x, d, tuple(families), threshold, start, end) for _, x, d in groups]
-        )
-        models: dict[str, tuple[Any, Any]] = {}
-        chosen: dict[str, tuple[int, str, pd.DataFrame]] = {}
-        for (unit, x, _), (table, family, sev, freq) in zip(groups, fits, strict=True):
-            if family is not None:
-                models[unit] = (freq, sev)
-                chosen[unit] = (len(x), family, table)
-        if not models:
+    bar = progress_of(progress, desc="lda", unit="stages")
+    bar.grow(3 + bool(bootstrap))
+    with bar if bar is not progress else nullcontext():  # a caller's reporter stays open
+        if uom not in UOM_COLUMNS:
             raise InsufficientDataError(
-                f"no unit of measure has {min_losses} losses above {threshold:,.0f} in "
-                f"{start.year}–{year}: try uom='et' or a lower min_losses"
+                invalid("uom", uom, "must be one of " + ", ".join(UOM_COLUMNS))
             )
-        n = len(models)
-        corr = (
-            correlation
-            if isinstance(correlation, np.ndarray)
-            else np.full((n, n), float(correlation)) + np.eye(n) * (1 - float(correlation))
+        if isinstance(bootstrap, bool) or not isinstance(bootstrap, int) or bootstrap < 0:
+            raise InsufficientDataError(invalid("bootstrap", bootstrap, "must be an integer ≥ 0"))
+        bar.set_description("lda: reading the losses")
+        position, when = queries.cutoff(as_of)
+        data, dropped = loss_data(queries, year, as_of=position, years=years)
+        data = data[data.gross_loss >= threshold]
+        bar.update()
+        keys = UOM_COLUMNS[uom]
+        data["unit"] = data[keys].astype(str).agg("×".join, axis=1)
+        counts = data.groupby("unit").size()
+        thin = counts[counts < min_losses]
+        hint = (
+            "pool with other units of the same event type (uom=et)"
+            if uom == "bl-et"
+            else "pool into a wider unit"
         )
-        dependence = dict(
-            copula=copula,
-            correlation=corr if copula in ("gaussian", "t") else None,
-            df=4 if copula == "t" else None,
-        )
-        port = aggregate_portfolio(
-            models,
-            confidence_levels=(confidence_level,),
-            n_simulations=n_simulations,
-            random_state=random_state,
-            method=method,
-            runner=runner,
-            **dependence,  # type: ignore[arg-type]
-        )
-        boot = None
-        if bootstrap:
-            unit_data = {
-                u: UnitData(
-                    next(x for name, x, _ in groups if name == u),
-                    chosen[u][1],
-                    chosen[u][0] / float(models[u][0].mean),
-                    float(threshold),
+        thin_df = pd.DataFrame({"unit": thin.index, "losses": thin.values, "suggestion": hint})
+        start, end = date(year - years + 1, 1, 1), date(year, 12, 31)
+        groups = [
+            (str(unit), g.gross_loss.to_numpy(float), g.first_accounted_on.to_numpy())
+            for unit, g in data[data.unit.isin(counts[counts >= min_losses].index)].groupby("unit")
+        ]
+        with Runner(n_workers, scheduler) as runner:
+            bar.set_description(f"lda: fitting {len(groups)} units")
+            fits = runner.map(
+                _fit_unit, [(x, d, tuple(families), threshold, start, end) for _, x, d in groups]
+            )
+            models: dict[str, tuple[Any, Any]] = {}
+            chosen: dict[str, tuple[int, str, pd.DataFrame]] = {}
+            for (unit, x, _), (table, family, sev, freq) in zip(groups, fits, strict=True):
+                if family is not None:
+                    models[unit] = (freq, sev)
+                    chosen[unit] = (len(x), family, table)
+            if not models:
+                raise InsufficientDataError(
+                    f"no unit of measure has {min_losses} losses above {threshold:,.0f} in "
+                    f"{start.year}–{year}: try uom='et' or a lower min_losses"
                 )
-                for u in models
-            }
-            boot = bootstrap_portfolio(
-                unit_data,
-                n_replicates=bootstrap,
-                confidence_level=confidence_level,
-                n_simulations=bootstrap_simulations,
+            n = len(models)
+            corr = (
+                correlation
+                if isinstance(correlation, np.ndarray)
+                else np.full((n, n), float(correlation)) + np.eye(n) * (1 - float(correlation))
+            )
+            dependence = dict(
+                copula=copula,
+                correlation=corr if copula in ("gaussian", "t") else None,
+                df=4 if copula == "t" else None,
+            )
+            bar.update()
+            bar.set_description(f"lda: aggregating {n} units, {n_simulations:,} years")
+            port = aggregate_portfolio(
+                models,
+                confidence_levels=(confidence_level,),
+                n_simulations=n_simulations,
                 random_state=random_state,
                 method=method,
                 runner=runner,
                 **dependence,  # type: ignore[arg-type]
             )
-        where, workers = runner.where, runner.n_workers
-    a = confidence_level
-    fitted = []
-    rows = port.standalone.set_index("unit")
-    for unit in port.units:
-        freq, sev = models[unit]
-        rec = rows.loc[unit]
-        fitted.append(
-            UnitFit(
-                unit,
-                chosen[unit][0],
-                chosen[unit][1],
-                {k: float(v) for k, v in sev.params.items()},
-                float(freq.mean),
-                float(rec["expected_loss"]),
-                float(rec[f"var_{a}"]),
-                float(rec[f"es_{a}"]),
-                float(rec[f"var_se_{a}"]),
-                chosen[unit][2],
-                str(rec["method"]),
+            bar.update()
+            boot = None
+            if bootstrap:
+                bar.set_description(f"lda: bootstrap, {bootstrap} refits")
+                unit_data = {
+                    u: UnitData(
+                        next(x for name, x, _ in groups if name == u),
+                        chosen[u][1],
+                        chosen[u][0] / float(models[u][0].mean),
+                        float(threshold),
+                    )
+                    for u in models
+                }
+                boot = bootstrap_portfolio(
+                    unit_data,
+                    n_replicates=bootstrap,
+                    confidence_level=confidence_level,
+                    n_simulations=bootstrap_simulations,
+                    random_state=random_state,
+                    method=method,
+                    runner=runner,
+                    **dependence,  # type: ignore[arg-type]
+                )
+                bar.update()
+            where, workers = runner.where, runner.n_workers
+        a = confidence_level
+        fitted = []
+        rows = port.standalone.set_index("unit")
+        for unit in port.units:
+            freq, sev = models[unit]
+            rec = rows.loc[unit]
+            fitted.append(
+                UnitFit(
+                    unit,
+                    chosen[unit][0],
+                    chosen[unit][1],
+                    {k: float(v) for k, v in sev.params.items()},
+                    float(freq.mean),
+                    float(rec["expected_loss"]),
+                    float(rec[f"var_{a}"]),
+                    float(rec[f"es_{a}"]),
+                    float(rec[f"var_se_{a}"]),
+                    chosen[unit][2],
+                    str(rec["method"]),
+                )
             )
+        notes = [f"{k}: {v} event(s) left out" for k, v in dropped.items() if v]
+        return LdaRun(
+            year,
+            position,
+            when,
+            queries.reporting_currency,
+            float(threshold),
+            uom,
+            confidence_level,
+            method,
+            n_simulations,
+            random_state,
+            copula,
+            fitted,
+            thin_df,
+            float(port.var[a]),
+            float(port.es[a]),
+            float(port.sum_standalone_var[a]),
+            float(port.diversification_benefit[a]),
+            dropped,
+            notes,
+            float(port.var_se[a]),
+            where,
+            workers,
+            dict(port.details["monte_carlo_units"]),
+            boot,
         )
-    notes = [f"{k}: {v} event(s) left out" for k, v in dropped.items() if v]
-    return LdaRun(
-        year,
-        position,
-        when,
-        queries.reporting_currency,
-        float(threshold),
-        uom,
-        confidence_level,
-        method,
-        n_simulations,
-        random_state,
-        copula,
-        fitted,
-        thin_df,
-        float(port.var[a]),
-        float(port.es[a]),
-        float(port.sum_standalone_var[a]),
-        float(port.diversification_benefit[a]),
-        dropped,
-        notes,
-        float(port.var_se[a]),
-        where,
-        workers,
-        dict(port.details["monte_carlo_units"]),
-        boot,
-    )
