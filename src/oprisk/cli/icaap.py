@@ -101,10 +101,9 @@ def _positive(ctx: click.Context, param: click.Parameter, value: float | None) -
 )
 @click.option(
     "--workers",
-    default=1,
-    show_default=True,
+    default=None,
     type=int,
-    help="Threads of the simulation (same figures for any number).",
+    help="Threads of the simulation (default: every core; the same figures for any number).",
 )
 @click.option("--stress", default=None, help="Multipliers of every unit, e.g. freq=1.5,sev=1.2.")
 @click.option("--units", "show_units", is_flag=True, help="Also the VaR of every unit by stage.")
@@ -122,7 +121,7 @@ def _positive(ctx: click.Context, param: click.Parameter, value: float | None) -
 def icaap_cmd(
     ctx: click.Context, as_of: str | None, year: int | None, confidence: float, dependence: str,
     correlation: float, sims: int, seed: int, threshold: float, bank_size: float | None,
-    alpha: float | None, beicf_on: str, beicf_bounds: str, scenario_severity: str, engine: str, workers: int,
+    alpha: float | None, beicf_on: str, beicf_bounds: str, scenario_severity: str, engine: str, workers: int | None,
     stress: str | None, show_units: bool,
     plot_path: Path | None, as_json: bool,
 ) -> None:  # fmt: skip

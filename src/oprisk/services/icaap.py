@@ -7,6 +7,7 @@ gives the same figures whatever was recorded later.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, fields
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
@@ -127,7 +128,7 @@ def icaap(
     scenario_severity: Literal["splice", "credibility"] = "splice",
     scenario_mu_sd: float = 0.5,
     tail_quantile: float = 0.9,
-    n_workers: int = 1,
+    n_workers: int | None = None,
     engine: Literal["mc", "portfolio"] = "mc",
 ) -> IcaapRun:
     """VaR and ES per business line × event type and in total: ILD → + external → + scenarios → + BEICF."""
@@ -216,7 +217,7 @@ def icaap(
         units, confidence=confidence, dependence=dependence, correlation=correlation,
         n_simulations=sims, random_state=seed, stress=stress, family=family, min_losses=min_losses,
         beicf_on=beicf_on, beicf_bounds=beicf_bounds, currency=queries.reporting_currency,
-        n_workers=n_workers, scenario_severity=scenario_severity, scenario_mu_sd=scenario_mu_sd,
+        n_workers=n_workers or os.cpu_count() or 1, scenario_severity=scenario_severity, scenario_mu_sd=scenario_mu_sd,
         tail_quantile=tail_quantile, engine=engine,
     )  # fmt: skip
     no_score = [u.name for u in units if u.control_score is None]
