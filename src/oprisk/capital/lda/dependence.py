@@ -306,25 +306,8 @@ def aggregate_units(
 
     def unit_work(j: int) -> tuple[np.ndarray, dict[str, Any]]:
         s = simulate_annual_losses(us[j].frequency, sevs[j], n, random_state=seeds[j], n_workers=1)
-        srt = np.sort(s)
-        finite = sevs[j].mean < math.inf
-        row: dict[str, Any] = {
-            "unit": us[j].name,
-            "expected_loss": float(srt.mean()) if finite else math.inf,
-        }
-        for a in conf:
-            row[f"var_{a}"] = sample_var(srt, a)
-            row[f"es_{a}"] = sample_es(srt, a) if finite else math.inf
-            row[f"var_se_{a}"] = sample_var_se(srt, a)
-        if copula == "independence":
-            coupled = s
-        elif copula == "comonotonic":
-            coupled = srt
-        else:
-            assert scores is not None
-            coupled = np.empty(n)
-            coupled[np.argsort(scores[j], kind="stable")] = srt
-        return coupled, row
+        stats, coupled = sampled_unit(s, sevs[j].mean < math.inf, conf, copula, scores, j)
+        return coupled, {"unit": us[j].name, **stats}
 
     total = np.zeros(n)
     rows: list[dict[str, Any]] = []
@@ -356,3 +339,29 @@ def aggregate_units(
         df=df,
         sample=total,
     )
+
+
+def sampled_unit(
+    s: np.ndarray,
+    finite: bool,
+    conf: Sequence[float],
+    copula: str,
+    scores: np.ndarray | Mapping[int, np.ndarray] | None,
+    j: int,
+) -> tuple[dict[str, float], np.ndarray]:
+    """One simulated unit's stand-alone figures (expected loss, VaR, ES, VaR SE per level) and its
+    years in the copula's order (as drawn, sorted, or ranked by the unit's scores ``scores[j]``)."""
+    srt = np.sort(s)
+    row = {"expected_loss": float(srt.mean()) if finite else math.inf}
+    for a in conf:
+        row[f"var_{a}"] = sample_var(srt, a)
+        row[f"es_{a}"] = sample_es(srt, a) if finite else math.inf
+        row[f"var_se_{a}"] = sample_var_se(srt, a)
+    if copula == "independence":
+        return row, s
+    if copula == "comonotonic":
+        return row, srt
+    assert scores is not None
+    coupled = np.empty(len(s))
+    coupled[np.argsort(scores[j], kind="stable")] = srt
+    return row, coupled

@@ -47,6 +47,7 @@ from .dependence import (
     _copula_scores,
     _factor,
     check_dependence,
+    sampled_unit,
 )
 from .frequency import FrequencyFit
 from .marginal import GRID_TOLERANCE, GridMarginal, grid_marginal
@@ -241,23 +242,8 @@ def aggregate_portfolio(
                 )
         else:
             s = np.concatenate(parts[j])
-            srt = np.sort(s)
-            row = {
-                "unit": u.name,
-                "method": "mc",
-                "expected_loss": float(srt.mean()) if finite else math.inf,
-            }
-            for a in conf:
-                row[f"var_{a}"] = sample_var(srt, a)
-                row[f"es_{a}"] = sample_es(srt, a) if finite else math.inf
-                row[f"var_se_{a}"] = sample_var_se(srt, a)
-            if copula == "independence":
-                coupled = s
-            elif copula == "comonotonic":
-                coupled = srt
-            else:
-                coupled = np.empty(n)
-                coupled[np.argsort(scores[j], kind="stable")] = srt
+            stats, coupled = sampled_unit(s, finite, conf, copula, scores, j)
+            row = {"unit": u.name, "method": "mc", **stats}
             total += coupled  # fixed unit order: the sum is bit-reproducible
         rows.append(row)
     total.sort()
