@@ -58,6 +58,11 @@ class LossInputs:
     awaiting: set[str]  # events awaiting approval at the cut-off
 
 
+def _objects(col: pa.ChunkedArray) -> np.ndarray:
+    """A text column as an object array of ``str`` (``None`` for NULL), converted in C."""
+    return np.asarray(col.to_numpy(zero_copy_only=False), dtype=object)
+
+
 def event_flags(conn: Connection, position: int, head: int) -> pd.DataFrame:
     """:data:`EVENT_COLUMNS` of the version rows valid at ``position`` (withdrawn included)."""
     sql = f"SELECT {', '.join(EVENT_COLUMNS)} FROM loss_event_versions WHERE "
@@ -75,7 +80,7 @@ def event_flags(conn: Connection, position: int, head: int) -> pd.DataFrame:
             data[name] = col.fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
         else:
             # object columns (not inferred as Arrow text): grouped and looked up as such
-            data[name] = pd.Series(col.to_pylist(), dtype=object)
+            data[name] = pd.Series(_objects(col), dtype=object)
     return pd.DataFrame(data, columns=EVENT_COLUMNS)
 
 
@@ -93,18 +98,12 @@ def window_lines(conn: Connection, position: int, first: date, until: date) -> p
     table = _read(conn, sql, params, _LINE_TYPES)
     positions = table.column("position").to_numpy()
     order = np.argsort(positions, kind="stable")
-    nets = table.column("net_effect").to_pylist()
+    nets = np.array(list(map(Decimal, _objects(table.column("net_effect")))), dtype=object)
     return pd.DataFrame(
         {
-            "event_id": pd.Series(
-                np.asarray(table.column("event_id").to_pylist(), dtype=object)[order], dtype=object
-            ),
-            "net_effect": pd.Series(
-                np.array([Decimal(v) for v in nets] or [], dtype=object)[order], dtype=object
-            ),
-            "currency": pd.Series(
-                np.asarray(table.column("currency").to_pylist(), dtype=object)[order], dtype=object
-            ),
+            "event_id": pd.Series(_objects(table.column("event_id"))[order], dtype=object),
+            "net_effect": pd.Series(nets[order], dtype=object),
+            "currency": pd.Series(_objects(table.column("currency"))[order], dtype=object),
             "accounted_on": day_numbers(table.column("accounted_on").to_numpy())[order].astype(
                 DATE_DTYPE
             ),

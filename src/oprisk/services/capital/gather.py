@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+import functools
+import gc
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import pandas as pd
 
@@ -39,6 +41,30 @@ def context(prefix: str) -> Iterator[None]:
         yield
     except MissingInputError as err:
         raise MissingInputError(f"{prefix}: {err}") from err
+
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def collector_paused(method: Callable[P, T]) -> Callable[P, T]:
+    """``method`` run with Python's cyclic garbage collector paused. Building the loss data and
+    the Loss Component allocates a few objects per loss row (tuples, postings, event lines) that
+    all stay alive; the collector would rescan the growing heap again and again for cycles
+    there are none of (a quarter of the run's CPU time at a million facts). Reference counting
+    still frees everything at once; the collector runs again afterwards."""
+
+    @functools.wraps(method)
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        was = gc.isenabled()
+        gc.disable()
+        try:
+            return method(*args, **kwargs)
+        finally:
+            if was:
+                gc.enable()
+
+    return run
 
 
 def plain(value: Any) -> Decimal:

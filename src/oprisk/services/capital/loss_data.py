@@ -12,7 +12,6 @@ order, as summing the lines one by one does.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -196,21 +195,25 @@ def convert(lines: pd.DataFrame, fx: pd.DataFrame, cut: Cutoff, currency: str) -
     todo = np.flatnonzero((cur != currency) & (nets != 0))
     if not len(todo):
         return out
-    keys = pd.DataFrame({"currency": cur[todo], "on": lines.accounted_on.to_numpy()[todo]})
+    on = lines.accounted_on.to_numpy()[todo]
+    keys = pd.DataFrame({"currency": pd.Series(cur[todo], dtype=object), "on": on})
+    # one rate per (currency, day), in order of first appearance, as drop_duplicates keeps them
+    pair = keys.groupby(["currency", "on"], sort=False).ngroup().to_numpy()
     pairs = keys.drop_duplicates()
-    rates = rates_on(fx, pairs, currency)
-    rate_of = dict(zip(zip(pairs.currency, pairs.on, strict=True), rates, strict=True))
-    per_line = [rate_of[k] for k in zip(keys.currency, keys.on, strict=True)]
+    per_pair = np.empty(len(pairs), dtype=object)
+    per_pair[:] = rates_on(fx, pairs, currency)
+    rate = per_pair[pair]
+    known = rate != None  # noqa: E711 (element-wise)
+    out[todo[known]] = list(map(CONTEXT.multiply, nets[todo[known]], rate[known]))
     missing: dict[tuple[str, date], set[str]] = {}
     ids = lines.event_id.to_numpy(dtype=object)
-    for i, rate, (c, on) in zip(
-        todo.tolist(), per_line, zip(keys.currency, keys.on, strict=True), strict=True
+    for i, c, day in zip(
+        todo[~known].tolist(),
+        cur[todo[~known]],
+        on[~known].astype("datetime64[D]").tolist(),
+        strict=True,
     ):
-        if rate is None:
-            missing.setdefault((c, on.date()), set()).add(ids[i])
-            out[i] = Decimal(0)
-        else:
-            out[i] = CONTEXT.multiply(nets[i], rate)
+        missing.setdefault((c, day), set()).add(ids[i])
     if missing:
         shown = [
             f"{c}→{currency} on or before {on.isoformat()} (event {', '.join(sorted(ids))})"

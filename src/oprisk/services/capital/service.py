@@ -33,6 +33,7 @@ from .gather import (
     Cutoff,
     bi_items,
     by_line,
+    collector_paused,
     context,
     financials,
     profile_rate,
@@ -240,6 +241,7 @@ class CapitalService:
 
     # --- Basel III SA -------------------------------------------------------------------------
 
+    @collector_paused
     def sa(
         self,
         year: int,
@@ -308,6 +310,7 @@ class CapitalService:
             "sa", year, prof, entity, cur, cut, date(year, 12, 31), withdrawn, notes, result
         )
 
+    @collector_paused
     def loss_component(
         self,
         year: int,
@@ -353,6 +356,7 @@ class CapitalService:
             result,
         )
 
+    @collector_paused
     def loss_data(
         self,
         year: int,
