@@ -112,13 +112,20 @@ def classify(
     open_ = status[at] == ""
     counted = df.assign(group=pd.Series(row_group, dtype=object))[window & open_]
     aggregate = _sums(counted, "group", "amount") if len(counted) else pd.Series(dtype=object)
-    passes = {g: CONTEXT.multiply(a, scale) >= thr for g, a in aggregate.items()}
+    passes = np.array(
+        [CONTEXT.multiply(a, scale) >= thr for a in aggregate.to_numpy(dtype=object)]
+        + [thr <= ZERO],
+        dtype=bool,
+    )  # per group counted, then for a group with nothing counted
     seen = np.zeros(len(events), dtype=bool)
     seen[at[window]] = True
     blank = status == ""
     status[blank & ~seen] = "outside-window"
-    for i in np.flatnonzero(blank & seen).tolist():
-        status[i] = "included" if passes.get(group[i], thr <= ZERO) else "below-threshold"
+    todo = np.flatnonzero(blank & seen)
+    counted_at = pd.Index(aggregate.index.to_numpy(dtype=object), dtype=object).get_indexer(
+        pd.Index(group[todo], dtype=object)
+    )
+    status[todo] = np.where(passes[counted_at], "included", "below-threshold").astype(object)
 
     summed = _sums(df, ["year", "event"], "amount")
     p_years = summed.index.get_level_values(0).to_numpy()
@@ -153,31 +160,38 @@ def annual_sums(postings: pd.DataFrame, first: int, end: int) -> list[tuple[int,
     return [(y, sums.get(y, ZERO), int(counts.get(y, 0))) for y in range(first, end + 1)]
 
 
-def line_sums(postings: pd.DataFrame) -> dict[tuple[str, str], Decimal]:
-    """Σ net loss per (group, status) of the postings inside the window, in posting order."""
-    inside = postings[postings.status != "outside-window"]
-    if inside.empty:
-        return {}
-    sums = _sums(inside, ["group_id", "status"], "net_loss")
-    return dict(zip(sums.index.tolist(), sums.tolist(), strict=True))
-
-
-def member_blocks(
-    members: pd.DataFrame,
-) -> list[tuple[str, str, tuple[str, ...], str | None]]:
-    """(group, status, its events sorted, the first exclusion reference among them) per
-    (group, status), sorted."""
+def event_blocks(
+    members: pd.DataFrame, postings: pd.DataFrame
+) -> list[tuple[str, str, tuple[str, ...], Decimal, str | None]]:
+    """(group, status, its events sorted, Σ net loss of its postings inside the window in
+    posting order (0 without any), the first exclusion reference among its events) per
+    (group, status), sorted. A (group, status) is keyed by one integer on both sides, so the
+    sums are found by index rather than by tuples."""
     ordered = members.sort_values(["group", "status", "event"], kind="stable")
     g = ordered.group.to_numpy(dtype=object)
     s = ordered.status.to_numpy(dtype=object)
     e = ordered.event.tolist()
     if not len(e):
         return []
-    starts = np.flatnonzero(np.r_[True, (g[1:] != g[:-1]) | (s[1:] != s[:-1])]).tolist()
-    ends = [*starts[1:], len(e)]
+    starts = np.flatnonzero(np.r_[True, (g[1:] != g[:-1]) | (s[1:] != s[:-1])])
+    inside = postings[postings.status != "outside-window"]
+    n = len(starts)
+    group_code, _ = pd.factorize(
+        np.concatenate([g[starts], inside.group_id.to_numpy(dtype=object)])
+    )
+    status_code, statuses = pd.factorize(
+        np.concatenate([s[starts], inside.status.to_numpy(dtype=object)])
+    )
+    key = group_code.astype(np.int64) * len(statuses) + status_code
+    amounts = np.full(n, ZERO, dtype=object)
+    if len(inside):
+        sums = _sums(inside.assign(key=key[n:]), "key", "net_loss")
+        at = sums.index.get_indexer(key[:n])
+        amounts[at >= 0] = sums.to_numpy(dtype=object)[at[at >= 0]]
     named = ordered[ordered.ref.notna()].drop_duplicates(["group", "status"])
     refs = dict(zip(zip(named.group, named.status, strict=True), named.ref, strict=True))
+    ends = [*starts[1:].tolist(), len(e)]
     return [
-        (g[a], s[a], tuple(e[a:b]), refs.get((g[a], s[a])))
-        for a, b in zip(starts, ends, strict=True)
+        (g[a], s[a], tuple(e[a:b]), amount, refs.get((g[a], s[a])) if refs else None)
+        for a, b, amount in zip(starts.tolist(), ends, amounts.tolist(), strict=True)
     ]

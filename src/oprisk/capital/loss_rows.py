@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from oprisk.errors import CapitalError, MissingInputError, invalid
 
@@ -32,6 +34,30 @@ def _text(value: Any) -> str | None:
         return None
     text = str(value).strip()
     return text or None
+
+
+def _texts(values: np.ndarray) -> np.ndarray:
+    """``[_text(v) for v in values]`` as an object array, without a Python call per value when
+    every value is text with nothing to strip or missing (the ids a database gives): pyarrow
+    reads the column and the first and last characters are checked, which is all ``strip()``
+    looks at."""
+    try:
+        arr = pa.array(values, from_pandas=True)  # str, None, NaN and pd.NA, else not text
+    except (pa.ArrowException, UnicodeError):
+        arr = None
+    if arr is not None and arr.type == pa.null():  # nothing but None, NaN or pd.NA
+        return np.full(len(values), None, dtype=object)
+    if arr is None or arr.type != pa.string() or pc.any(pc.equal(pc.utf8_length(arr), 0)).as_py():
+        return np.array([_text(v) for v in values], dtype=object)
+    ends = pa.concat_arrays(
+        [pc.utf8_slice_codeunits(arr, 0, 1), pc.utf8_slice_codeunits(arr, -1)]
+    ).unique()
+    if any(c.isspace() for c in ends.drop_null().to_pylist()):
+        return np.array([_text(v) for v in values], dtype=object)
+    out = np.array(values, dtype=object)
+    if arr.null_count:
+        out[arr.is_null().to_numpy(zero_copy_only=False)] = None
+    return out
 
 
 def roots(parent: dict[str, str | None]) -> dict[str, str]:
@@ -89,11 +115,11 @@ def read_frame(losses: pd.DataFrame) -> pd.DataFrame:
     finite ``Decimal`` amounts — is read column by column; anything else (and every error, so
     that it names the first bad row) goes through :func:`read_rows`."""
     n = len(losses)
-    events = [_text(v) for v in losses["event_id"].to_numpy(dtype=object)]
+    events = _texts(losses["event_id"].to_numpy(dtype=object))
     years = losses["accounting_year"]
     amounts = losses["net_loss"].to_numpy(dtype=object)
     fast = (
-        None not in events
+        not pd.isna(events).any()
         and pd.api.types.is_integer_dtype(years.dtype)
         and not years.isna().any()
         and all(type(a) is Decimal and a.is_finite() for a in amounts)
@@ -111,10 +137,8 @@ def read_frame(losses: pd.DataFrame) -> pd.DataFrame:
             }
         )
     data: dict[str, Any] = {
-        "event": np.array(events, dtype=object),
-        "root": np.array(
-            [_text(v) for v in losses["root_event_id"].to_numpy(dtype=object)], dtype=object
-        ),
+        "event": events,
+        "root": _texts(losses["root_event_id"].to_numpy(dtype=object)),
         "year": years.to_numpy().astype(np.int64),
         "amount": amounts,
     }
@@ -126,9 +150,8 @@ def read_frame(losses: pd.DataFrame) -> pd.DataFrame:
         else:
             data[f] = np.array([_flag(v) for v in losses[f].to_numpy(dtype=object)], dtype=bool)
     refs = losses["exclusion_reference"] if "exclusion_reference" in losses.columns else None
-    data["ref"] = np.array(
-        [None] * n if refs is None else [_text(v) for v in refs.to_numpy(dtype=object)],
-        dtype=object,
+    data["ref"] = (
+        np.full(n, None, dtype=object) if refs is None else _texts(refs.to_numpy(dtype=object))
     )
     # text as object columns (not inferred as Arrow text): grouped and looked up as such
     return pd.DataFrame({k: pd.Series(v, dtype=v.dtype) for k, v in data.items()})

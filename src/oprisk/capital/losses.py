@@ -15,7 +15,7 @@ import pandas as pd
 from oprisk.errors import CapitalError, MissingInputError, invalid
 
 from .crr3 import ExclusionCheck, art320
-from .loss_groups import annual_sums, classify, line_sums, member_blocks
+from .loss_groups import annual_sums, classify, event_blocks
 from .loss_rows import REQUIRED_COLUMNS, read_frame
 from .results import CONTEXT, CapitalResult, to_decimal, to_year
 
@@ -252,7 +252,7 @@ def loss_component(
     total = sum((a.net_loss for a in annual), Decimal(0))
     average = CONTEXT.divide(total, Decimal(n_years))
     eligible = n_years >= min_years
-    events = _event_lines(line_sums(postings_frame), members)
+    events = _event_lines(event_blocks(members, postings_frame))
     return LossComponentResult(
         threshold=thr,
         unit=scale,
@@ -323,16 +323,9 @@ _REASONS = {
 
 
 def _event_lines(
-    amounts: dict[tuple[str, str], Decimal], members: pd.DataFrame
+    blocks: list[tuple[str, str, tuple[str, ...], Decimal, str | None]],
 ) -> tuple[EventLine, ...]:
     return tuple(
-        EventLine(
-            gid,
-            status,
-            events,
-            amounts.get((gid, status), Decimal(0)),
-            _REASONS[status],
-            ref,
-        )
-        for gid, status, events, ref in member_blocks(members)
+        EventLine(gid, status, events, amount, _REASONS[status], ref)
+        for gid, status, events, amount, ref in blocks
     )
