@@ -21,7 +21,7 @@ from oprisk.capital.results import CONTEXT
 from oprisk.errors import MissingInputError
 from oprisk.projections.queries import rates_on
 
-from .gather import Cutoff, plain
+from .gather import Cutoff, plains
 
 if TYPE_CHECKING:
     from oprisk.ports import Queries
@@ -110,16 +110,16 @@ def loss_rows(
     frame = pd.DataFrame(
         {
             "event_id": summed.index.get_level_values(0).to_numpy(dtype=object).tolist(),
-            "root_event_id": [r if isinstance(r, str) else None for r in roots],
+            "root_event_id": np.where(pd.isna(roots), None, roots).tolist(),
             "accounting_year": summed.index.get_level_values(1).astype(np.int64).tolist(),
-            "net_loss": [plain(a) for a in summed["sum"]],
+            "net_loss": plains(summed["sum"].to_numpy(dtype=object)),
             **{f: flags[f][at].tolist() for f in FLAGS},
             "exclusion_reference": reference[at].tolist(),
             "currency": [currency] * len(summed),
             "lines": summed["size"].astype(np.int64).tolist(),
             "legal_entity": row_of["legal_entity"][at].tolist(),
-            "event_type": [str(v) for v in row_of["event_type"][at]],
-            "business_line": [str(v) for v in row_of["business_line"][at]],
+            "event_type": list(map(str, row_of["event_type"][at])),
+            "business_line": list(map(str, row_of["business_line"][at])),
             **{
                 f: row_of[f][at].astype(bool).tolist()
                 for f in ("market_boundary", "legal", "near_miss")
