@@ -9,7 +9,9 @@ figures are those of adding the rows one by one.
 
 from __future__ import annotations
 
+import operator
 from decimal import Decimal
+from itertools import repeat
 
 import numpy as np
 import pandas as pd
@@ -34,7 +36,7 @@ def _sums(frame: pd.DataFrame, by: list[str] | str, column: str) -> pd.Series:
     values = frame[column].to_numpy(dtype=object)[order]
     starts = np.concatenate([[0], np.cumsum(sizes.to_numpy())[:-1]])
     sums = np.add.reduceat(values, starts)
-    return pd.Series([ZERO + v for v in sums], index=sizes.index, dtype=object)
+    return pd.Series(list(map(operator.add, repeat(ZERO), sums)), index=sizes.index, dtype=object)
 
 
 def parents(df: pd.DataFrame, losses: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -112,11 +114,10 @@ def classify(
     open_ = status[at] == ""
     counted = df.assign(group=pd.Series(row_group, dtype=object))[window & open_]
     aggregate = _sums(counted, "group", "amount") if len(counted) else pd.Series(dtype=object)
-    passes = np.array(
-        [CONTEXT.multiply(a, scale) >= thr for a in aggregate.to_numpy(dtype=object)]
-        + [thr <= ZERO],
-        dtype=bool,
-    )  # per group counted, then for a group with nothing counted
+    scaled = np.empty(len(aggregate) + 1, dtype=object)
+    scaled[:-1] = list(map(CONTEXT.multiply, aggregate.to_numpy(dtype=object), repeat(scale)))
+    scaled[-1] = ZERO  # a group with nothing counted (get_indexer's -1 below)
+    passes = (scaled >= thr).astype(bool)
     seen = np.zeros(len(events), dtype=bool)
     seen[at[window]] = True
     blank = status == ""

@@ -122,7 +122,8 @@ def read_frame(losses: pd.DataFrame) -> pd.DataFrame:
         not pd.isna(events).any()
         and pd.api.types.is_integer_dtype(years.dtype)
         and not years.isna().any()
-        and all(type(a) is Decimal and a.is_finite() for a in amounts)
+        and set(map(type, amounts)) <= {Decimal}
+        and all(map(Decimal.is_finite, amounts))
     )
     if not fast:
         rows = read_rows(losses)

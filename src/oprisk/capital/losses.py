@@ -325,7 +325,9 @@ _REASONS = {
 def _event_lines(
     blocks: list[tuple[str, str, tuple[str, ...], Decimal, str | None]],
 ) -> tuple[EventLine, ...]:
+    if not blocks:
+        return ()
+    groups, statuses, events, amounts, refs = zip(*blocks, strict=True)
     return tuple(
-        EventLine(gid, status, events, amount, _REASONS[status], ref)
-        for gid, status, events, amount, ref in blocks
+        map(EventLine, groups, statuses, events, amounts, map(_REASONS.__getitem__, statuses), refs)
     )

@@ -282,7 +282,9 @@ class CapitalService:
             for name in sorted(subsidiaries or {})
         }
         losses, withdrawn, notes = self._loss_rows(cut, year, prof.loss_years, legal_entity, cur)
-        others = sorted(set(losses.legal_entity) - {entity, ""}) if legal_entity is None else []
+        others = (
+            sorted(set(losses.legal_entity.unique()) - {entity, ""}) if legal_entity is None else []
+        )
         if others:
             notes += (
                 f"losses of every legal entity are included ({', '.join(map(repr, others))} "
