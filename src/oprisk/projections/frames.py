@@ -11,7 +11,7 @@ same float operations in the same order.
 
 from __future__ import annotations
 
-import io
+import tempfile
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
@@ -109,30 +109,32 @@ def _copied(conn: Connection, sql: str, params: Sequence[Any], types: dict[str, 
     field and an empty string a quoted one, which is how pyarrow is told to read them; the query
     runs on the transaction's connection, so it sees the same snapshot as the other reads."""
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    buf = io.BytesIO()
-    try:
-        query = cursor.mogrify(sql.replace("?", "%s"), tuple(params)).decode()
-        cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)", buf)
-    except Exception as err:  # psycopg2 errors bypass SQLAlchemy: translate them here
-        raise StoreError(f"database error: {err}") from err
-    finally:
-        cursor.close()
-    if not buf.tell():
-        return pa.table({name: pa.array([], type=t) for name, t in types.items()})
-    buf.seek(0)
-    return pacsv.read_csv(
-        buf,
-        read_options=pacsv.ReadOptions(column_names=list(types)),
-        parse_options=pacsv.ParseOptions(newlines_in_values=True),
-        convert_options=pacsv.ConvertOptions(
-            column_types=types,
-            null_values=[""],
-            strings_can_be_null=True,
-            quoted_strings_can_be_null=False,
-            true_values=["t"],
-            false_values=["f"],
-        ),
-    )
+    # the CSV goes to a temporary file, not to memory: a BytesIO of it grows by reallocation to
+    # up to twice the text, alive beside the columns parsed from it
+    with tempfile.TemporaryFile() as buf:
+        try:
+            query = cursor.mogrify(sql.replace("?", "%s"), tuple(params)).decode()
+            cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)", buf)
+        except Exception as err:  # psycopg2 errors bypass SQLAlchemy: translate them here
+            raise StoreError(f"database error: {err}") from err
+        finally:
+            cursor.close()
+        if not buf.tell():
+            return pa.table({name: pa.array([], type=t) for name, t in types.items()})
+        buf.seek(0)
+        return pacsv.read_csv(
+            buf,
+            read_options=pacsv.ReadOptions(column_names=list(types)),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types=types,
+                null_values=[""],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=False,
+                true_values=["t"],
+                false_values=["f"],
+            ),
+        )
 
 
 def _text_series(col: pa.ChunkedArray) -> pd.Series:
@@ -290,17 +292,24 @@ _LINE_TYPES = {
 
 def _line_columns(table: pa.Table) -> dict[str, np.ndarray]:
     """The ledger columns read, in the forms :func:`_lines_frame` reads."""
-    out: dict[str, np.ndarray] = {}
+    out: dict[str, Any] = {}
     for name in _LINE_TYPES:
         col = table.column(name)
-        if pa.types.is_string(col.type):
+        if name in ("event_id", "currency"):
+            # codes and each distinct value once (no Python string per line); only grouped on
+            coded = col.combine_chunks().dictionary_encode()
+            out[name] = pd.Categorical.from_codes(
+                coded.indices.to_numpy(zero_copy_only=False),
+                coded.dictionary.to_numpy(zero_copy_only=False),
+            )
+        elif pa.types.is_string(col.type):
             out[name] = np.asarray(col.to_pylist(), dtype=object)
         else:  # numbers and dates keep their numpy dtypes
             out[name] = col.to_numpy()
     return out
 
 
-def _lines_frame(columns: dict[str, np.ndarray], exact: bool) -> pd.DataFrame:
+def _lines_frame(columns: dict[str, Any], exact: bool) -> pd.DataFrame:
     """:func:`lines`' frame from the columns read, sorted by position."""
     if not len(columns["position"]):
         return pd.DataFrame([], columns=LINE_COLUMNS)
@@ -321,8 +330,8 @@ def _lines_frame(columns: dict[str, np.ndarray], exact: bool) -> pd.DataFrame:
             data[name] = day_numbers(values).astype("datetime64[s]")
         elif name == "part":
             data[name] = values.astype(np.int8)
-        else:  # kept as objects: only grouped on
-            data[name] = pd.Series(values, dtype=object, copy=False)
+        else:  # event id and currency: categoricals, only grouped on
+            data[name] = pd.Series(values, copy=False)
     return pd.DataFrame(data)
 
 
@@ -358,7 +367,11 @@ def sum_lines(lines: pd.DataFrame, fx: pd.DataFrame, quote: str, exact: bool) ->
     rate = RateTables(fx).rates(lines.currency.to_numpy(dtype=object), days, quote)
     # group on the event's number in order of first appearance (as groupby(sort=False) does):
     # each event's lines are summed in position order, as before
-    codes, ids = pd.factorize(lines.event_id.to_numpy(dtype=object))
+    if isinstance(lines.event_id.dtype, pd.CategoricalDtype):  # lines(): by its codes
+        codes, first = pd.factorize(lines.event_id.cat.codes.to_numpy())
+        ids = lines.event_id.cat.categories.to_numpy(dtype=object)[first]
+    else:
+        codes, ids = pd.factorize(lines.event_id.to_numpy(dtype=object))
     data: dict[str, Any] = {a: native[a] for a in AMOUNTS}
     for a in AMOUNTS:
         floats = native[a].astype(np.float64) if exact else native[a]
@@ -391,29 +404,44 @@ def losses_frame(
     only_accounted: bool,
     columns: list[str],
 ) -> pd.DataFrame:
-    """``losses()``: the version rows ``ev`` with the summed ``lines``, in ``columns``."""
-    if not include_withdrawn and len(ev):
-        ev = ev[ev.status != "withdrawn"]
-    ev = ev.drop(columns=[*AMOUNTS, "first_accounted_on"], errors="ignore")
+    """``losses()``: the version rows ``ev`` with the summed ``lines``, in ``columns``, sorted by
+    event id. The rows kept, in their final order, are found first and each column is taken
+    once in that order: no merge, filter, reindex or sort copies the whole frame."""
     amounts = sum_lines(lines, fx, quote, exact)
-    out = ev.merge(amounts, on="event_id", how="inner" if only_accounted else "left")
-    zero = Decimal(0) if exact else 0.0
-    for col in [*AMOUNTS, *REPORTING]:
-        if col not in out:
-            out[col] = zero
-        elif col in AMOUNTS:
-            out[col] = (
-                out[col].where(out[col].notna(), zero)
-                if exact
-                else out[col].fillna(0.0).astype(float)
-            )
-    for a in AMOUNTS:
-        # events with no lines have nothing to convert: 0; an unknown rate stays NaN (both modes)
-        none = out[a] == 0
-        out.loc[none, f"{a}_reporting"] = out.loc[none, f"{a}_reporting"].fillna(0.0)
-    out["reporting_currency"] = quote
-    out["first_accounted_on"] = out["first_accounted_on"].astype(DATE_DTYPE)
-    out = categorise(out, lang)
-    return (
-        out.reindex(columns=columns).sort_values("event_id", kind="stable").reset_index(drop=True)
-    )
+    keep = np.ones(len(ev), dtype=bool)
+    if not include_withdrawn and len(ev):
+        keep = (ev.status != "withdrawn").to_numpy(dtype=bool, copy=True)
+    at = pd.Index(amounts.event_id.to_numpy(dtype=object), dtype=object).get_indexer(
+        ev.event_id.to_numpy(dtype=object)
+    )  # each event's row of the sums, -1 without lines
+    if only_accounted:
+        keep &= at >= 0
+    rows = np.flatnonzero(keep)
+    ids = ev.event_id.iloc[rows].reset_index(drop=True)
+    rows = rows[ids.sort_values(kind="stable").index.to_numpy()]
+    at, zero = at[rows], (Decimal(0) if exact else 0.0)
+    hit, data = at >= 0, {}
+    for col in [*AMOUNTS, *REPORTING, "first_accounted_on"]:
+        # events with no lines: amounts 0, reporting amounts NaN (then 0 below), date NaT
+        dtype = (object if exact else np.float64) if col in AMOUNTS else amounts[col].dtype
+        data[col] = np.full(len(rows), zero if col in AMOUNTS else None, dtype=dtype)
+        if len(amounts):
+            data[col][hit] = amounts[col].to_numpy()[at[hit]]
+        if col in REPORTING:  # nothing to convert: 0; an unknown rate stays NaN
+            data[col][pd.isna(data[col]) & (data[col.removesuffix("_reporting")] == 0)] = 0.0
+    # the taxonomy codes as categoricals and their labels (``categorise``) on those columns only
+    taxonomy = [c for c in ev if c.startswith(("event_type", "business_line", "cause"))]
+    named = categorise(pd.DataFrame({c: ev[c].iloc[rows].to_numpy() for c in taxonomy}), lang)
+    out: dict[str, Any] = {}
+    for col in columns:
+        if col in data:
+            out[col] = data[col]
+        elif col in named:
+            out[col] = named[col].array
+        elif col == "reporting_currency":
+            out[col] = pd.Series(quote, index=pd.RangeIndex(len(rows)))
+        elif col in ev:
+            out[col] = ev[col].iloc[rows].reset_index(drop=True)
+        else:
+            out[col] = np.full(len(rows), np.nan)
+    return pd.DataFrame(out, copy=False)
