@@ -106,11 +106,12 @@ def loss_rows(
     at = pd.Index(ids, dtype=object).get_indexer(summed.index.get_level_values(0))
     flags, reference = group_flags(events)
     row_of = {c: events[c].to_numpy() for c in events.columns}
-    roots = row_of["root_event_id"][at]
+    roots = row_of["root_event_id"][at].astype(object)
+    roots[pd.isna(roots)] = None
     frame = pd.DataFrame(
         {
             "event_id": summed.index.get_level_values(0).to_numpy(dtype=object).tolist(),
-            "root_event_id": np.where(pd.isna(roots), None, roots).tolist(),
+            "root_event_id": roots.tolist(),
             "accounting_year": summed.index.get_level_values(1).astype(np.int64).tolist(),
             "net_loss": plains(summed["sum"].to_numpy(dtype=object)),
             **{f: flags[f][at].tolist() for f in FLAGS},
