@@ -379,12 +379,13 @@ def sum_lines(lines: pd.DataFrame, fx: pd.DataFrame, quote: str, exact: bool) ->
     data["impact_day"] = np.where(
         (part == IMPACT) & ~np.isnat(days), days.astype(np.int64).astype(np.float64), np.nan
     )
-    df = pd.DataFrame(data)
-    g = df.groupby(codes, sort=True)
-    out = g[[*AMOUNTS, *REPORTING]].sum()
-    # one unknown rate makes the event's reporting amount unknown, not smaller
-    out[REPORTING] = out[REPORTING].where(~df[REPORTING].isna().groupby(codes, sort=True).any())
-    first = g.impact_day.min().to_numpy()
+    # one column at a time (the same sums as on the whole frame, without its sorted copies)
+    out = pd.DataFrame({a: pd.Series(data[a]).groupby(codes, sort=True).sum() for a in AMOUNTS})
+    for a in REPORTING:  # one unknown rate makes the event's amount unknown, not smaller
+        column = pd.Series(data.pop(a))
+        unknown = column.isna().groupby(codes, sort=True).any()
+        out[a] = column.groupby(codes, sort=True).sum().where(~unknown)
+    first = pd.Series(data["impact_day"]).groupby(codes, sort=True).min().to_numpy()
     firsts = np.full(len(first), np.datetime64("NaT"), dtype="datetime64[D]")
     ok = ~np.isnan(first)
     firsts[ok] = first[ok].astype(np.int64).astype("datetime64[D]")
