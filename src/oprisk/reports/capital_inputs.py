@@ -16,13 +16,17 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from oprisk.capital import LossComponentResult, get_profile, loss_component
+from oprisk.capital import get_profile
+from oprisk.capital.loss_groups import annual_sums, classify
+from oprisk.capital.loss_rows import read_frame
 from oprisk.errors import ReportError
 
 from .table import Cutoff
 
 if TYPE_CHECKING:
     from oprisk.services.capital import CapitalRun, CapitalService
+
+UNIT = Decimal(1)  # the loss data's net losses are in whole units of the currency
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,10 +107,13 @@ class CapitalInputs:
         return rows[rows.business_line == ""][["year", "item", "amount"]]
 
     def annual_losses(
-        self, year: int, *, profile: str, threshold: Decimal | None, with_exclusions: bool = True
-    ) -> LossComponentResult:
-        """Ten years of net losses at ``threshold``; ``with_exclusions=False`` keeps approved
-        exclusions in (OR1 rows 1-2 / 6-7)."""
+        self, year: int, *, profile: str, thresholds: tuple[Decimal, ...]
+    ) -> dict[tuple[Decimal, bool], dict[int, tuple[Decimal, int]]]:
+        """Net loss and number of (root) events per accounting year of the profile's window, at
+        each threshold, with approved exclusions applied (``True``) or kept in (``False``; OR1
+        rows 1-2 / 6-7). The Loss Component's own rules (:func:`~oprisk.capital.loss_groups.classify`
+        and ``annual_sums``, as ``loss_component`` applies them) on one read of the loss rows,
+        without the per-event detail OR1 does not show."""
         prof = get_profile(profile)
         rows = self.capital.loss_data(
             year,
@@ -117,15 +124,15 @@ class CapitalInputs:
         )
         if rows.attrs.get("cutoff_position") != self.cutoff.position:
             raise ReportError("the loss data were not read at the export's cut-off")
-        if not with_exclusions:
-            rows = rows.assign(excluded=False)
-        return loss_component(
-            rows,
-            threshold=threshold if threshold is not None else prof.default_threshold or 0,
-            end_year=year,
-            years=prof.loss_years,
-            min_years=prof.min_loss_years,
-            unit=1,
-            allow_any_threshold=True,
-            currency=self.currency,
-        )
+        first = year - prof.loss_years + 1
+        frame = read_frame(rows)
+        out: dict[tuple[Decimal, bool], dict[int, tuple[Decimal, int]]] = {}
+        for with_exclusions in (False, True):
+            losses = rows if with_exclusions else rows.assign(excluded=False)
+            read = frame if with_exclusions else frame.assign(excluded=False)
+            for threshold in thresholds:
+                postings, _ = classify(read, losses, first, year, UNIT, threshold)
+                out[(threshold, with_exclusions)] = {
+                    y: (amount, events) for y, amount, events in annual_sums(postings, first, year)
+                }
+        return out

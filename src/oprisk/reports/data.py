@@ -11,7 +11,8 @@ gain or boundary flag on the root applies to the whole group.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from oprisk.ports import Transactions
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Member:
     """One loss event as known at the cut-off (the fields the templates read)."""
 
@@ -47,7 +48,7 @@ class Member:
     why_out: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Line:
     """One ledger line in the reporting currency, attributed to its event's group."""
 
@@ -68,6 +69,8 @@ class LossData:
     currency: str
     members: dict[str, Member]
     lines: tuple[Line, ...]  # in-scope lines only, in log order
+    #: what the templates derive from the lines, per period (see :func:`.c17.groups`)
+    views: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def root(self, group_id: str) -> Member:
         return self.members[group_id]
@@ -123,12 +126,13 @@ def load(
     return LossData(cutoff, currency, members, tuple(lines))
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+def _records(frame: pd.DataFrame) -> Iterator[dict[str, Any]]:
     """``frame.to_dict("records")``, the same values, built from each column's ``tolist()``
-    (several times faster on Arrow-backed text columns)."""
+    (several times faster on Arrow-backed text columns), one row at a time (a million ledger
+    lines as dicts at once would hold more memory than the lines themselves)."""
     columns = list(frame.columns)
     values = [frame[c].tolist() for c in columns]
-    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
+    return (dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True))
 
 
 def _rates(
