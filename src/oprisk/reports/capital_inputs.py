@@ -17,16 +17,13 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from oprisk.capital import get_profile
-from oprisk.capital.loss_groups import annual_sums, classify
-from oprisk.capital.loss_rows import read_frame
 from oprisk.errors import ReportError
 
+from .annual_losses import AnnualLosses, annual_losses
 from .table import Cutoff
 
 if TYPE_CHECKING:
     from oprisk.services.capital import CapitalRun, CapitalService
-
-UNIT = Decimal(1)  # the loss data's net losses are in whole units of the currency
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,12 +105,10 @@ class CapitalInputs:
 
     def annual_losses(
         self, year: int, *, profile: str, thresholds: tuple[Decimal, ...]
-    ) -> dict[tuple[Decimal, bool], dict[int, tuple[Decimal, int]]]:
+    ) -> AnnualLosses:
         """Net loss and number of (root) events per accounting year of the profile's window, at
         each threshold, with approved exclusions applied (``True``) or kept in (``False``; OR1
-        rows 1-2 / 6-7). The Loss Component's own rules (:func:`~oprisk.capital.loss_groups.classify`
-        and ``annual_sums``, as ``loss_component`` applies them) on one read of the loss rows,
-        without the per-event detail OR1 does not show."""
+        rows 1-2 / 6-7): the Loss Component's annual losses (see :mod:`.annual_losses`)."""
         prof = get_profile(profile)
         rows = self.capital.loss_data(
             year,
@@ -124,15 +119,4 @@ class CapitalInputs:
         )
         if rows.attrs.get("cutoff_position") != self.cutoff.position:
             raise ReportError("the loss data were not read at the export's cut-off")
-        first = year - prof.loss_years + 1
-        frame = read_frame(rows)
-        out: dict[tuple[Decimal, bool], dict[int, tuple[Decimal, int]]] = {}
-        for with_exclusions in (False, True):
-            losses = rows if with_exclusions else rows.assign(excluded=False)
-            read = frame if with_exclusions else frame.assign(excluded=False)
-            for threshold in thresholds:
-                postings, _ = classify(read, losses, first, year, UNIT, threshold)
-                out[(threshold, with_exclusions)] = {
-                    y: (amount, events) for y, amount, events in annual_sums(postings, first, year)
-                }
-        return out
+        return annual_losses(rows, year - prof.loss_years + 1, year, thresholds)

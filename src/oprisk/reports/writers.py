@@ -28,6 +28,7 @@ from .table import Table
 _DEC = "\x1ddec:"  # marker for decimals spliced into JSON as bare numbers
 #: the first characters that make a spreadsheet read a CSV cell as a formula (OWASP, CSV injection)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_QUOTED = re.compile('[,"\r\n]')  # a CSV field holding one of these is quoted
 
 
 def text_value(value: Any, kind: str) -> str:
@@ -70,11 +71,7 @@ def csv_line(fields: list[str], end: str = "\n") -> str:
     """One CSV record (RFC 4180): a field holding a comma, a quote, a CR or an LF is quoted, its
     quotes doubled (the csv module leaves a bare CR unquoted when the line ends with LF)."""
     return (
-        ",".join(
-            '"' + f.replace('"', '""') + '"' if any(ch in f for ch in ',"\r\n') else f
-            for f in fields
-        )
-        + end
+        ",".join('"' + f.replace('"', '""') + '"' if _QUOTED.search(f) else f for f in fields) + end
     )
 
 
