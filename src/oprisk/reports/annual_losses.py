@@ -35,6 +35,8 @@ def annual_losses(
     """For each threshold, with approved exclusions applied and kept in, the annual losses
     ``loss_component(rows, threshold=…, end_year=end, years=end - first + 1)`` reports
     (``annual_losses``: net loss and number of included groups per year of the window)."""
+    rows = rows.copy(deep=False)
+    rows.attrs = {}  # pandas deep-copies attrs on every column read: they are not needed here
     df = read_frame(rows)
     events, parent = parents(df, rows)
     group = group_ids(events, parent)
@@ -67,18 +69,17 @@ def annual_losses(
             "net_loss": summed.to_numpy(dtype=object),
         }
     )
-    groups = group.tolist()
     out: AnnualLosses = {}
     for with_exclusions in (False, True):
         open_ = ~never & ~excluded if with_exclusions else ~never
         counted = rows_by_group[window & open_[at]]
         aggregate = _sums(counted, "group", "amount") if len(counted) else pd.Series(dtype=object)
-        scaled = {g: CONTEXT.multiply(a, UNIT) for g, a in aggregate.items()}
+        at_group = aggregate.index.get_indexer(pd.Index(group, dtype=object))
+        # each group's aggregate as classify compares it; the trailing 0 is what a group
+        # without one (position -1) picks up before np.where sets it to ``threshold <= 0``
+        scaled = np.array([*(CONTEXT.multiply(a, UNIT) for a in aggregate.tolist()), ZERO])
         for threshold in thresholds:
-            passes = np.array(
-                [scaled[g] >= threshold if g in scaled else threshold <= ZERO for g in groups],
-                dtype=bool,
-            )
+            passes = np.where(at_group >= 0, (scaled >= threshold)[at_group], threshold <= ZERO)
             included = open_ & seen & passes
             hits = postings[p_window & included[p_at]]
             sums = (
