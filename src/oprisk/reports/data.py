@@ -29,6 +29,18 @@ if TYPE_CHECKING:
     from oprisk.ports import Transactions
 
 
+#: the columns of the loss-event versions and of the ledger lines the members and lines are made of
+MEMBER_COLUMNS = [
+    *("event_id", "root_event_id", "status", "gain", "near_miss", "credit_boundary"),
+    *("event_type_l1", "business_line_l1", "title", "description", "legal_entity", "lei"),
+    *("org_unit", "occurred_on", "discovered_on"),
+]
+LINE_COLUMNS = [
+    *("event_id", "line_id", "line_type", "kind", "currency", "accounted_on"),
+    *("gross_effect", "amount", "received"),
+]
+
+
 @dataclass(frozen=True, slots=True)
 class Member:
     """One loss event as known at the cut-off (the fields the templates read)."""
@@ -91,11 +103,13 @@ def load(
         ledger = q.ledger_at(conn, cutoff.position)
         fx = q.fx_at(conn, cutoff.position)
         waiting = awaiting_approval(conn, cutoff.position, head)
-    rows = {str(r["event_id"]): r for r in _records(versions)}
+    rows = {str(r["event_id"]): r for r in _records(versions[MEMBER_COLUMNS])}
+    del versions  # the frame and the rows as dicts are done with once the members are made
     members = {eid: _member(eid, rows, include_credit_boundary) for eid in sorted(rows)}
+    del rows
     for eid in waiting & {eid for eid, m in members.items() if m.in_scope}:
         members[eid] = replace(members[eid], in_scope=False, why_out="awaiting approval")
-    ledger = ledger.sort_values("position", kind="stable")
+    ledger = ledger.sort_values("position", kind="stable")[LINE_COLUMNS]
     rates = _rates(ledger, members, fx, currency)
     lines: list[Line] = []
     for r in _records(ledger):
