@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from oprisk.ports import Transactions
 
 
-#: the columns of the loss-event versions and of the ledger lines the members and lines are made of
+#: the columns of the loss-event versions and ledger lines that members and lines are made of (read
+#: in SQL: a million lines of every column would hold more than the lines themselves)
 MEMBER_COLUMNS = [
     *("event_id", "root_event_id", "status", "gain", "near_miss", "credit_boundary"),
     *("event_type_l1", "business_line_l1", "title", "description", "legal_entity", "lei"),
@@ -99,11 +100,11 @@ def load(
     """Everything the C 17 builders need, as known at ``cutoff.position``."""
     with uow.reading() as conn:
         head = uow.store.head(conn)
-        versions = q.versions_at(conn, cutoff.position, head)
-        ledger = q.ledger_at(conn, cutoff.position)
+        versions = q.versions_at(conn, cutoff.position, head, MEMBER_COLUMNS)
+        ledger = q.ledger_at(conn, cutoff.position, columns=[*LINE_COLUMNS, "position"])
         fx = q.fx_at(conn, cutoff.position)
         waiting = awaiting_approval(conn, cutoff.position, head)
-    rows = {str(r["event_id"]): r for r in _records(versions[MEMBER_COLUMNS])}
+    rows = {str(r["event_id"]): r for r in _records(versions)}
     del versions  # the frame and the rows as dicts are done with once the members are made
     members = {eid: _member(eid, rows, include_credit_boundary) for eid in sorted(rows)}
     del rows
