@@ -141,13 +141,16 @@ def load(
     return LossData(cutoff, currency, members, tuple(lines))
 
 
-def _records(frame: pd.DataFrame) -> Iterator[dict[str, Any]]:
+def _records(frame: pd.DataFrame, chunk: int = 50_000) -> Iterator[dict[str, Any]]:
     """``frame.to_dict("records")``, the same values, built from each column's ``tolist()``
-    (several times faster on Arrow-backed text columns), one row at a time (a million ledger
-    lines as dicts at once would hold more memory than the lines themselves)."""
+    (several times faster on Arrow-backed text columns), one row at a time and ``chunk`` rows'
+    values at a time (a million ledger lines as Python values at once would hold more memory
+    than the lines made from them)."""
     columns = list(frame.columns)
-    values = [frame[c].tolist() for c in columns]
-    return (dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True))
+    for start in range(0, len(frame), chunk):
+        part = frame.iloc[start : start + chunk]
+        values = [part[c].tolist() for c in columns]
+        yield from (dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True))
 
 
 def _rates(
