@@ -9,6 +9,7 @@ an answer given earlier.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -48,16 +49,29 @@ def valid_at(position: int) -> Any:
     )
 
 
-def versions_at(conn: Connection, position: int, head: int) -> pd.DataFrame:
+def versions_at(
+    conn: Connection, position: int, head: int, columns: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """The loss-event versions valid at ``position`` (only ``columns`` if given)."""
     cond = V.c.valid_to_position.is_(None) if position >= head else valid_at(position)
-    return _frame(conn, select(V).where(cond))
+    return _frame(conn, select(*_columns(V, columns)).where(cond))
 
 
-def ledger_at(conn: Connection, position: int, accounted_until: date | None = None) -> pd.DataFrame:
-    q = select(L).where(L.c.position <= position)
+def ledger_at(
+    conn: Connection,
+    position: int,
+    accounted_until: date | None = None,
+    columns: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """The ledger lines recorded up to ``position``, in log order (only ``columns`` if given)."""
+    q = select(*_columns(L, columns)).where(L.c.position <= position)
     if accounted_until is not None:
         q = q.where(L.c.accounted_on <= accounted_until)
     return _frame(conn, q.order_by(L.c.position))
+
+
+def _columns(table: Any, names: Sequence[str] | None) -> list[Any]:
+    return [table] if names is None else [table.c[n] for n in names]
 
 
 def fx_at(conn: Connection, position: int) -> pd.DataFrame:

@@ -130,7 +130,15 @@ class GroupView:
 
 
 def groups(data: LossData, period: Period) -> list[GroupView]:
-    """Every group with a first accounting date up to the period end, in group-id order."""
+    """Every group with a first accounting date up to the period end, in group-id order (built
+    once per period and kept on ``data``: C 17.01 and C 17.02 read the same views)."""
+    key = (period.start, period.end)
+    if key not in data.views:
+        data.views[key] = _groups(data, period)
+    return data.views[key]
+
+
+def _groups(data: LossData, period: Period) -> list[GroupView]:
     by_group: dict[str, list[Line]] = defaultdict(list)
     for ln in data.lines:
         if ln.accounted_on <= period.end:

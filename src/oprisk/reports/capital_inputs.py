@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from oprisk.capital import LossComponentResult, get_profile, loss_component
+from oprisk.capital import get_profile
 from oprisk.errors import ReportError
 
+from .annual_losses import AnnualLosses, annual_losses
 from .table import Cutoff
 
 if TYPE_CHECKING:
@@ -103,10 +104,11 @@ class CapitalInputs:
         return rows[rows.business_line == ""][["year", "item", "amount"]]
 
     def annual_losses(
-        self, year: int, *, profile: str, threshold: Decimal | None, with_exclusions: bool = True
-    ) -> LossComponentResult:
-        """Ten years of net losses at ``threshold``; ``with_exclusions=False`` keeps approved
-        exclusions in (OR1 rows 1-2 / 6-7)."""
+        self, year: int, *, profile: str, thresholds: tuple[Decimal, ...]
+    ) -> AnnualLosses:
+        """Net loss and number of (root) events per accounting year of the profile's window, at
+        each threshold, with approved exclusions applied (``True``) or kept in (``False``; OR1
+        rows 1-2 / 6-7): the Loss Component's annual losses (see :mod:`.annual_losses`)."""
         prof = get_profile(profile)
         rows = self.capital.loss_data(
             year,
@@ -117,15 +119,4 @@ class CapitalInputs:
         )
         if rows.attrs.get("cutoff_position") != self.cutoff.position:
             raise ReportError("the loss data were not read at the export's cut-off")
-        if not with_exclusions:
-            rows = rows.assign(excluded=False)
-        return loss_component(
-            rows,
-            threshold=threshold if threshold is not None else prof.default_threshold or 0,
-            end_year=year,
-            years=prof.loss_years,
-            min_years=prof.min_loss_years,
-            unit=1,
-            allow_any_threshold=True,
-            currency=self.currency,
-        )
+        return annual_losses(rows, year - prof.loss_years + 1, year, thresholds)

@@ -11,7 +11,8 @@ gain or boundary flag on the root applies to the whole group.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -28,7 +29,20 @@ if TYPE_CHECKING:
     from oprisk.ports import Transactions
 
 
-@dataclass(frozen=True)
+#: the columns of the loss-event versions and ledger lines that members and lines are made of (read
+#: in SQL: a million lines of every column would hold more than the lines themselves)
+MEMBER_COLUMNS = [
+    *("event_id", "root_event_id", "status", "gain", "near_miss", "credit_boundary"),
+    *("event_type_l1", "business_line_l1", "title", "description", "legal_entity", "lei"),
+    *("org_unit", "occurred_on", "discovered_on"),
+]
+LINE_COLUMNS = [
+    *("event_id", "line_id", "line_type", "kind", "currency", "accounted_on"),
+    *("gross_effect", "amount", "received"),
+]
+
+
+@dataclass(frozen=True, slots=True)
 class Member:
     """One loss event as known at the cut-off (the fields the templates read)."""
 
@@ -47,7 +61,7 @@ class Member:
     why_out: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Line:
     """One ledger line in the reporting currency, attributed to its event's group."""
 
@@ -68,6 +82,8 @@ class LossData:
     currency: str
     members: dict[str, Member]
     lines: tuple[Line, ...]  # in-scope lines only, in log order
+    #: what the templates derive from the lines, per period (see :func:`.c17.groups`)
+    views: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def root(self, group_id: str) -> Member:
         return self.members[group_id]
@@ -84,15 +100,17 @@ def load(
     """Everything the C 17 builders need, as known at ``cutoff.position``."""
     with uow.reading() as conn:
         head = uow.store.head(conn)
-        versions = q.versions_at(conn, cutoff.position, head)
-        ledger = q.ledger_at(conn, cutoff.position)
+        versions = q.versions_at(conn, cutoff.position, head, MEMBER_COLUMNS)
+        ledger = q.ledger_at(conn, cutoff.position, columns=[*LINE_COLUMNS, "position"])
         fx = q.fx_at(conn, cutoff.position)
         waiting = awaiting_approval(conn, cutoff.position, head)
     rows = {str(r["event_id"]): r for r in _records(versions)}
+    del versions  # the frame and the rows as dicts are done with once the members are made
     members = {eid: _member(eid, rows, include_credit_boundary) for eid in sorted(rows)}
+    del rows
     for eid in waiting & {eid for eid, m in members.items() if m.in_scope}:
         members[eid] = replace(members[eid], in_scope=False, why_out="awaiting approval")
-    ledger = ledger.sort_values("position", kind="stable")
+    ledger = ledger.sort_values("position", kind="stable")[LINE_COLUMNS]
     rates = _rates(ledger, members, fx, currency)
     lines: list[Line] = []
     for r in _records(ledger):
@@ -123,12 +141,16 @@ def load(
     return LossData(cutoff, currency, members, tuple(lines))
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+def _records(frame: pd.DataFrame, chunk: int = 50_000) -> Iterator[dict[str, Any]]:
     """``frame.to_dict("records")``, the same values, built from each column's ``tolist()``
-    (several times faster on Arrow-backed text columns)."""
+    (several times faster on Arrow-backed text columns), one row at a time and ``chunk`` rows'
+    values at a time (a million ledger lines as Python values at once would hold more memory
+    than the lines made from them)."""
     columns = list(frame.columns)
-    values = [frame[c].tolist() for c in columns]
-    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
+    for start in range(0, len(frame), chunk):
+        part = frame.iloc[start : start + chunk]
+        values = [part[c].tolist() for c in columns]
+        yield from (dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True))
 
 
 def _rates(

@@ -98,20 +98,19 @@ def or1(
     cols = dict(zip(years, YEAR_COLS, strict=True))
     cells: dict[tuple[str, str], Any] = {}
     cell_kinds: dict[tuple[str, str], str] = {}
-    for first, limit in (("1", Decimal(20_000)), ("6", Decimal(100_000))):
+    limits = (Decimal(20_000), Decimal(100_000))
+    losses = inputs.annual_losses(year, profile=profile, thresholds=limits)
+    zero = Decimal(0)
+    for first, limit in zip(("1", "6"), limits, strict=True):
         base = int(first)
-        gross = inputs.annual_losses(year, profile=profile, threshold=limit, with_exclusions=False)
-        net = inputs.annual_losses(year, profile=profile, threshold=limit, with_exclusions=True)
-        g = {a.year: a for a in gross.annual_losses}
-        n = {a.year: a for a in net.annual_losses}
-        zero = Decimal(0)
+        g, n = losses[(limit, False)], losses[(limit, True)]
         series: dict[str, dict[int, Decimal]] = {str(base + i): {} for i in range(5)}
         for y in years:
-            ga, na = g.get(y), n.get(y)
-            series[str(base)][y] = ga.net_loss if ga else zero
-            series[str(base + 1)][y] = Decimal(ga.events if ga else 0)
-            series[str(base + 4)][y] = na.net_loss if na else zero
-            series[str(base + 3)][y] = Decimal((ga.events if ga else 0) - (na.events if na else 0))
+            (g_net, g_events), (n_net, n_events) = g.get(y, (zero, 0)), n.get(y, (zero, 0))
+            series[str(base)][y] = g_net
+            series[str(base + 1)][y] = Decimal(g_events)
+            series[str(base + 4)][y] = n_net
+            series[str(base + 3)][y] = Decimal(g_events - n_events)
             series[str(base + 2)][y] = series[str(base)][y] - series[str(base + 4)][y]
         for row, values in series.items():
             for y, v in values.items():

@@ -28,6 +28,7 @@ from .table import Table
 _DEC = "\x1ddec:"  # marker for decimals spliced into JSON as bare numbers
 #: the first characters that make a spreadsheet read a CSV cell as a formula (OWASP, CSV injection)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_QUOTED = re.compile('[,"\r\n]')  # a CSV field holding one of these is quoted
 
 
 def text_value(value: Any, kind: str) -> str:
@@ -66,34 +67,38 @@ def cells(table: Table) -> Iterator[tuple[str, str, Any, str]]:
                 yield r, c, v, table.kind(r, c)
 
 
+def csv_field(text: str) -> str:
+    """One CSV field (RFC 4180): quoted, its quotes doubled, if it holds a comma, a quote, a CR or
+    an LF (the csv module leaves a bare CR unquoted when the line ends with LF)."""
+    return '"' + text.replace('"', '""') + '"' if _QUOTED.search(text) else text
+
+
 def csv_line(fields: list[str], end: str = "\n") -> str:
-    """One CSV record (RFC 4180): a field holding a comma, a quote, a CR or an LF is quoted, its
-    quotes doubled (the csv module leaves a bare CR unquoted when the line ends with LF)."""
-    return (
-        ",".join(
-            '"' + f.replace('"', '""') + '"' if any(ch in f for ch in ',"\r\n') else f
-            for f in fields
-        )
-        + end
-    )
+    """One CSV record (see :func:`csv_field`)."""
+    return ",".join(map(csv_field, fields)) + end
 
 
 def csv_bytes(table: Table) -> bytes:
     lines = [csv_line(["template", "row", "column", "value", "kind", "row_label", "column_label"])]
     labels = {**table.column_labels, **dict(table.key_columns)}
+    # the fields a row or a column repeats on each of its cells, made once
+    template = csv_field(table.template)
+    columns = {c: csv_field(c) + "," for c in labels}
+    column_labels = {c: "," + csv_field(label) + "\n" for c, label in labels.items()}
+    kinds: dict[str, str] = {}
+    row, row_fields, row_label = None, "", ""
     for r, c, v, k in cells(table):
+        if r != row:
+            row, row_fields = r, f"{template},{csv_field(csv_text(r, 'text'))},"
+            row_label = "," + csv_field(csv_text(table.row_labels.get(r, ""), "text"))
+        kind = kinds.get(k) or kinds.setdefault(k, "," + csv_field(k))
         lines.append(
-            csv_line(
-                [
-                    table.template,
-                    csv_text(r, "text"),
-                    c,
-                    csv_text(v, k),
-                    k,
-                    csv_text(table.row_labels.get(r, ""), "text"),
-                    labels.get(c, ""),
-                ]
-            )
+            row_fields
+            + columns.get(c, csv_field(c) + ",")
+            + csv_field(csv_text(v, k))
+            + kind
+            + row_label
+            + column_labels.get(c, ",\n")
         )
     return "".join(lines).encode("utf-8")
 
