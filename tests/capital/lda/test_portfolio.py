@@ -5,6 +5,7 @@ fail by chance about once in 16,000 seeds) plus the grid error bound the result 
 """
 
 import math
+import os
 
 import numpy as np
 import pytest
@@ -130,6 +131,26 @@ def test_bit_identical_for_one_and_two_workers(copula):
     assert one.methods == {"retail": "fft", "trading": "fft", "payments": "fft", "cyber": "mc"}
     assert "infinite" in one.details["monte_carlo_units"]["cyber"]
     assert one.expected_loss == math.inf
+
+
+def test_local_workers_share_the_lattices_through_a_file_removed_afterwards(monkeypatch):
+    from oprisk.capital.lda import portfolio, shared
+
+    made: list[str] = []
+
+    class Recorded(shared.SharedCdfs):
+        def __init__(self, rows: int, points: int) -> None:
+            super().__init__(rows, points)
+            made.append(self.path)
+
+    monkeypatch.setattr(portfolio, "SharedCdfs", Recorded)
+    kw = dict(copula="gaussian", correlation=RHO, n_simulations=50_000, random_state=5)
+    one = aggregate_portfolio(UNITS, n_workers=1, **kw)
+    two = aggregate_portfolio(UNITS, n_workers=2, **kw)
+    assert len(made) == 1  # one worker runs in this process: nothing to share
+    assert not os.path.exists(made[0])
+    assert np.array_equal(one.sample, two.sample)
+    assert one.standalone.equals(two.standalone)
 
 
 def test_a_unit_whose_grid_error_is_above_the_tolerance_is_simulated():
