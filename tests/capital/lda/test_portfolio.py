@@ -143,7 +143,7 @@ def test_local_workers_share_the_lattices_through_a_file_removed_afterwards(monk
             super().__init__(rows, points)
             made.append(self.path)
 
-    monkeypatch.setattr(portfolio, "SharedCdfs", Recorded)
+    monkeypatch.setattr(portfolio, "shared_cdfs", Recorded)
     kw = dict(copula="gaussian", correlation=RHO, n_simulations=50_000, random_state=5)
     one = aggregate_portfolio(UNITS, n_workers=1, **kw)
     two = aggregate_portfolio(UNITS, n_workers=2, **kw)
@@ -151,6 +151,20 @@ def test_local_workers_share_the_lattices_through_a_file_removed_afterwards(monk
     assert not os.path.exists(made[0])
     assert np.array_equal(one.sample, two.sample)
     assert one.standalone.equals(two.standalone)
+
+
+def test_without_a_file_to_share_the_lattices_travel_with_the_tasks(monkeypatch):
+    from oprisk.capital.lda import shared
+
+    def refused(*args, **kwargs):
+        raise PermissionError("no room")
+
+    kw = dict(copula="t", correlation=RHO, df=4, n_simulations=40_000, random_state=8)
+    one = aggregate_portfolio(UNITS, n_workers=1, **kw)
+    monkeypatch.setattr(shared.tempfile, "mkstemp", refused)
+    assert shared.shared_cdfs(3, 8) is None
+    two = aggregate_portfolio(UNITS, n_workers=2, **kw)
+    assert np.array_equal(one.sample, two.sample)
 
 
 def test_a_unit_whose_grid_error_is_above_the_tolerance_is_simulated():

@@ -57,7 +57,7 @@ from .measures import sample_es, sample_es_se, sample_var, sample_var_se
 from .montecarlo import chunk_years, simulate_chunk
 from .parallel import Runner, default_workers
 from .resolve import INFINITE_MEAN, resolve_severity
-from .shared import SharedCdfs, Slot
+from .shared import Slot, shared_cdfs
 
 PortfolioMethod = Literal["auto", "fft", "panjer", "mc"]
 
@@ -171,7 +171,7 @@ def aggregate_portfolio(
     grid = "fft" if method == "auto" else method
     # local worker processes share the lattices through a file instead of pickling them
     shared = (
-        SharedCdfs(len(us), DEFAULT_POINTS[grid])
+        shared_cdfs(len(us), DEFAULT_POINTS[grid])
         if run.local_processes and method != "mc"
         else None
     )

@@ -20,7 +20,7 @@ from typing import Literal
 
 import numpy as np
 
-__all__ = ["SharedCdfs", "Slot"]
+__all__ = ["SharedCdfs", "Slot", "shared_cdfs"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,14 @@ class Slot:
 
     def array(self, mode: Literal["r", "r+"]) -> np.ndarray:
         return np.memmap(self.path, np.float64, mode, shape=(self.rows, self.points))
+
+
+def shared_cdfs(rows: int, points: int) -> SharedCdfs | None:
+    """A :class:`SharedCdfs`, or None where no file can be made (the lattices are then pickled)."""
+    try:
+        return SharedCdfs(rows, points)
+    except OSError:
+        return None
 
 
 class SharedCdfs:
