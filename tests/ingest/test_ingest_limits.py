@@ -132,6 +132,22 @@ def test_a_spilling_dict_behaves_as_a_dict(ops: list[tuple[str, int]]) -> None:
         mine.close()
 
 
+def test_a_spilling_dict_gives_back_each_kind_of_value_after_the_spill() -> None:
+    # integers are spilled as SQLite integers, anything else as JSON text: neither may turn
+    # into the other (True is not 1, "7" is not 7)
+    values = {"a": 7, "b": "7", "c": None, "d": True, "e": ["x", 1], "f": 0, "g": "root"}
+    mine = SpillingDict(limit=2)
+    try:
+        for k, v in values.items():
+            mine[k] = v
+        assert mine.setdefault("f", 5) == 0 and mine.setdefault("h", 12) == 12
+        got = {k: mine[k] for k in values}
+        assert got == values
+        assert [type(got[k]) for k in values] == [type(v) for v in values.values()]
+    finally:
+        mine.close()
+
+
 def test_a_spilling_list_keeps_order() -> None:
     items = SpillingList[int](limit=4)
     items.extend(list(range(11)))

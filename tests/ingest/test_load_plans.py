@@ -115,3 +115,26 @@ def test_batch_lookups_use_indexes_on_fresh_tables_without_autovacuum(
     assert not full_reads(found), full_reads(found)
     assert all("Index" in p for s, p in found if "events" in s and "log_head" not in s)
     db.close()
+
+
+def test_version_closes_are_one_statement_whatever_the_batch(pg_url, tmp_path):
+    # the close of a batch's open version rows was a VALUES list of its rows: a new statement
+    # (compiled afresh by SQLAlchemy) every batch; as arrays it is one text, compiled once
+    db = connect(pg_url)
+    db.load(register(tmp_path / "first.csv", 200), kind="incidents", source="GRC",
+            actor="loader", batch_size=50, progress=False)  # fmt: skip
+    second = register(tmp_path / "second.csv", 230, bump=70)
+    statements = captured(db, lambda: db.load(
+        second, kind="incidents", source="GRC", actor="loader", batch_size=40, progress=False
+    ))  # fmt: skip
+    closes = [(s, p) for s, p in statements if s.startswith("UPDATE loss_event_versions")]
+    sizes = {len(p["ids"]) for _, p in closes}  # type: ignore[index]
+    assert len(closes) >= 3 and len(sizes) >= 2  # batches closing different numbers of rows
+    assert len({s for s, _ in closes}) == 1
+    with db.engine.connect() as conn:  # and every event kept exactly one open version row
+        open_rows, events = conn.execute(text(
+            "SELECT count(*), count(DISTINCT event_id) FROM loss_event_versions "
+            "WHERE valid_to_position IS NULL"
+        )).one()  # fmt: skip
+    assert open_rows == events == 230
+    db.close()

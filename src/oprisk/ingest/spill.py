@@ -56,7 +56,7 @@ class SpillingDict:
         if self._db is None:
             return self._mem.get(key, default)
         row = self._db.execute("SELECT v FROM kv WHERE k = ?", (key,)).fetchone()
-        return default if row is None else json.loads(row[0])
+        return default if row is None else _loaded(row[0])
 
     def __setitem__(self, key: str, value: Any) -> None:
         if self._db is None:
@@ -64,7 +64,7 @@ class SpillingDict:
             if len(self._mem) > self.limit:
                 self._spill()
             return
-        self._db.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", (key, json.dumps(value)))
+        self._db.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", (key, _stored(value)))
 
     def setdefault(self, key: str, value: Any) -> Any:
         """The value stored for ``key``, storing ``value`` first if there is none."""
@@ -73,7 +73,7 @@ class SpillingDict:
             if len(self._mem) > self.limit:
                 self._spill()
             return found
-        cur = self._db.execute("INSERT OR IGNORE INTO kv VALUES (?, ?)", (key, json.dumps(value)))
+        cur = self._db.execute("INSERT OR IGNORE INTO kv VALUES (?, ?)", (key, _stored(value)))
         return value if cur.rowcount else self.get(key)
 
     def _spill(self) -> None:
@@ -82,9 +82,12 @@ class SpillingDict:
         db.execute("PRAGMA journal_mode = OFF")
         db.execute("PRAGMA synchronous = OFF")
         db.execute("CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT) WITHOUT ROWID")
-        db.executemany(
-            "INSERT INTO kv VALUES (?, ?)", ((k, json.dumps(v)) for k, v in self._mem.items())
-        )
+        if all(type(v) is int for v in self._mem.values()):  # line numbers: no Python per row
+            db.executemany("INSERT INTO kv VALUES (?, ?)", self._mem.items())
+        else:
+            db.executemany(
+                "INSERT INTO kv VALUES (?, ?)", ((k, _stored(v)) for k, v in self._mem.items())
+            )
         self._db, self._mem = db, {}
 
     def close(self) -> None:
@@ -94,6 +97,16 @@ class SpillingDict:
         if self._dir is not None:
             self._dir.cleanup()
             self._dir = None
+
+
+def _stored(value: Any) -> Any:
+    """An integer as SQLite's own integer (most values are line numbers), anything else as JSON
+    text: a spilled load then pays no JSON per row."""
+    return value if type(value) is int else json.dumps(value)
+
+
+def _loaded(value: Any) -> Any:
+    return value if type(value) is int else json.loads(value)
 
 
 class SpillingList(Generic[T]):

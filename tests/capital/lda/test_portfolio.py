@@ -5,6 +5,7 @@ fail by chance about once in 16,000 seeds) plus the grid error bound the result 
 """
 
 import math
+import os
 
 import numpy as np
 import pytest
@@ -130,6 +131,40 @@ def test_bit_identical_for_one_and_two_workers(copula):
     assert one.methods == {"retail": "fft", "trading": "fft", "payments": "fft", "cyber": "mc"}
     assert "infinite" in one.details["monte_carlo_units"]["cyber"]
     assert one.expected_loss == math.inf
+
+
+def test_local_workers_share_the_lattices_through_a_file_removed_afterwards(monkeypatch):
+    from oprisk.capital.lda import portfolio, shared
+
+    made: list[str] = []
+
+    class Recorded(shared.SharedCdfs):
+        def __init__(self, rows: int, points: int) -> None:
+            super().__init__(rows, points)
+            made.append(self.path)
+
+    monkeypatch.setattr(portfolio, "shared_cdfs", Recorded)
+    kw = dict(copula="gaussian", correlation=RHO, n_simulations=50_000, random_state=5)
+    one = aggregate_portfolio(UNITS, n_workers=1, **kw)
+    two = aggregate_portfolio(UNITS, n_workers=2, **kw)
+    assert len(made) == 1  # one worker runs in this process: nothing to share
+    assert not os.path.exists(made[0])
+    assert np.array_equal(one.sample, two.sample)
+    assert one.standalone.equals(two.standalone)
+
+
+def test_without_a_file_to_share_the_lattices_travel_with_the_tasks(monkeypatch):
+    from oprisk.capital.lda import shared
+
+    def refused(*args, **kwargs):
+        raise PermissionError("no room")
+
+    kw = dict(copula="t", correlation=RHO, df=4, n_simulations=40_000, random_state=8)
+    one = aggregate_portfolio(UNITS, n_workers=1, **kw)
+    monkeypatch.setattr(shared.tempfile, "mkstemp", refused)
+    assert shared.shared_cdfs(3, 8) is None
+    two = aggregate_portfolio(UNITS, n_workers=2, **kw)
+    assert np.array_equal(one.sample, two.sample)
 
 
 def test_a_unit_whose_grid_error_is_above_the_tolerance_is_simulated():

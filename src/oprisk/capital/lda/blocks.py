@@ -8,18 +8,20 @@ over the lattice units (in unit order) and the scores of the Monte Carlo units, 
 by rank over all years afterwards. A block therefore ships 8 bytes a year back, whatever the
 number of units; the blocks depend on the number of years only, so the sum is the same on any
 number of workers. The blocks are dealt round-robin to one task per worker, so each worker
-receives the lattices (1 MB per unit) once.
+receives the lattices (1 MB per unit) once — on local processes not even that: it maps their cdfs
+from the file the grid tasks wrote (:mod:`.shared`).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 from scipy import special
 
 from .dependence import COPULA_CHUNK
-from .marginal import lattice_quantile
+from .marginal import GridMarginal, lattice_quantile
 
 #: Copula chunks per block task (131,072 years: 8 tasks for 10⁶ years).
 BLOCK_CHUNKS = 4
@@ -81,4 +83,22 @@ def block_task(args: tuple[Any, ...]) -> list[tuple[np.ndarray, np.ndarray | Non
     which blocks share a task does not change any block's numbers.
     """
     blocks, lattice, copula, df, factor, mc_columns = args
+    lattice = _mapped(lattice)
     return [_block(lo, hi, p, lattice, copula, df, factor, mc_columns) for lo, hi, p in blocks]
+
+
+def _mapped(
+    lattice: list[tuple[int, GridMarginal, Any, Any]],
+) -> list[tuple[int, GridMarginal, Any, Any]]:
+    """In a block task: the lattice units with their cdfs read from their slots (each file
+    mapped once, not copied)."""
+    files: dict[str, np.ndarray] = {}
+    out = []
+    for j, g, frequency, severity in lattice:
+        if g.slot is not None:
+            rows = files.get(g.slot.path)
+            if rows is None:
+                rows = files[g.slot.path] = g.slot.array("r")
+            g = replace(g, cdf=rows[g.slot.row], slot=None)
+        out.append((j, g, frequency, severity))
+    return out

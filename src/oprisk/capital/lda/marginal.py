@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -31,6 +31,9 @@ from .discretise import auto_grid
 from .frequency import FrequencyFit
 from .grid import DEFAULT_POINTS, grid_method
 from .resolve import resolve_severity
+
+if TYPE_CHECKING:
+    from .shared import Slot
 
 #: Default relative tolerance on a unit's grid error estimates (VaR and ES, step h vs 2h).
 GRID_TOLERANCE = 1e-3
@@ -52,6 +55,8 @@ class GridMarginal:
     es_err: dict[float, float]
     mass_beyond_grid: float
     widened: int
+    #: where the cdf lives while it is left out of this object (:mod:`.shared`), else None
+    slot: Slot | None = None
 
 
 def grid_marginal(

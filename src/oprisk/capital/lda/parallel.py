@@ -72,6 +72,11 @@ class Runner:
             return f"dask {self._client.scheduler.address}"
         return "processes" if self.n_workers > 1 else "this process"
 
+    @property
+    def local_processes(self) -> bool:
+        """Whether the tasks run on processes of this machine (which can share files)."""
+        return self._client is None and self.n_workers > 1
+
     def map(self, fn: Callable[[Any], T], tasks: Sequence[Any]) -> list[T]:
         """``[fn(t) for t in tasks]``, run where this runner runs, in task order."""
         if not tasks:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any, Literal
 
 import numpy as np
@@ -50,11 +51,13 @@ from .dependence import (
     sampled_unit,
 )
 from .frequency import FrequencyFit
+from .grid import DEFAULT_POINTS
 from .marginal import GRID_TOLERANCE, GridMarginal, grid_marginal
 from .measures import sample_es, sample_es_se, sample_var, sample_var_se
 from .montecarlo import chunk_years, simulate_chunk
 from .parallel import Runner, default_workers
 from .resolve import INFINITE_MEAN, resolve_severity
+from .shared import Slot, shared_cdfs
 
 PortfolioMethod = Literal["auto", "fft", "panjer", "mc"]
 
@@ -63,7 +66,19 @@ TASK_DRAWS = 1 << 25
 
 
 def _grid_task(args: tuple[Any, ...]) -> GridMarginal | str:
-    return grid_marginal(*args)
+    *model, slot = args
+    return _stored(grid_marginal(*model), slot)
+
+
+def _stored(g: GridMarginal | str, slot: Slot | None) -> GridMarginal | str:
+    """In a grid task: the marginal with its cdf written to ``slot`` and left out of the result
+    (a lattice of another size, or no slot: the marginal as it is)."""
+    if slot is None or not isinstance(g, GridMarginal) or g.cdf.size != slot.points:
+        return g
+    rows = slot.array("r+")
+    rows[slot.row] = g.cdf
+    del rows
+    return replace(g, cdf=np.empty(0), slot=slot)
 
 
 def _sample_task(args: tuple[Any, ...]) -> np.ndarray:
@@ -153,13 +168,31 @@ def aggregate_portfolio(
     seeds = root.spawn(len(us) + 1)
     own = runner is None
     run = runner if runner is not None else Runner(n_workers, scheduler)
+    grid = "fft" if method == "auto" else method
+    # local worker processes share the lattices through a file instead of pickling them
+    shared = (
+        shared_cdfs(len(us), DEFAULT_POINTS[grid])
+        if run.local_processes and method != "mc"
+        else None
+    )
     try:
-        grid = "fft" if method == "auto" else method
         if method == "mc":
             marginals: list[GridMarginal | str] = ["method='mc'"] * len(us)
         else:
             marginals = run.map(
-                _grid_task, [(u.frequency, u.severity, conf, n, grid, tolerance) for u in us]
+                _grid_task,
+                [
+                    (
+                        u.frequency,
+                        u.severity,
+                        conf,
+                        n,
+                        grid,
+                        tolerance,
+                        shared.slot(j) if shared else None,
+                    )
+                    for j, u in enumerate(us)
+                ],
             )
         lattice_ix = [j for j, g in enumerate(marginals) if isinstance(g, GridMarginal)]
         mc_ix = [j for j, g in enumerate(marginals) if not isinstance(g, GridMarginal)]
@@ -221,6 +254,8 @@ def aggregate_portfolio(
     finally:
         if own:
             run.close()
+        if shared is not None:
+            shared.close()
     parts: list[list[np.ndarray]] = [[] for _ in us]
     for j, r in zip(owner, results, strict=True):
         parts[j].append(r)
