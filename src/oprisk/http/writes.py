@@ -38,7 +38,7 @@ def router(runner: Runner, guard: Guard) -> APIRouter:
     )
     def report(request: Request, body: ReportBody) -> Response:
         """Report a new loss event (``loss_event.reported``); 201 with ``Location`` and ``ETag``."""
-        caller = guard.confirm(request)
+        caller = guard.claimed(request)
         source = body.source or caller.name
         event_id = f"{source}:{body.external_id}"
         cmd = body.command(event_id, caller.name, source)
@@ -49,7 +49,7 @@ def router(runner: Runner, guard: Guard) -> APIRouter:
     @r.patch(EVENT, response_model=CommandResult, dependencies=[guard.need("amend")])
     def amend(request: Request, event_id: str, body: PatchBody) -> Response:
         """Amend descriptive fields and/or reclassify (event type, cause, business line)."""
-        caller = guard.confirm(request)
+        caller = guard.claimed(request)
         cmds = body.commands(event_id, caller.name)
         if not cmds:
             raise Problem(
@@ -61,7 +61,7 @@ def router(runner: Runner, guard: Guard) -> APIRouter:
     @r.post(EVENT + "/impacts", response_model=CommandResult, dependencies=[guard.need("impacts")])
     def impacts(request: Request, event_id: str, body: ImpactBody) -> Response:
         """Record a loss, cost or reversal line (``loss_event.impact_recorded``)."""
-        caller = guard.confirm(request)
+        caller = guard.claimed(request)
         cmd = body.command(event_id, caller.name)
         return runner.command(request, caller, event_id, [cmd], body.model_dump(mode="json"))
 
@@ -70,7 +70,7 @@ def router(runner: Runner, guard: Guard) -> APIRouter:
     )
     def provisions(request: Request, event_id: str, body: ProvisionBody) -> Response:
         """Record a provision or a provision release."""
-        caller = guard.confirm(request)
+        caller = guard.claimed(request)
         cmd = body.command(event_id, caller.name)
         return runner.command(request, caller, event_id, [cmd], body.model_dump(mode="json"))
 
@@ -79,14 +79,14 @@ def router(runner: Runner, guard: Guard) -> APIRouter:
     )
     def recoveries(request: Request, event_id: str, body: RecoveryBody) -> Response:
         """Record an insurance or other recovery (``loss_event.recovery_recorded``)."""
-        caller = guard.confirm(request)
+        caller = guard.claimed(request)
         cmd = body.command(event_id, caller.name)
         return runner.command(request, caller, event_id, [cmd], body.model_dump(mode="json"))
 
     @r.post(EVENT + "/submit", response_model=CommandResult, dependencies=[guard.need("submit")])
     def submit(request: Request, event_id: str) -> Response:
         """Submit the event for approval."""
-        caller = guard.confirm(request)
+        caller = guard.claimed(request)
         cmd = c.SubmitLossEvent(event_id=event_id, actor=caller.name)
         return runner.command(request, caller, event_id, [cmd], None)
 
@@ -111,7 +111,7 @@ def router(runner: Runner, guard: Guard) -> APIRouter:
     )
     def withdraw(request: Request, event_id: str, body: ReasonBody) -> Response:
         """Withdraw the event (a duplicate, an error): a fact, never a deletion."""
-        caller = guard.confirm(request)
+        caller = guard.claimed(request)
         cmd = c.WithdrawLossEvent(event_id=event_id, actor=caller.name, reason=body.reason)
         return runner.command(request, caller, event_id, [cmd], body.model_dump(mode="json"))
 
@@ -120,7 +120,7 @@ def router(runner: Runner, guard: Guard) -> APIRouter:
     )
     def exclusions(request: Request, event_id: str, body: ExclusionBody) -> Response:
         """Exclude the event from the capital data set, with the supervisor's approval reference."""
-        caller = guard.confirm(request)
+        caller = guard.claimed(request)
         cmd = c.ExcludeLossEvent(event_id=event_id, actor=caller.name, **body.model_dump())
         return runner.command(request, caller, event_id, [cmd], body.model_dump(mode="json"))
 

@@ -70,6 +70,7 @@ class Recorder:
         meta: dict[str, Any] | None = None,
         expected: Mapping[str, int] | None = None,
         then: Callable[[Connection, list[RecordedEvent]], None] | None = None,
+        conn: Connection | None = None,
     ) -> list[RecordedEvent]:
         """Decide and append commands in one transaction; returns the facts appended.
 
@@ -78,56 +79,63 @@ class Recorder:
         maps event ids to the version the caller last saw (0: not reported yet): a stream at
         another version raises ``ConcurrencyError`` and nothing is appended. ``then(conn, facts)``
         runs in the same transaction after the append, for a write that must commit with it.
+        With ``conn`` the commands run in that write transaction (the caller commits it, e.g.
+        the HTTP service's group commit, one savepoint per request) instead of one of their own.
         """
         cmds = [commands] if isinstance(commands, c.Command) else list(commands)
         if not cmds:
             return []
+        if conn is None:
+            with self.uow.writing() as cx:
+                return self.execute(
+                    cmds, idempotency_key=idempotency_key, errors=errors, meta=meta,
+                    expected=expected, then=then, conn=cx,
+                )  # fmt: skip
         correlation = str(uuid.uuid4())
-        with self.uow.writing() as conn:
-            ids = {x.event_id for x in cmds} | {
-                x.root_event_id for x in cmds if isinstance(x, c.LinkLossEvent) and x.root_event_id
-            }
-            before = states_from(self.uow.store.read_streams(conn, ids | set(expected or ())))
-            for sid, version in (expected or {}).items():
-                have = before[sid].version if sid in before else 0
-                if have != version:
-                    raise ConcurrencyError(
-                        f"loss event {sid!r} is at version {have}, expected {version}"
-                    )
-            working: dict[str, LossEventState] = dict(before)
-            pending: dict[str, list[NewEvent]] = {}
-            folded: dict[tuple[str, int], tuple[e.Fact, LossEventState]] = {}
-            metas: dict[tuple[str, str], dict[str, Any]] = {}
-            roots = self.group_roots(conn, cmds)
-            for i, cmd in enumerate(cmds):
-                with _collecting(errors, i, cmd):
-                    state = working.get(cmd.event_id) or initial(cmd.event_id)
-                    if isinstance(cmd, c.LinkLossEvent):
-                        self.check_link(cmd, working, roots)
-                    facts = decide(cmd, state, cause_overrides=self.cause_overrides)
-                    for f in facts:
-                        state = evolve(state, f)
-                        folded[(cmd.event_id, state.version)] = (f, state)
-                    working[cmd.event_id] = state
-                    if isinstance(cmd, c.LinkLossEvent) and cmd.root_event_id and facts:
-                        roots.add(cmd.root_event_id)  # later links in this batch see the new group
-                    key = (cmd.actor, type(cmd).__name__)
-                    m = metas.get(key)
-                    if m is None:  # one dict per actor and command: the store serialises it once
-                        m = metas[key] = {
-                            "actor": cmd.actor,
-                            "command": key[1],
-                            "correlation_id": correlation,
-                            **(meta or {}),
-                        }
-                    pending.setdefault(cmd.event_id, []).extend(
-                        NewEvent(f.event_type, f.payload(), f.schema_version, m) for f in facts
-                    )
-            recorded = self.execute_planned(
-                conn, pending, before, folded, idempotency_key=idempotency_key
-            )
-            if then is not None:
-                then(conn, recorded)
+        ids = {x.event_id for x in cmds} | {
+            x.root_event_id for x in cmds if isinstance(x, c.LinkLossEvent) and x.root_event_id
+        }
+        before = states_from(self.uow.store.read_streams(conn, ids | set(expected or ())))
+        for sid, version in (expected or {}).items():
+            have = before[sid].version if sid in before else 0
+            if have != version:
+                raise ConcurrencyError(
+                    f"loss event {sid!r} is at version {have}, expected {version}"
+                )
+        working: dict[str, LossEventState] = dict(before)
+        pending: dict[str, list[NewEvent]] = {}
+        folded: dict[tuple[str, int], tuple[e.Fact, LossEventState]] = {}
+        metas: dict[tuple[str, str], dict[str, Any]] = {}
+        roots = self.group_roots(conn, cmds)
+        for i, cmd in enumerate(cmds):
+            with _collecting(errors, i, cmd):
+                state = working.get(cmd.event_id) or initial(cmd.event_id)
+                if isinstance(cmd, c.LinkLossEvent):
+                    self.check_link(cmd, working, roots)
+                facts = decide(cmd, state, cause_overrides=self.cause_overrides)
+                for f in facts:
+                    state = evolve(state, f)
+                    folded[(cmd.event_id, state.version)] = (f, state)
+                working[cmd.event_id] = state
+                if isinstance(cmd, c.LinkLossEvent) and cmd.root_event_id and facts:
+                    roots.add(cmd.root_event_id)  # later links in this batch see the new group
+                key = (cmd.actor, type(cmd).__name__)
+                m = metas.get(key)
+                if m is None:  # one dict per actor and command: the store serialises it once
+                    m = metas[key] = {
+                        "actor": cmd.actor,
+                        "command": key[1],
+                        "correlation_id": correlation,
+                        **(meta or {}),
+                    }
+                pending.setdefault(cmd.event_id, []).extend(
+                    NewEvent(f.event_type, f.payload(), f.schema_version, m) for f in facts
+                )
+        recorded = self.execute_planned(
+            conn, pending, before, folded, idempotency_key=idempotency_key
+        )
+        if then is not None:
+            then(conn, recorded)
         return recorded
 
     def execute_planned(
