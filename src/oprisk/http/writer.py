@@ -101,11 +101,12 @@ class Writer:
                     stop = True
                     break
                 batch.append(job)
-            self._commit(batch)
+            self.commit(batch)
             if stop:
                 return
 
-    def _commit(self, batch: list[Job]) -> None:
+    def commit(self, batch: list[Job]) -> None:
+        """Append ``batch`` in one transaction and answer each job (the writer thread's step)."""
         results: list[tuple[Job, list[Any] | None, BaseException | None]] = []
         try:
             with self.db.writing() as conn:
