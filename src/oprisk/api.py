@@ -439,7 +439,7 @@ class Database(IcaapData):
     # --- loading files ------------------------------------------------------------------------
 
     def load(self, paths: Any, **kw: Any) -> Any:
-        """Load incident, movement, financial or assessment files, idempotently and incrementally.
+        """Load incident, movement, financial, assessment, scenario or external-loss files, idempotently and incrementally.
 
         Returns a :class:`~oprisk.ingest.load.LoadReport`; see :func:`oprisk.ingest.load.load`
         and ``docs/ingest.md`` ("Loading: idempotent and incremental").

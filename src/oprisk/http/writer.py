@@ -25,7 +25,6 @@ from typing import Any
 
 from oprisk.api import Database
 from oprisk.domain import commands as c
-from oprisk.store.eventstore import translated
 
 #: requests appended in one transaction at most (the rest wait for the next one)
 MAX_BATCH = 64
@@ -132,16 +131,15 @@ class Writer:
 
     def _one(self, conn: Any, job: Job) -> tuple[list[Any] | None, BaseException | None]:
         try:
-            with translated(), conn.begin_nested():
-                job.check()
-                facts = self.db.recorder.execute(
-                    job.commands,
-                    idempotency_key=job.idempotency_key,
-                    meta=job.meta,
-                    expected=job.expected,
-                    then=job.then,
-                    conn=conn,
-                )
+            job.check()  # reads memory only; the append below is the request's savepoint
+            facts = self.db.recorder.execute(
+                job.commands,
+                idempotency_key=job.idempotency_key,
+                meta=job.meta,
+                expected=job.expected,
+                then=job.then,
+                conn=conn,
+            )
         except Exception as err:  # this request's error, answered to it; the others go on
             return None, err
         return facts, None

@@ -30,7 +30,7 @@ from oprisk.projections.projector import (
     Projector,
     states_from,
 )
-from oprisk.store.eventstore import NO_STREAM, Append, NewEvent, RecordedEvent
+from oprisk.store.eventstore import NO_STREAM, Append, NewEvent, RecordedEvent, translated
 from oprisk.store.schema import loss_event_versions
 from oprisk.store.unit_of_work import UnitOfWork
 
@@ -79,18 +79,28 @@ class Recorder:
         maps event ids to the version the caller last saw (0: not reported yet): a stream at
         another version raises ``ConcurrencyError`` and nothing is appended. ``then(conn, facts)``
         runs in the same transaction after the append, for a write that must commit with it.
-        With ``conn`` the commands run in that write transaction (the caller commits it, e.g.
-        the HTTP service's group commit, one savepoint per request) instead of one of their own.
+        With ``conn`` they run in a savepoint of that write transaction, which the caller commits
+        (the HTTP service's group commit): an error rolls back this call's facts only.
         """
         cmds = [commands] if isinstance(commands, c.Command) else list(commands)
         if not cmds:
             return []
         if conn is None:
             with self.uow.writing() as cx:
-                return self.execute(
-                    cmds, idempotency_key=idempotency_key, errors=errors, meta=meta,
-                    expected=expected, then=then, conn=cx,
-                )  # fmt: skip
+                return self._execute(cx, cmds, idempotency_key, errors, meta, expected, then)
+        with translated(), conn.begin_nested():
+            return self._execute(conn, cmds, idempotency_key, errors, meta, expected, then)
+
+    def _execute(
+        self,
+        conn: Connection,
+        cmds: list[c.Command],
+        idempotency_key: str | None,
+        errors: list[Any] | None,
+        meta: dict[str, Any] | None,
+        expected: Mapping[str, int] | None,
+        then: Callable[[Connection, list[RecordedEvent]], None] | None,
+    ) -> list[RecordedEvent]:
         correlation = str(uuid.uuid4())
         ids = {x.event_id for x in cmds} | {
             x.root_event_id for x in cmds if isinstance(x, c.LinkLossEvent) and x.root_event_id
