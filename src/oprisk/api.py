@@ -29,7 +29,7 @@ from oprisk.progress import ProgressOption
 from oprisk.projections.projector import Folded, Projector
 from oprisk.projections.projector import rebuild as rebuild_read_models
 from oprisk.projections.read_model import ReadModel
-from oprisk.projections.recorder import Recorder
+from oprisk.projections.recorder import Recorder, Requested
 from oprisk.projections.verify import StreamRange, VerifyReport, verify
 from oprisk.services.icaap_data import IcaapData
 from oprisk.services.idempotency import Idempotency
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from oprisk.reports import Reports
     from oprisk.services.capital import CapitalService
 
-__all__ = ["AsOf", "Database", "connect", "cutoff_time"]
+__all__ = ["AsOf", "Database", "Requested", "connect", "cutoff_time"]
 
 
 def connect(

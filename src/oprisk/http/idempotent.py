@@ -179,7 +179,7 @@ class Runner:
             fields = self._fields(request, caller, key, request_hash, status, data, headers)
             if not self.db.idempotency.record(conn, **fields):
                 raise _KeyTaken  # the key answered another request: roll this append back
-            sent.append(Response(data, status_code=status, headers=headers))
+            sent[:] = [Response(data, status_code=status, headers=headers)]  # the last try counts
 
         # The common case (a new key) costs no look-up: the store refuses a second append under
         # the same key and the answer's record refuses a second answer; only then is it read.

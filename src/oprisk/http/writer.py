@@ -23,8 +23,9 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
-from oprisk.api import Database
+from oprisk.api import Database, Requested
 from oprisk.domain import commands as c
+from oprisk.errors import ConcurrencyError
 
 #: requests appended in one transaction at most (the rest wait for the next one)
 MAX_BATCH = 64
@@ -105,7 +106,56 @@ class Writer:
                 return
 
     def commit(self, batch: list[Job]) -> None:
-        """Append ``batch`` in one transaction and answer each job (the writer thread's step)."""
+        """Append ``batch`` in one transaction and answer each job (the writer thread's step):
+        together (one read, one append), or, if that fails as a whole, one savepoint each."""
+        try:
+            together = self._together(batch)
+        except ConcurrencyError as err:
+            # another process appended meanwhile: a request on its own gets the version conflict
+            # (as it always has); in a batch, whose stream it was is unknown: one by one
+            together = None if len(batch) > 1 else [err]
+        except Exception:  # e.g. a failing answer record: roll back, go one by one
+            together = None
+        if together is None:
+            self._one_by_one(batch)
+            return
+        for job, outcome in zip(batch, together, strict=True):
+            if isinstance(outcome, BaseException):
+                job.done.set_exception(outcome)
+            else:
+                job.done.set_result(outcome)
+
+    def _together(self, batch: list[Job]) -> list[list[Any] | BaseException] | None:
+        outcomes: list[list[Any] | BaseException] = []
+        with self.db.writing() as conn:
+            self.db.principals.refresh(conn)
+            checked: list[Job] = []
+            for job in batch:
+                try:
+                    job.check()
+                except Exception as err:
+                    outcomes.append(err)
+                else:
+                    outcomes.append([])
+                    checked.append(job)
+            requested = [
+                Requested(j.commands, j.idempotency_key, j.meta, j.expected) for j in checked
+            ]
+            appended = self.db.recorder.execute_many(conn, requested)
+            if appended is None:
+                return None
+            it = iter(appended)
+            for i, outcome in enumerate(outcomes):
+                if isinstance(outcome, BaseException):
+                    continue
+                mine = next(it)
+                then = batch[i].then
+                if isinstance(mine, list) and then is not None:
+                    then(conn, mine)  # an error here fails the batch: one by one then
+                outcomes[i] = mine
+        return outcomes
+
+    def _one_by_one(self, batch: list[Job]) -> None:
         results: list[tuple[Job, list[Any] | None, BaseException | None]] = []
         try:
             with self.db.writing() as conn:
