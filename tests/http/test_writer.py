@@ -10,7 +10,7 @@ import pytest
 from tests.http.conftest import INCIDENT, Service, _date
 
 from oprisk.domain import commands as c
-from oprisk.errors import DomainError
+from oprisk.errors import ConcurrencyError, DomainError
 from oprisk.http.problems import Problem
 from oprisk.http.writer import Job, Writer
 
@@ -97,3 +97,39 @@ def test_a_revoked_reporter_appends_nothing_over_http(service: Service) -> None:
     r = service.call("rep", "POST", "/v1/loss-events", json=body, headers={"Idempotency-Key": "x1"})
     assert r.status_code == 401
     assert service.facts() == before
+
+
+def test_a_batch_decides_each_request_on_what_its_predecessors_appended(service: Service) -> None:
+    line = {"amount": "5", "currency": "EUR", "accounted_on": date(2025, 3, 31)}
+    writer = Writer(service.db)
+    writer.commit([job(c.ReportLossEvent(event_id="W:s", actor="rep", **FIELDS), "http:rep:r")])
+    batch = [
+        job(c.RecordImpact(event_id="W:s", actor="rep", **line), "http:rep:i1"),
+        job(c.ReportLossEvent(event_id="W:s", actor="rep", **FIELDS), "http:rep:r"),  # a retry
+        job(c.RecordImpact(event_id="W:s", actor="rep", **line), "http:rep:i2"),
+        Job(  # If-Match "2": the first impact made it version 2, the second one 3
+            [c.RecordImpact(event_id="W:s", actor="rep", **line)],
+            "http:rep:i3",
+            {"request_id": "i3"},
+            {"W:s": 2},
+            None,
+            lambda: None,
+        ),
+        job(c.ReportLossEvent(event_id="W:n", actor="rep", **FIELDS), "http:rep:n"),
+    ]
+    writer.commit(batch)
+    assert [f.version for f in batch[0].done.result()] == [2]
+    assert batch[1].done.result() == []  # its key appended before: nothing decided, nothing added
+    assert [f.version for f in batch[2].done.result()] == [3]
+    with pytest.raises(ConcurrencyError):
+        batch[3].done.result()
+    assert [f.stream_id for f in batch[4].done.result()] == ["W:n"]
+    s = service.db.state("W:s")
+    assert s.version == 3
+    ledger = service.db.ledger()
+    assert list(ledger.loc[ledger["event_id"] == "W:s", "amount"]) == [5, 5]  # the read model
+    facts = service.db.events()
+    assert [f.meta["request_id"] for f in facts if f.stream_id == "W:s"] == [
+        "http:rep:r", "http:rep:i1", "http:rep:i2",
+    ]  # fmt: skip
+    assert service.db.verify().ok
