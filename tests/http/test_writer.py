@@ -81,9 +81,7 @@ def test_a_failing_then_rolls_back_its_own_facts_only(service: Service) -> None:
 def test_the_writer_thread_answers_and_stops(service: Service) -> None:
     writer = Writer(service.db)
     cmd = c.ReportLossEvent(event_id="W:t", actor="rep", **FIELDS)
-    facts = writer.execute(
-        [cmd], idempotency_key=None, meta={}, expected=None, then=None, check=lambda: None
-    )
+    facts = writer.submit(Job([cmd], None, {}, None, None, lambda: None)).result()
     assert [f.version for f in facts] == [1]
     writer.close()
     assert writer._thread is None

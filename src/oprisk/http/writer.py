@@ -53,22 +53,12 @@ class Writer:
         self._thread: threading.Thread | None = None
         self._start = threading.Lock()
 
-    def execute(
-        self,
-        commands: Sequence[c.Command],
-        *,
-        idempotency_key: str | None,
-        meta: dict[str, Any],
-        expected: dict[str, int] | None,
-        then: Callable[[Any, list[Any]], None] | None,
-        check: Callable[[], None],
-    ) -> list[Any]:
-        """Append ``commands`` in the next group commit and return their facts (or raise their
-        error) once it has committed."""
-        job = Job(list(commands), idempotency_key, meta, expected, then, check)
+    def submit(self, job: Job) -> Future[list[Any]]:
+        """Queue ``job`` for the next group commit: the future is its facts (or its error) once
+        that has committed."""
         self._ensure_started()
         self._queue.put(job)
-        return job.done.result()
+        return job.done
 
     def close(self) -> None:
         """Finish what is queued and stop the thread."""
