@@ -189,8 +189,22 @@ class Client:
         return True
 
 
+def answered(clients: list[Client]) -> int:
+    """Requests answered so far (the latencies measured, retries included)."""
+    return sum(len(v) for c in clients for v in c.latency.values())
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (Linux ``/proc``; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def drive(
-    port: int, tokens: list[str], names: list[str], base: Any, args: argparse.Namespace
+    port: int, pid: int, tokens: list[str], names: list[str], base: Any, args: argparse.Namespace
 ) -> dict[str, Any]:
     """Warm-up, then per repeat: facade reports, HTTP reports, facade impacts, HTTP impacts (each
     HTTP phase right after its baseline, so both see the same load on the machine)."""
@@ -198,6 +212,7 @@ async def drive(
     run_id = uuid.uuid4().hex[:6]
     rates: dict[str, list[tuple[float, float]]] = defaultdict(list)  # kind → (http, facade)
     seconds: Counter[str] = Counter()
+    cpu: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0])  # server s, client s, requests
 
     async def reports(c: Client, mine: list[int], deadline: float) -> None:
         for n in mine:
@@ -226,12 +241,17 @@ async def drive(
         for kind, phase in (("report", reports), ("impact", impacts)):
             fac = facade_phase(base, kind, ids, args.impacts)
             before = sum(len(c.accepted[kind]) for c in clients)
+            sent = answered(clients)
+            server0, client0 = cpu_seconds(pid), time.process_time()
             t0 = time.perf_counter()
             deadline = t0 + args.deadline
             await asyncio.gather(
                 *(phase(c, m, deadline) for c, m in zip(clients, share, strict=True))
             )
             took = time.perf_counter() - t0
+            cpu[kind][0] += cpu_seconds(pid) - server0
+            cpu[kind][1] += time.process_time() - client0
+            cpu[kind][2] += answered(clients) - sent
             seconds[kind] += took
             done = sum(len(c.accepted[kind]) for c in clients) - before
             rates[kind].append((done / took, fac))
@@ -249,7 +269,7 @@ async def drive(
         for kind in ("report", "impact"):
             accepted[kind][name] = c.accepted[kind]
     return {"rates": rates, "seconds": seconds, "latency": latency, "counts": counts,
-            "accepted": accepted}  # fmt: skip
+            "accepted": accepted, "cpu": cpu}  # fmt: skip
 
 
 # --- one database --------------------------------------------------------------------------------
@@ -306,7 +326,7 @@ def run(label: str, url: str, base_url: str, args: argparse.Namespace, tmp: Path
     proc, port = serve(url, tmp / f"server-{label}.log")
     base = connect(base_url)
     try:
-        res = asyncio.run(drive(port, tokens, names, base, args))
+        res = asyncio.run(drive(port, proc.pid, tokens, names, base, args))
     finally:
         proc.terminate()
         proc.wait(timeout=60)
@@ -332,6 +352,16 @@ def run(label: str, url: str, base_url: str, args: argparse.Namespace, tmp: Path
         ms = np.array(values) * 1000
         p50, p95, p99 = np.percentile(ms, [50, 95, 99])
         lines.append(f"| {kind} | {len(ms):,} | {p50:.1f} | {p95:.1f} | {p99:.1f} |")
+    lines += [
+        "",
+        "CPU per answered request (retries included), summed over the runs: "
+        + "; ".join(
+            f"{kind}: server {1000 * s / n:.2f} ms, client {1000 * cl / n:.2f} ms"
+            for kind, (s, cl, n) in res["cpu"].items()
+            if n
+        )
+        + f" (load average at the end: {os.getloadavg()[0]:.1f}).",
+    ]
     lines += [
         "",
         f"Warm-up (first request per token, argon2id verification, all {CLIENTS} at once): "

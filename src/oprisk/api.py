@@ -29,7 +29,7 @@ from oprisk.progress import ProgressOption
 from oprisk.projections.projector import Folded, Projector
 from oprisk.projections.projector import rebuild as rebuild_read_models
 from oprisk.projections.read_model import ReadModel
-from oprisk.projections.recorder import Recorder
+from oprisk.projections.recorder import Recorder, Requested
 from oprisk.projections.verify import StreamRange, VerifyReport, verify
 from oprisk.services.icaap_data import IcaapData
 from oprisk.services.idempotency import Idempotency
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from oprisk.reports import Reports
     from oprisk.services.capital import CapitalService
 
-__all__ = ["AsOf", "Database", "connect", "cutoff_time"]
+__all__ = ["AsOf", "Database", "Requested", "connect", "cutoff_time"]
 
 
 def connect(
@@ -439,7 +439,7 @@ class Database(IcaapData):
     # --- loading files ------------------------------------------------------------------------
 
     def load(self, paths: Any, **kw: Any) -> Any:
-        """Load incident, movement, financial or assessment files, idempotently and incrementally.
+        """Load incident, movement, financial, assessment, scenario or external-loss files, idempotently and incrementally.
 
         Returns a :class:`~oprisk.ingest.load.LoadReport`; see :func:`oprisk.ingest.load.load`
         and ``docs/ingest.md`` ("Loading: idempotent and incremental").

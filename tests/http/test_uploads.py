@@ -51,3 +51,13 @@ def test_files_that_cannot_be_read_are_400(service: Service) -> None:
     r = service.call("ldr", "POST", "/v1/loads", data={"mapping": "/etc/mapping.toml"},
                      files={"file": ("x.csv", (HEAD + GOOD).encode(), "text/csv")})  # fmt: skip
     assert r.status_code == 400 and r.json()["errors"][0]["field"] == "mapping"
+
+
+def test_the_upload_form_lists_every_kind_the_loader_takes(service: Service) -> None:
+    from oprisk.ingest.load import LOAD_KINDS
+
+    schemas = service.client.get("/openapi.json").json()["components"]["schemas"]
+    (form,) = [s for name, s in schemas.items() if name.startswith("Body_load")]
+    described = form["properties"]["kind"]["description"]
+    assert described.split(", ") == list(LOAD_KINDS)
+    assert {"scenarios", "external"} <= set(described.split(", "))

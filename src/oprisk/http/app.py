@@ -36,6 +36,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
+        runner.writer.close()
         if close_db:
             db.close()
 
@@ -46,7 +47,7 @@ def create_app(
         lifespan=lifespan,
     )
     guard = Guard(db.principals, settings)
-    runner = Runner(db)
+    runner = Runner(db, guard)
     app.state.db, app.state.guard = db, guard
     app.include_router(writes.router(runner, guard))
     app.include_router(reads.router(db, guard))

@@ -212,6 +212,22 @@ class Guard:
                 self._refuse(request, token)
         return caller
 
+    def claimed(self, request: Request) -> Caller:
+        """The caller as recognised on the event loop, for a command: the writer confirms it
+        (:meth:`recheck`) in the transaction that appends, before anything is read or written
+        there; no read transaction of its own."""
+        caller: Caller = request.state.caller
+        return caller
+
+    def recheck(self, request: Request) -> None:
+        """Refuse (401) a token that is no longer good, from memory: the writer has just folded
+        the principal facts appended since the last look, in its own transaction."""
+        if request.state.auth_confirmed:
+            return  # authenticated in full by this request
+        token = self._token(request) or ""
+        if self.principals.remembered(token) is None:
+            self._refuse(request, token)
+
     def _limit(self, request: Request, key: str) -> None:
         wait = self.limiter.retry_after(key)
         if wait is not None:
@@ -225,7 +241,8 @@ class Guard:
             )
 
     def need(self, action: str) -> Any:
-        """``dependencies=[guard.need(action)]``; the endpoint starts with ``guard.confirm(request)``."""
+        """``dependencies=[guard.need(action)]``; the endpoint starts with ``guard.confirm(request)``
+        (or, for a command the writer appends, ``guard.claimed(request)``)."""
         from fastapi import Depends
 
         return Depends(self.allow(action))

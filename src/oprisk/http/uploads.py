@@ -23,6 +23,8 @@ from oprisk.http.idempotent import Runner
 from oprisk.http.problems import Problem, bad
 
 PRESETS = ("canonical", "zh-CN")
+#: what ``kind`` may name: the loader's kinds (``oprisk load --kind``; a test keeps them equal)
+KINDS = ("incidents", "movements", "financials", "assessments", "scenarios", "external")
 _NAME = re.compile(r"^[\w.\- ()\u3000-\u9fff]{1,200}$")
 
 
@@ -50,7 +52,7 @@ def router(db: Database, guard: Guard, runner: Runner, max_bytes: int) -> APIRou
     def load(
         request: Request,
         file: Annotated[UploadFile, File(description="CSV, XLSX or JSON Lines")],
-        kind: str | None = Form(None, description="incidents, movements, financials, assessments"),
+        kind: str | None = Form(None, description=", ".join(KINDS)),
         mapping: str | None = Form(None, description="a preset: canonical or zh-CN"),
         mapping_file: Annotated[UploadFile | None, File(description="a TOML mapping")] = None,
         source: str | None = Form(None, description="source system (default: the file's stem)"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from oprisk.domain import commands as c
@@ -36,92 +37,92 @@ def router(runner: Runner, guard: Guard) -> APIRouter:
         response_model=CommandResult,
         dependencies=[guard.need("report")],
     )
-    def report(request: Request, body: ReportBody) -> Response:
+    async def report(request: Request, body: ReportBody) -> Response:
         """Report a new loss event (``loss_event.reported``); 201 with ``Location`` and ``ETag``."""
-        caller = guard.confirm(request)
+        caller = guard.claimed(request)
         source = body.source or caller.name
         event_id = f"{source}:{body.external_id}"
         cmd = body.command(event_id, caller.name, source)
-        return runner.command(
+        return await runner.command(
             request, caller, event_id, [cmd], body.model_dump(mode="json"), created=True
         )
 
     @r.patch(EVENT, response_model=CommandResult, dependencies=[guard.need("amend")])
-    def amend(request: Request, event_id: str, body: PatchBody) -> Response:
+    async def amend(request: Request, event_id: str, body: PatchBody) -> Response:
         """Amend descriptive fields and/or reclassify (event type, cause, business line)."""
-        caller = guard.confirm(request)
+        caller = guard.claimed(request)
         cmds = body.commands(event_id, caller.name)
         if not cmds:
             raise Problem(
                 400, "validation", "a PATCH needs at least one field to amend or reclassify"
             )
         payload = body.model_dump(mode="json", exclude_unset=True)
-        return runner.command(request, caller, event_id, cmds, payload)
+        return await runner.command(request, caller, event_id, cmds, payload)
 
     @r.post(EVENT + "/impacts", response_model=CommandResult, dependencies=[guard.need("impacts")])
-    def impacts(request: Request, event_id: str, body: ImpactBody) -> Response:
+    async def impacts(request: Request, event_id: str, body: ImpactBody) -> Response:
         """Record a loss, cost or reversal line (``loss_event.impact_recorded``)."""
-        caller = guard.confirm(request)
+        caller = guard.claimed(request)
         cmd = body.command(event_id, caller.name)
-        return runner.command(request, caller, event_id, [cmd], body.model_dump(mode="json"))
+        return await runner.command(request, caller, event_id, [cmd], body.model_dump(mode="json"))
 
     @r.post(
         EVENT + "/provisions", response_model=CommandResult, dependencies=[guard.need("provisions")]
     )
-    def provisions(request: Request, event_id: str, body: ProvisionBody) -> Response:
+    async def provisions(request: Request, event_id: str, body: ProvisionBody) -> Response:
         """Record a provision or a provision release."""
-        caller = guard.confirm(request)
+        caller = guard.claimed(request)
         cmd = body.command(event_id, caller.name)
-        return runner.command(request, caller, event_id, [cmd], body.model_dump(mode="json"))
+        return await runner.command(request, caller, event_id, [cmd], body.model_dump(mode="json"))
 
     @r.post(
         EVENT + "/recoveries", response_model=CommandResult, dependencies=[guard.need("recoveries")]
     )
-    def recoveries(request: Request, event_id: str, body: RecoveryBody) -> Response:
+    async def recoveries(request: Request, event_id: str, body: RecoveryBody) -> Response:
         """Record an insurance or other recovery (``loss_event.recovery_recorded``)."""
-        caller = guard.confirm(request)
+        caller = guard.claimed(request)
         cmd = body.command(event_id, caller.name)
-        return runner.command(request, caller, event_id, [cmd], body.model_dump(mode="json"))
+        return await runner.command(request, caller, event_id, [cmd], body.model_dump(mode="json"))
 
     @r.post(EVENT + "/submit", response_model=CommandResult, dependencies=[guard.need("submit")])
-    def submit(request: Request, event_id: str) -> Response:
+    async def submit(request: Request, event_id: str) -> Response:
         """Submit the event for approval."""
-        caller = guard.confirm(request)
+        caller = guard.claimed(request)
         cmd = c.SubmitLossEvent(event_id=event_id, actor=caller.name)
-        return runner.command(request, caller, event_id, [cmd], None)
+        return await runner.command(request, caller, event_id, [cmd], None)
 
     @r.post(EVENT + "/approve", response_model=CommandResult, dependencies=[guard.need("approve")])
-    def approve(request: Request, event_id: str) -> Response:
+    async def approve(request: Request, event_id: str) -> Response:
         """Approve a submitted event; the approver must not be its reporter or submitter."""
-        caller = guard.confirm(request)
+        caller = await run_in_threadpool(guard.confirm, request)
         cmd = c.ApproveLossEvent(event_id=event_id, actor=caller.name)
-        return runner.command(request, caller, event_id, [cmd], None, four_eyes=True)
+        return await runner.command(request, caller, event_id, [cmd], None, four_eyes=True)
 
     @r.post(EVENT + "/reject", response_model=CommandResult, dependencies=[guard.need("reject")])
-    def reject(request: Request, event_id: str, body: ReasonBody) -> Response:
+    async def reject(request: Request, event_id: str, body: ReasonBody) -> Response:
         """Reject a submitted event, with a reason (four eyes as for approval)."""
-        caller = guard.confirm(request)
+        caller = await run_in_threadpool(guard.confirm, request)
         cmd = c.RejectLossEvent(event_id=event_id, actor=caller.name, reason=body.reason)
-        return runner.command(
+        return await runner.command(
             request, caller, event_id, [cmd], body.model_dump(mode="json"), four_eyes=True
         )
 
     @r.post(
         EVENT + "/withdraw", response_model=CommandResult, dependencies=[guard.need("withdraw")]
     )
-    def withdraw(request: Request, event_id: str, body: ReasonBody) -> Response:
+    async def withdraw(request: Request, event_id: str, body: ReasonBody) -> Response:
         """Withdraw the event (a duplicate, an error): a fact, never a deletion."""
-        caller = guard.confirm(request)
+        caller = guard.claimed(request)
         cmd = c.WithdrawLossEvent(event_id=event_id, actor=caller.name, reason=body.reason)
-        return runner.command(request, caller, event_id, [cmd], body.model_dump(mode="json"))
+        return await runner.command(request, caller, event_id, [cmd], body.model_dump(mode="json"))
 
     @r.post(
         EVENT + "/exclusions", response_model=CommandResult, dependencies=[guard.need("exclusions")]
     )
-    def exclusions(request: Request, event_id: str, body: ExclusionBody) -> Response:
+    async def exclusions(request: Request, event_id: str, body: ExclusionBody) -> Response:
         """Exclude the event from the capital data set, with the supervisor's approval reference."""
-        caller = guard.confirm(request)
+        caller = guard.claimed(request)
         cmd = c.ExcludeLossEvent(event_id=event_id, actor=caller.name, **body.model_dump())
-        return runner.command(request, caller, event_id, [cmd], body.model_dump(mode="json"))
+        return await runner.command(request, caller, event_id, [cmd], body.model_dump(mode="json"))
 
     return r

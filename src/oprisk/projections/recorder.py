@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -20,7 +21,7 @@ from oprisk.domain import events as e
 from oprisk.domain.loss_event import LossEventState, decide, evolve, initial
 from oprisk.domain.money import currency_code, to_decimal
 from oprisk.domain.taxonomy import business_line
-from oprisk.errors import ConcurrencyError, DomainError, InvalidLinkError, invalid
+from oprisk.errors import ConcurrencyError, DomainError, InvalidLinkError, OpriskError, invalid
 from oprisk.projections.approval import POLICY
 from oprisk.projections.projector import (
     FINANCIALS,
@@ -30,7 +31,7 @@ from oprisk.projections.projector import (
     Projector,
     states_from,
 )
-from oprisk.store.eventstore import NO_STREAM, Append, NewEvent, RecordedEvent
+from oprisk.store.eventstore import NO_STREAM, Append, NewEvent, RecordedEvent, translated
 from oprisk.store.schema import loss_event_versions
 from oprisk.store.unit_of_work import UnitOfWork
 
@@ -43,6 +44,17 @@ def _collecting(errors: list[Any] | None, index: int, cmd: Any) -> Iterator[None
         if errors is None:
             raise
         errors.append((index, cmd, err))
+
+
+@dataclass(frozen=True)
+class Requested:
+    """One request of a group commit (:meth:`Recorder.execute_many`): its commands, the store
+    idempotency key, the facts' metadata and the versions the caller last saw."""
+
+    commands: Sequence[c.Command]
+    idempotency_key: str | None = None
+    meta: dict[str, Any] | None = None
+    expected: Mapping[str, int] | None = None
 
 
 class Recorder:
@@ -70,6 +82,7 @@ class Recorder:
         meta: dict[str, Any] | None = None,
         expected: Mapping[str, int] | None = None,
         then: Callable[[Connection, list[RecordedEvent]], None] | None = None,
+        conn: Connection | None = None,
     ) -> list[RecordedEvent]:
         """Decide and append commands in one transaction; returns the facts appended.
 
@@ -78,57 +91,169 @@ class Recorder:
         maps event ids to the version the caller last saw (0: not reported yet): a stream at
         another version raises ``ConcurrencyError`` and nothing is appended. ``then(conn, facts)``
         runs in the same transaction after the append, for a write that must commit with it.
+        With ``conn`` they run in a savepoint of that write transaction, which the caller commits
+        (the HTTP service's group commit): an error rolls back this call's facts only.
         """
         cmds = [commands] if isinstance(commands, c.Command) else list(commands)
         if not cmds:
             return []
+        if conn is None:
+            with self.uow.writing() as cx:
+                return self._execute(cx, cmds, idempotency_key, errors, meta, expected, then)
+        with translated(), conn.begin_nested():
+            return self._execute(conn, cmds, idempotency_key, errors, meta, expected, then)
+
+    def _execute(
+        self,
+        conn: Connection,
+        cmds: list[c.Command],
+        idempotency_key: str | None,
+        errors: list[Any] | None,
+        meta: dict[str, Any] | None,
+        expected: Mapping[str, int] | None,
+        then: Callable[[Connection, list[RecordedEvent]], None] | None,
+    ) -> list[RecordedEvent]:
         correlation = str(uuid.uuid4())
-        with self.uow.writing() as conn:
-            ids = {x.event_id for x in cmds} | {
-                x.root_event_id for x in cmds if isinstance(x, c.LinkLossEvent) and x.root_event_id
-            }
-            before = states_from(self.uow.store.read_streams(conn, ids | set(expected or ())))
-            for sid, version in (expected or {}).items():
-                have = before[sid].version if sid in before else 0
-                if have != version:
-                    raise ConcurrencyError(
-                        f"loss event {sid!r} is at version {have}, expected {version}"
-                    )
-            working: dict[str, LossEventState] = dict(before)
-            pending: dict[str, list[NewEvent]] = {}
-            folded: dict[tuple[str, int], tuple[e.Fact, LossEventState]] = {}
-            metas: dict[tuple[str, str], dict[str, Any]] = {}
-            roots = self.group_roots(conn, cmds)
-            for i, cmd in enumerate(cmds):
-                with _collecting(errors, i, cmd):
-                    state = working.get(cmd.event_id) or initial(cmd.event_id)
-                    if isinstance(cmd, c.LinkLossEvent):
-                        self.check_link(cmd, working, roots)
-                    facts = decide(cmd, state, cause_overrides=self.cause_overrides)
-                    for f in facts:
-                        state = evolve(state, f)
-                        folded[(cmd.event_id, state.version)] = (f, state)
-                    working[cmd.event_id] = state
-                    if isinstance(cmd, c.LinkLossEvent) and cmd.root_event_id and facts:
-                        roots.add(cmd.root_event_id)  # later links in this batch see the new group
-                    key = (cmd.actor, type(cmd).__name__)
-                    m = metas.get(key)
-                    if m is None:  # one dict per actor and command: the store serialises it once
-                        m = metas[key] = {
-                            "actor": cmd.actor,
-                            "command": key[1],
-                            "correlation_id": correlation,
-                            **(meta or {}),
-                        }
-                    pending.setdefault(cmd.event_id, []).extend(
-                        NewEvent(f.event_type, f.payload(), f.schema_version, m) for f in facts
-                    )
-            recorded = self.execute_planned(
-                conn, pending, before, folded, idempotency_key=idempotency_key
-            )
-            if then is not None:
-                then(conn, recorded)
+        ids = {x.event_id for x in cmds} | {
+            x.root_event_id for x in cmds if isinstance(x, c.LinkLossEvent) and x.root_event_id
+        }
+        before = states_from(self.uow.store.read_streams(conn, ids | set(expected or ())))
+        for sid, version in (expected or {}).items():
+            have = before[sid].version if sid in before else 0
+            if have != version:
+                raise ConcurrencyError(
+                    f"loss event {sid!r} is at version {have}, expected {version}"
+                )
+        working: dict[str, LossEventState] = dict(before)
+        pending: dict[str, list[NewEvent]] = {}
+        folded: dict[tuple[str, int], tuple[e.Fact, LossEventState]] = {}
+        metas: dict[tuple[str, str], dict[str, Any]] = {}
+        roots = self.group_roots(conn, cmds)
+        for i, cmd in enumerate(cmds):
+            with _collecting(errors, i, cmd):
+                state = working.get(cmd.event_id) or initial(cmd.event_id)
+                if isinstance(cmd, c.LinkLossEvent):
+                    self.check_link(cmd, working, roots)
+                facts = decide(cmd, state, cause_overrides=self.cause_overrides)
+                for f in facts:
+                    state = evolve(state, f)
+                    folded[(cmd.event_id, state.version)] = (f, state)
+                working[cmd.event_id] = state
+                if isinstance(cmd, c.LinkLossEvent) and cmd.root_event_id and facts:
+                    roots.add(cmd.root_event_id)  # later links in this batch see the new group
+                key = (cmd.actor, type(cmd).__name__)
+                m = metas.get(key)
+                if m is None:  # one dict per actor and command: the store serialises it once
+                    m = metas[key] = {
+                        "actor": cmd.actor,
+                        "command": key[1],
+                        "correlation_id": correlation,
+                        **(meta or {}),
+                    }
+                pending.setdefault(cmd.event_id, []).extend(
+                    NewEvent(f.event_type, f.payload(), f.schema_version, m) for f in facts
+                )
+        recorded = self.execute_planned(
+            conn, pending, before, folded, idempotency_key=idempotency_key
+        )
+        if then is not None:
+            then(conn, recorded)
         return recorded
+
+    def execute_many(
+        self, conn: Connection, requests: Sequence[Requested]
+    ) -> list[list[RecordedEvent] | OpriskError] | None:
+        """Decide and append several independent requests in ``conn``'s write transaction with
+        one read of their streams and one append (group commit): each request is decided on the
+        state its predecessors in the batch left, and answered with its own facts, or with its
+        own ``DomainError`` / ``ConcurrencyError`` (it then appends nothing and the others go
+        on). A request whose idempotency key already appended is answered ``[]`` and decided
+        not at all, as :meth:`execute` does. ``None`` (nothing done) for a batch with a link,
+        whose group roots the one-at-a-time path checks."""
+        cmds_all = [x for r in requests for x in r.commands]
+        if any(isinstance(x, c.LinkLossEvent) for x in cmds_all):
+            return None
+        store = self.uow.store
+        keys = {
+            f"{r.idempotency_key}:{x.event_id}#0": i
+            for i, r in enumerate(requests)
+            if r.idempotency_key
+            for x in r.commands
+        }
+        replayed = {keys[k] for k in store.stored_keys(conn, list(keys))} if keys else set()
+        ids = {x.event_id for x in cmds_all} | {s for r in requests for s in r.expected or ()}
+        before = states_from(store.read_streams(conn, ids))
+        working: dict[str, LossEventState] = dict(before)
+        folded: dict[tuple[str, int], tuple[e.Fact, LossEventState]] = {}
+        appends: list[Append] = []
+        out: list[list[RecordedEvent] | OpriskError] = []
+        counts: list[int] = []
+        for i, r in enumerate(requests):
+            if i in replayed:
+                out.append([])
+                continue
+            try:
+                mine, pending = self._decide_one(r, working, folded)
+            except (DomainError, ConcurrencyError) as err:
+                out.append(err)
+                continue
+            for sid, evs in pending.items():
+                key = f"{r.idempotency_key}:{sid}" if r.idempotency_key else None
+                version = working[sid].version if sid in working else NO_STREAM
+                appends.append(Append(sid, LOSS_EVENT, evs, version, key))
+            working.update(mine)
+            counts.append(sum(len(evs) for evs in pending.values()))
+            out.append([])  # filled in below with the facts appended
+        recorded = store.append_batch(conn, appends)
+        if len(recorded) != sum(counts):
+            raise ConcurrencyError("another writer appended under a key of this batch")
+        self.projector.apply(conn, recorded, before, folded)
+        at = 0
+        for i, outcome in enumerate(out):
+            if isinstance(outcome, list) and i not in replayed:
+                n = counts.pop(0)
+                out[i] = recorded[at : at + n]
+                at += n
+        return out
+
+    def _decide_one(
+        self,
+        r: Requested,
+        working: Mapping[str, LossEventState],
+        folded: dict[tuple[str, int], tuple[e.Fact, LossEventState]],
+    ) -> tuple[dict[str, LossEventState], dict[str, list[NewEvent]]]:
+        """One request of :meth:`execute_many`: its streams' states after it and its new facts
+        (``folded`` gains them only if every command of the request is allowed)."""
+        for sid, version in (r.expected or {}).items():
+            have = working[sid].version if sid in working else 0
+            if have != version:
+                raise ConcurrencyError(
+                    f"loss event {sid!r} is at version {have}, expected {version}"
+                )
+        mine: dict[str, LossEventState] = {}
+        pending: dict[str, list[NewEvent]] = {}
+        new_folds: dict[tuple[str, int], tuple[e.Fact, LossEventState]] = {}
+        correlation = str(uuid.uuid4())
+        metas: dict[tuple[str, str], dict[str, Any]] = {}
+        for cmd in r.commands:
+            state = mine.get(cmd.event_id) or working.get(cmd.event_id) or initial(cmd.event_id)
+            facts = decide(cmd, state, cause_overrides=self.cause_overrides)
+            for f in facts:
+                state = evolve(state, f)
+                new_folds[(cmd.event_id, state.version)] = (f, state)
+            mine[cmd.event_id] = state
+            key = (cmd.actor, type(cmd).__name__)
+            m = metas.get(key)
+            if m is None:
+                m = metas[key] = {
+                    "actor": cmd.actor, "command": key[1], "correlation_id": correlation,
+                    **(r.meta or {}),
+                }  # fmt: skip
+            pending.setdefault(cmd.event_id, []).extend(
+                NewEvent(f.event_type, f.payload(), f.schema_version, m) for f in facts
+            )
+        folded.update(new_folds)
+        return mine, {sid: evs for sid, evs in pending.items() if evs}
 
     def execute_planned(
         self,

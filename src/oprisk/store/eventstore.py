@@ -255,15 +255,20 @@ class EventStore:
         last_time = utc(row.recorded_at) if row.recorded_at else None
         return int(row.position), last_time, str(row.hash)
 
-    def _drop_replayed(self, conn: Connection, appends: Sequence[Append]) -> list[Append]:
-        keyed = [f"{a.idempotency_key}#0" for a in appends if a.idempotency_key and a.events]
+    def stored_keys(self, conn: Connection, keys: Sequence[str]) -> set[str]:
+        """Which of the fact idempotency keys ``keys`` (``<append key>#<i>``) are in the log."""
         seen: set[str] = set()
-        for chunk in _chunks(keyed, 500):
+        for chunk in _chunks(list(keys), 500):
             seen.update(
                 conn.execute(
                     select(events.c.idempotency_key).where(events.c.idempotency_key.in_(chunk))
                 ).scalars()
             )
+        return seen
+
+    def _drop_replayed(self, conn: Connection, appends: Sequence[Append]) -> list[Append]:
+        keyed = [f"{a.idempotency_key}#0" for a in appends if a.idempotency_key and a.events]
+        seen = self.stored_keys(conn, keyed) if keyed else set()
         return [
             a
             for a in appends
