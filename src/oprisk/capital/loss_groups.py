@@ -24,7 +24,7 @@ ZERO = Decimal(0)
 ROUNDS = 8
 
 
-def _sums(frame: pd.DataFrame, by: list[str] | str, column: str) -> pd.Series:
+def decimal_sums(frame: pd.DataFrame, by: list[str] | str, column: str) -> pd.Series:
     """``Decimal`` sums of ``column`` per ``by`` (sorted keys): ``Decimal(0)`` plus the rows in
     frame order, as a loop adding them one by one gives (``np.add.reduceat`` adds an object
     array's values left to right)."""
@@ -113,7 +113,9 @@ def classify(
     row_group = group[at]
     open_ = status[at] == ""
     counted = df.assign(group=pd.Series(row_group, dtype=object))[window & open_]
-    aggregate = _sums(counted, "group", "amount") if len(counted) else pd.Series(dtype=object)
+    aggregate = (
+        decimal_sums(counted, "group", "amount") if len(counted) else pd.Series(dtype=object)
+    )
     scaled = np.empty(len(aggregate) + 1, dtype=object)
     scaled[:-1] = list(map(CONTEXT.multiply, aggregate.to_numpy(dtype=object), repeat(scale)))
     scaled[-1] = ZERO  # a group with nothing counted (get_indexer's -1 below)
@@ -128,7 +130,7 @@ def classify(
     )
     status[todo] = np.where(passes[counted_at], "included", "below-threshold").astype(object)
 
-    summed = _sums(df, ["year", "event"], "amount")
+    summed = decimal_sums(df, ["year", "event"], "amount")
     p_years = summed.index.get_level_values(0).to_numpy()
     p_events = summed.index.get_level_values(1).to_numpy(dtype=object)
     p_at = index.get_indexer(pd.Index(p_events, dtype=object))
@@ -156,7 +158,9 @@ def classify(
 def annual_sums(postings: pd.DataFrame, first: int, end: int) -> list[tuple[int, Decimal, int]]:
     """(year, net loss of the included postings, number of groups) for every year of the window."""
     hits = postings[postings.status == "included"]
-    sums = _sums(hits, "accounting_year", "net_loss") if len(hits) else pd.Series(dtype=object)
+    sums = (
+        decimal_sums(hits, "accounting_year", "net_loss") if len(hits) else pd.Series(dtype=object)
+    )
     counts = hits.groupby("accounting_year").group_id.nunique()
     return [(y, sums.get(y, ZERO), int(counts.get(y, 0))) for y in range(first, end + 1)]
 
@@ -186,7 +190,7 @@ def event_blocks(
     key = group_code.astype(np.int64) * len(statuses) + status_code
     amounts = np.full(n, ZERO, dtype=object)
     if len(inside):
-        sums = _sums(inside.assign(key=key[n:]), "key", "net_loss")
+        sums = decimal_sums(inside.assign(key=key[n:]), "key", "net_loss")
         at = sums.index.get_indexer(key[:n])
         amounts[at >= 0] = sums.to_numpy(dtype=object)[at[at >= 0]]
     named = ordered[ordered.ref.notna()].drop_duplicates(["group", "status"])

@@ -18,7 +18,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from oprisk.capital.loss_groups import _sums, group_ids, parents
+from oprisk.capital.loss_groups import decimal_sums, group_ids, parents
 from oprisk.capital.loss_rows import read_frame
 from oprisk.capital.results import CONTEXT
 
@@ -58,7 +58,7 @@ def annual_losses(
     seen[at[window]] = True
     rows_by_group = df.assign(group=pd.Series(group[at], dtype=object))
 
-    summed = _sums(df, ["year", "event"], "amount")
+    summed = decimal_sums(df, ["year", "event"], "amount")
     p_years = summed.index.get_level_values(0).to_numpy()
     p_at = index.get_indexer(pd.Index(summed.index.get_level_values(1), dtype=object))
     p_window = (p_years >= first) & (p_years <= end)
@@ -73,7 +73,9 @@ def annual_losses(
     for with_exclusions in (False, True):
         open_ = ~never & ~excluded if with_exclusions else ~never
         counted = rows_by_group[window & open_[at]]
-        aggregate = _sums(counted, "group", "amount") if len(counted) else pd.Series(dtype=object)
+        aggregate = (
+            decimal_sums(counted, "group", "amount") if len(counted) else pd.Series(dtype=object)
+        )
         at_group = aggregate.index.get_indexer(pd.Index(group, dtype=object))
         # each group's aggregate as classify compares it; the trailing 0 is what a group
         # without one (position -1) picks up before np.where sets it to ``threshold <= 0``
@@ -83,7 +85,9 @@ def annual_losses(
             included = open_ & seen & passes
             hits = postings[p_window & included[p_at]]
             sums = (
-                _sums(hits, "accounting_year", "net_loss") if len(hits) else pd.Series(dtype=object)
+                decimal_sums(hits, "accounting_year", "net_loss")
+                if len(hits)
+                else pd.Series(dtype=object)
             )
             counts = hits.groupby("accounting_year").group_id.nunique()
             out[(threshold, with_exclusions)] = {
