@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC
+from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
@@ -146,17 +147,18 @@ def _compare_page(
     for table, key, attr in _TABLES:
         cols = tuple(table.c.keys())
         rows = getattr(expected, attr)
-        at = [cols.index(k) for k in key]
-        key_of = itemgetter(*at) if len(at) > 1 else (lambda t, i=at[0]: (t[i],))
-        replayed = stored_values(conn, table, rows, cols)
-        want = dict(zip(map(key_of, replayed), zip(replayed, rows, strict=True), strict=True))
-        have = {key_of(t): t for t in _stored(conn, table, cols, ids, positions)}
+        key_of = itemgetter(*[cols.index(k) for k in key])  # a value, or a tuple of them
+        replayed = stored_values(conn, table, rows, cols)  # one row per key: replays never repeat
+        read_back = list(_stored(conn, table, cols, ids, positions))
+        have = dict(zip(map(key_of, read_back), read_back, strict=True))
+        found = list(map(have.pop, map(key_of, replayed), repeat(None)))
         differ: list[tuple[Any, Any, Any]] = []
-        for k, (t, w) in want.items():
-            h = have.pop(k, None)
-            if h != t:
-                differ.append((k, w, h))
+        if found != replayed:  # nearly always equal: one compare of two lists of tuples
+            both = zip(replayed, rows, found, strict=True)
+            differ = [(key_of(t), w, h) for t, w, h in both if h != t]
         differ += [(k, None, h) for k, h in have.items()]
+        if len(key) == 1:
+            differ = [((k,), w, h) for k, w, h in differ]
         differ.sort(key=lambda d: str(d[0]))
         read = _reader(conn, table) if differ else tuple
         row_of = itemgetter(*cols)
