@@ -14,15 +14,13 @@ from oprisk.domain import commands as c
 
 
 def seed(db) -> None:  # type: ignore[no-untyped-def]
-    db.execute(
-        [
-            c.ReportLossEvent(event_id="E1", actor="ann", title="loss", event_type="ET7",
-                              business_line="BL3", discovered_on=date(2024, 4, 1),
-                              currency="EUR"),
-            c.RecordImpact(event_id="E1", actor="ann", amount="100", currency="EUR",
-                           accounted_on=date(2024, 4, 2)),
-        ]  # fmt: skip
-    )
+    cmds: list[c.Command] = [
+        c.ReportLossEvent(event_id="E1", actor="ann", title="loss", event_type="ET7",
+                          business_line="BL3", discovered_on=date(2024, 4, 1), currency="EUR"),
+        c.RecordImpact(event_id="E1", actor="ann", amount="100", currency="EUR",
+                       accounted_on=date(2024, 4, 2)),
+    ]  # fmt: skip
+    db.execute(cmds)
     db.record_fx_rate("USD", date(2024, 1, 1), "0.9", actor="fx")
 
 
