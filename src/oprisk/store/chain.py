@@ -20,7 +20,6 @@ a time); the stream links are checked by one SQL join (:func:`stream_link_proble
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,6 +31,7 @@ from sqlalchemy import Connection, and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from oprisk.store.bulk import RawJSON
+from oprisk.store.engine import loads
 from oprisk.store.schema import GENESIS, events, log_head
 
 RECHAINED = "log.rechained"  # the fact migration 0004 appends to an existing log
@@ -224,7 +224,7 @@ def walk(
                 ok = digest == fact_hash(prev, g, _body(parts, payload, meta, True))
             g_next = digest
             if pos == rechained:
-                recorded = _json(payload) if isinstance(payload, str) else payload
+                recorded = loads(payload) if isinstance(payload, str) else payload
                 if recorded.get("legacy_head") != g or recorded.get("legacy_facts") != legacy_end:
                     note(
                         Problem(
@@ -274,19 +274,8 @@ def walk(
 
 
 #: the events' columns a walk reads, in the order :func:`stored_log` gives them
-LOG_COLUMNS = (
-    "position",
-    "stream_id",
-    "stream_type",
-    "version",
-    "event_type",
-    "schema_version",
-    "payload",
-    "meta",
-    "recorded_at",
-    "prev_hash",
-    "hash",
-)
+LOG_COLUMNS: tuple[str, ...] = ("position", "stream_id", "stream_type", "version", "event_type")
+LOG_COLUMNS += ("schema_version", "payload", "meta", "recorded_at", "prev_hash", "hash")
 
 
 def stored_log(conn: Connection, page: int = 5000) -> Iterator[tuple[Any, ...]]:
@@ -336,17 +325,9 @@ def _body(parts: tuple[Any, ...], payload: Any, meta: Any, reserialise: bool = F
     canonically."""
     etype, pos, t, schema, sid, stype, version = parts
     if reserialise:
-        meta = canonical(_json(meta) if isinstance(meta, str) else meta)
-        payload = canonical(_json(payload) if isinstance(payload, str) else payload)
+        meta = canonical(loads(meta) if isinstance(meta, str) else meta)
+        payload = canonical(loads(payload) if isinstance(payload, str) else payload)
     return body_text(etype, meta, payload, pos, t, schema, sid, stype, version)
-
-
-def _json(text: str) -> Any:
-    """Stored JSON text parsed as the engine parses it (orjson, else the standard library)."""
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return json.loads(text)
 
 
 def stream_link_problems(conn: Connection, limit: int = 50) -> list[Problem]:
