@@ -114,10 +114,15 @@ def stored_values(
     """``rows`` as tuples of ``columns`` in the form the driver reads them back once stored: on
     SQLite each column converted as :func:`insert_rows` writes it (text for dates, timestamps and
     amounts), on PostgreSQL the values themselves (psycopg2 reads back equal ones)."""
+    if conn.dialect.name == "postgresql":
+        return (
+            list(map(itemgetter(*columns), rows))
+            if len(columns) > 1
+            else [(r[columns[0]],) for r in rows]
+        )
     cols = [list(map(itemgetter(c), rows)) for c in columns]
-    if conn.dialect.name != "postgresql":
-        for i, f in _plan(table, conn.dialect, columns)[1]:
-            cols[i] = f(cols[i])
+    for i, f in _plan(table, conn.dialect, columns)[1]:
+        cols[i] = f(cols[i])
     return list(zip(*cols, strict=True))
 
 
