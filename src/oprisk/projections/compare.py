@@ -4,9 +4,10 @@ belong to no fact are found by anti-joins."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC
+from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
@@ -16,6 +17,7 @@ from oprisk.errors import ConfigurationError, OpriskError
 from oprisk.progress import ProgressOption
 from oprisk.progress import progress as progress_of
 from oprisk.projections.projector import PROJECTED, Rows, build_rows
+from oprisk.store.bulk import stored_values
 from oprisk.store.chain import Problem
 from oprisk.store.eventstore import EventStore, RecordedEvent, utc
 from oprisk.store.schema import (
@@ -137,23 +139,36 @@ def _compare_page(
     positions: dict[str, list[int]],
     limit: int,
 ) -> list[Problem]:
+    """Compare each table's stored rows with the replayed ones, both as the driver's tuples: the
+    replayed rows in the form they are stored in (:func:`~oprisk.store.bulk.stored_values`), so
+    that equal rows (nearly all) cost one tuple compare and no conversion of what is read. Only a
+    row that differs is read as SQLAlchemy reads it and compared value by value."""
     problems: list[Problem] = []
     for table, key, attr in _TABLES:
-        cols = list(table.c.keys())
-        row_of, key_of = itemgetter(*cols), itemgetter(*[cols.index(k) for k in key])
-        want = {tuple(r[k] for k in key): r for r in getattr(expected, attr)}
-        have = {
-            (key_of(t) if len(key) > 1 else (key_of(t),)): t
-            for t in _stored(conn, table, ids, positions)
-        }
-        for k in sorted(set(want) | set(have), key=str):
-            w, h = want.get(k), have.get(k)
+        cols = tuple(table.c.keys())
+        rows = getattr(expected, attr)
+        key_of = itemgetter(*[cols.index(k) for k in key])  # a value, or a tuple of them
+        replayed = stored_values(conn, table, rows, cols)  # one row per key: replays never repeat
+        read_back = list(_stored(conn, table, cols, ids, positions))
+        have = dict(zip(map(key_of, read_back), read_back, strict=True))
+        found = list(map(have.pop, map(key_of, replayed), repeat(None)))
+        differ: list[tuple[Any, Any, Any]] = []
+        if found != replayed:  # nearly always equal: one compare of two lists of tuples
+            both = zip(replayed, rows, found, strict=True)
+            differ = [(key_of(t), w, h) for t, w, h in both if h != t]
+        differ += [(k, None, h) for k, h in have.items()]
+        if len(key) == 1:
+            differ = [((k,), w, h) for k, w, h in differ]
+        differ.sort(key=lambda d: str(d[0]))
+        read = _reader(conn, table) if differ else tuple
+        row_of = itemgetter(*cols)
+        for k, w, h in differ:
             label = f"{table.name} row {dict(zip(key, k, strict=True))}"
             if w is None or h is None:
                 problems.append(
                     Problem("read_model", f"{label} {'missing' if h is None else 'not in the log'}")
                 )
-            elif row_of(w) != h:  # equal rows (nearly all) cost one compare
+            elif row_of(w) != (h := read(h)):
                 stored = dict(zip(cols, h, strict=True))
                 c = next((c for c in w if not _same(w[c], stored.get(c))), None)
                 if c is not None:
@@ -172,41 +187,76 @@ def _compare_page(
 
 
 def _stored(
-    conn: Connection, table: Any, ids: list[str], positions: dict[str, list[int]]
+    conn: Connection,
+    table: Any,
+    cols: tuple[str, ...],
+    ids: list[str],
+    positions: dict[str, list[int]],
 ) -> Iterator[tuple[Any, ...]]:
-    """The stored rows of a batch's streams, as tuples in column order (timestamps in UTC).
+    """The stored rows of a batch's streams, as the driver hands them back (tuples of ``cols``).
 
     Event-keyed tables are read as one range of their index over the batch's stream ids (the
     batch's streams are consecutive in id order; rows of streams outside the batch are dropped);
     position-keyed ones by the positions of the batch's facts."""
-    stamps = [i for i, c in enumerate(table.c) if isinstance(c.type, DateTime)]
-    if "event_id" in table.c:
-        if not ids:
+    mark = "%s" if conn.dialect.name == "postgresql" else "?"
+    select_sql = f"SELECT {', '.join(map(_quoted, cols))} FROM {table.name}"
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        if "event_id" in table.c:
+            if not ids:
+                return
+            wanted = set(ids)  # ids are in the database's order: the range is first..last
+            owner = cols.index("event_id")
+            cursor.execute(
+                f"{select_sql} WHERE event_id >= {mark} AND event_id <= {mark}", (ids[0], ids[-1])
+            )
+            for row in cursor.fetchall():
+                if row[owner] in wanted:
+                    yield row
             return
-        wanted = set(ids)  # ids are in the database's order: the range is first..last
-        q = select(table).where(table.c.event_id >= ids[0], table.c.event_id <= ids[-1])
-        chunks: Iterator[Any] = iter([conn.execute(q)])
-    else:
         values = positions[table.name]
-        wanted = set()
-        chunks = (
-            conn.execute(select(table).where(table.c.position.in_(values[i : i + 500])))
-            for i in range(0, len(values), 500)
+        for i in range(0, len(values), 500):
+            chunk = values[i : i + 500]
+            marks = ", ".join([mark] * len(chunk))
+            cursor.execute(f"{select_sql} WHERE position IN ({marks})", chunk)
+            yield from cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def _quoted(name: str) -> str:
+    return f'"{name}"'
+
+
+def _reader(conn: Connection, table: Any) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+    """A stored row as the driver gives it → as SQLAlchemy reads it (each column's result
+    processor; SQLite's naive timestamps in UTC)."""
+    dialect = conn.dialect
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:  # the driver's column types, which some result processors go by
+        cursor.execute(
+            f"SELECT {', '.join(map(_quoted, table.c.keys()))} FROM {table.name} LIMIT 0"
         )
-    owner = list(table.c.keys()).index("event_id") if wanted else 0
-    naive = conn.dialect.name == "sqlite"  # SQLite hands timestamps back naive (UTC)
-    for result in chunks:
-        for row in result.all():
-            if wanted and row[owner] not in wanted:
-                continue
-            if naive and stamps:
-                t = list(row)
-                for i in stamps:
-                    if t[i] is not None:
-                        t[i] = t[i].replace(tzinfo=UTC)
-                yield tuple(t)
-            else:
-                yield tuple(row)
+        coltypes = [d[1] for d in cursor.description]
+    finally:
+        cursor.close()
+    convert = [
+        c.type.dialect_impl(dialect).result_processor(dialect, t)
+        for c, t in zip(table.c, coltypes, strict=True)
+    ]
+    naive = dialect.name == "sqlite"
+    stamps = {i for i, c in enumerate(table.c) if isinstance(c.type, DateTime)}
+
+    def read(row: tuple[Any, ...]) -> tuple[Any, ...]:
+        out = []
+        for i, (v, f) in enumerate(zip(row, convert, strict=True)):
+            v = f(v) if f is not None else v
+            if naive and i in stamps and v is not None:
+                v = v.replace(tzinfo=UTC)
+            out.append(v)
+        return tuple(out)
+
+    return read
 
 
 def orphans(conn: Connection, limit: int) -> list[Problem]:

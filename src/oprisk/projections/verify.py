@@ -15,20 +15,19 @@ Three checks, each reading the log in pages so that memory stays bounded:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import Connection, func, select
 
 from oprisk.errors import ConfigurationError
-from oprisk.progress import Progress, ProgressOption
+from oprisk.progress import ProgressOption
 from oprisk.progress import progress as progress_of
 from oprisk.projections import parallel
 from oprisk.projections.compare import StreamRange, compare_read_models, orphans
 from oprisk.store.chain import Problem, head_problems, stream_link_problems, walk
 from oprisk.store.checkpoint import Checkpoint, disagreements
-from oprisk.store.eventstore import EventStore, RecordedEvent
+from oprisk.store.eventstore import EventStore
 from oprisk.store.schema import events
 
 __all__ = ["Problem", "StreamRange", "VerifyReport", "compare_read_models", "verify"]
@@ -106,8 +105,7 @@ def verify(
         want = {p for cp in checkpoints for p, _ in cp.anchors}
         total = store.head(conn)
         with progress_of(progress, total=total, desc="verify: hash chains", unit="facts") as bar:
-            rows = store.read_all(conn, batch_size=1000, upcast=False)
-            w = walk(conn, _counted(rows, bar), want, limit)
+            w = walk(conn, want, limit, counted=bar.update)
         problems = w.problems + stream_link_problems(conn, limit) + head_problems(conn, w)
         problems += disagreements(w, checkpoints)
         if pool is None:
@@ -131,14 +129,3 @@ def verify(
             pool.shutdown(cancel_futures=True)
     n = conn.execute(select(func.count(func.distinct(events.c.stream_id)))).scalar_one()
     return VerifyReport(w.facts, int(n), problems[: limit * 2], tuple(checkpoints), streams)
-
-
-def _counted(rows: Iterator[RecordedEvent], bar: Progress, every: int = 1000) -> Iterator[Any]:
-    n = 0
-    for r in rows:
-        yield r
-        n += 1
-        if n == every:
-            bar.update(n)
-            n = 0
-    bar.update(n)

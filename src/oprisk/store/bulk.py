@@ -115,11 +115,26 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
         _copy(conn, table, rows)
         return
     columns = tuple(rows[0])
-    sql, convert = _plan(table, conn.dialect, columns)
+    sql, _ = _plan(table, conn.dialect, columns)
+    conn.exec_driver_sql(sql, stored_values(conn, table, rows, columns))
+
+
+def stored_values(
+    conn: Connection, table: Table, rows: Sequence[dict[str, Any]], columns: tuple[str, ...]
+) -> list[tuple[Any, ...]]:
+    """``rows`` as tuples of ``columns`` in the form the driver reads them back once stored: on
+    SQLite each column converted as :func:`insert_rows` writes it (text for dates, timestamps and
+    amounts), on PostgreSQL the values themselves (psycopg2 reads back equal ones)."""
+    if conn.dialect.name == "postgresql":
+        return (
+            list(map(itemgetter(*columns), rows))
+            if len(columns) > 1
+            else [(r[columns[0]],) for r in rows]
+        )
     cols = [list(map(itemgetter(c), rows)) for c in columns]
-    for i, f in convert:
+    for i, f in _plan(table, conn.dialect, columns)[1]:
         cols[i] = f(cols[i])
-    conn.exec_driver_sql(sql, list(zip(*cols, strict=True)))
+    return list(zip(*cols, strict=True))
 
 
 # --- PostgreSQL COPY ------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ a time); the stream links are checked by one SQL join (:func:`stream_link_proble
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from hashlib import sha256
@@ -31,6 +31,7 @@ from sqlalchemy import Connection, and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from oprisk.store.bulk import RawJSON
+from oprisk.store.engine import loads
 from oprisk.store.schema import GENESIS, events, log_head
 
 RECHAINED = "log.rechained"  # the fact migration 0004 appends to an existing log
@@ -149,18 +150,27 @@ def rechain_position(conn: Connection) -> int | None:
 
 def walk(
     conn: Connection,
-    rows: Iterable[Any],
     want: Iterable[int] = (),
     limit: int = 50,
+    *,
+    counted: Callable[[int], object] | None = None,
+    page: int = 5000,
 ) -> Walk:
-    """Check every fact of ``rows`` (stored events in position order, payloads as stored) against
-    its content and the fact before it in the log, and note the global hash at each position in
-    ``want``.
+    """Check every fact of the log in position order against its content and the fact before it,
+    and note the global hash at each position in ``want`` (``counted`` is told the facts done, a
+    thousand at a time).
 
     For each fact: positions follow on without a gap, the stored hash is the hash of its content,
     stream predecessor and log predecessor, and ``recorded_at`` never goes back. When no problem
     is found, the stored hashes are the chain recomputed from the content, so the head (and each
     noted hash) can be compared with a checkpoint.
+
+    The log is read through the driver, a page at a time (:func:`stored_log`), and each fact is
+    hashed once: on SQLite the body is assembled from the stored payload and meta text, which the
+    store wrote canonical; only a fact whose hash does not match that way is hashed again with
+    its payload and meta re-serialised canonically (what a store that wrote other text would
+    need): a fact passes when its stored text, or its content serialised canonically, gives its
+    hash.
     """
     result = Walk()
     wanted = sorted(set(want))
@@ -171,14 +181,19 @@ def walk(
     g = GENESIS
     expected = 1
     last_time: datetime | None = None
+    texts: dict[str, str] = {}  # event and stream types, as canonical JSON
+    timestamp = _timestamps(conn)
+    raw_json = conn.dialect.name == "sqlite"  # PostgreSQL's jsonb keeps no text: re-serialise
+    count = 0
 
     def note(problem: Problem) -> None:
         if len(result.problems) < limit:
             result.problems.append(problem)
 
-    for r in rows:
-        d = r if isinstance(r, Mapping) else r.__dict__
-        pos = int(d["position"])
+    for pos, sid, stype, version, etype, schema, payload, meta, stamp, prev, digest in stored_log(
+        conn, page
+    ):
+        pos = int(pos)
         result.facts += 1
         if pos != expected:
             what = "missing" if pos > expected else "out of order"
@@ -186,31 +201,37 @@ def walk(
                 Problem(
                     "position",
                     f"expected position {expected}, found {pos} (a fact {what})",
-                    d["stream_id"],
-                    d["version"],
+                    sid,
+                    version,
                     min(pos, expected),
                 )
             )
         while w < len(wanted) and wanted[w] < pos:
             w += 1  # a wanted position the log skips: it has no hash (the caller reports it)
-        body = event_body(d)
+        t, t_text = timestamp(stamp)
+        etype_text = texts.get(etype) or texts.setdefault(etype, canonical(etype))
+        stype_text = texts.get(stype) or texts.setdefault(stype, canonical(stype))
+        parts = (etype_text, pos, t_text, int(schema), canonical(sid), stype_text, int(version))
+        body = _body(parts, payload, meta) if raw_json else _body(parts, payload, meta, True)
         if pos <= legacy_end:
-            ok = d["hash"] == legacy_hash(d["prev_hash"], body)
-            g_next = legacy_link(g, d["hash"])
+            ok = digest == legacy_hash(prev, body)
+            if not ok and raw_json:
+                ok = digest == legacy_hash(prev, _body(parts, payload, meta, True))
+            g_next = legacy_link(g, digest)
         else:
-            ok = d["hash"] == fact_hash(d["prev_hash"], g, body)
-            g_next = d["hash"]
+            ok = digest == fact_hash(prev, g, body)
+            if not ok and raw_json:
+                ok = digest == fact_hash(prev, g, _body(parts, payload, meta, True))
+            g_next = digest
             if pos == rechained:
-                payload = d["payload"]
-                if isinstance(payload, str):
-                    payload = orjson.loads(payload)
-                if payload.get("legacy_head") != g or payload.get("legacy_facts") != legacy_end:
+                recorded = loads(payload) if isinstance(payload, str) else payload
+                if recorded.get("legacy_head") != g or recorded.get("legacy_facts") != legacy_end:
                     note(
                         Problem(
                             "chain",
                             "the re-chain fact does not record the chain of the facts before it",
-                            d["stream_id"],
-                            d["version"],
+                            sid,
+                            version,
                             pos,
                         )
                     )
@@ -220,19 +241,18 @@ def walk(
                     "hash",
                     "stored hash does not match the fact's content and the facts before it "
                     "(changed behind the store's back?)",
-                    d["stream_id"],
-                    d["version"],
+                    sid,
+                    version,
                     pos,
                 )
             )
-        t = utc(d["recorded_at"])
-        if last_time is not None and t < last_time:
+        if last_time is not None and t is not last_time and t < last_time:
             note(
                 Problem(
                     "time",
                     f"recorded at {t.isoformat()}, before the fact preceding it ({last_time.isoformat()})",
-                    d["stream_id"],
-                    d["version"],
+                    sid,
+                    version,
                     pos,
                 )
             )
@@ -243,8 +263,71 @@ def walk(
             w += 1
         expected = pos + 1
         result.last_position = pos
+        count += 1
+        if counted is not None and count == 1000:
+            counted(count)
+            count = 0
+    if counted is not None:
+        counted(count)
     result.head = g
     return result
+
+
+#: the events' columns a walk reads, in the order :func:`stored_log` gives them
+LOG_COLUMNS: tuple[str, ...] = ("position", "stream_id", "stream_type", "version", "event_type")
+LOG_COLUMNS += ("schema_version", "payload", "meta", "recorded_at", "prev_hash", "hash")
+
+
+def stored_log(conn: Connection, page: int = 5000) -> Iterator[tuple[Any, ...]]:
+    """Every fact as the driver hands it back (:data:`LOG_COLUMNS`), in position order, a page
+    at a time on ``conn``'s transaction: payload and meta as JSON text, ``recorded_at`` as SQLite
+    stores it (text) or as psycopg2 reads it (a datetime). No per-row conversion by SQLAlchemy."""
+    pg = conn.dialect.name == "postgresql"
+    cols = ", ".join(f"{c}::text" if pg and c in ("payload", "meta") else c for c in LOG_COLUMNS)
+    mark = "%s" if pg else "?"
+    sql = f"SELECT {cols} FROM events WHERE position > {mark} ORDER BY position LIMIT {mark}"
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        after = 0  # facts below position 1 are found by head_problems
+        while True:
+            cursor.execute(sql, (after, page))
+            rows = cursor.fetchall()
+            if not rows:
+                return
+            yield from rows
+            after = rows[-1][0]
+    finally:
+        cursor.close()
+
+
+def _timestamps(conn: Connection) -> Callable[[Any], tuple[datetime, str]]:
+    """Stored ``recorded_at`` → (UTC datetime, its canonical JSON), converted as SQLAlchemy
+    converts it; the facts of one append share one time, so the last one is kept."""
+    convert = events.c.recorded_at.type.dialect_impl(conn.dialect).result_processor(
+        conn.dialect, None
+    )
+    last: Any = object()
+    known = (datetime.min, "")
+
+    def timestamp(stamp: Any) -> tuple[datetime, str]:
+        nonlocal last, known
+        if stamp != last or type(stamp) is not type(last):
+            t = utc(convert(stamp) if convert else stamp)  # type: ignore[arg-type]
+            last, known = stamp, (t, canonical(t.isoformat()))
+        return known
+
+    return timestamp
+
+
+def _body(parts: tuple[Any, ...], payload: Any, meta: Any, reserialise: bool = False) -> str:
+    """A fact's canonical body from its parts (canonical already) and its payload and meta: as
+    stored (the canonical text the store wrote) or, with ``reserialise``, parsed and serialised
+    canonically."""
+    etype, pos, t, schema, sid, stype, version = parts
+    if reserialise:
+        meta = canonical(loads(meta) if isinstance(meta, str) else meta)
+        payload = canonical(loads(payload) if isinstance(payload, str) else payload)
+    return body_text(etype, meta, payload, pos, t, schema, sid, stype, version)
 
 
 def stream_link_problems(conn: Connection, limit: int = 50) -> list[Problem]:

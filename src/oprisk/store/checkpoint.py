@@ -178,7 +178,7 @@ def take(
     head = store.head(conn)
     want = anchor_positions(head)
     want_all = set(want) | {p for cp in previous for p, _ in cp.anchors}
-    w = walk(conn, store.read_all(conn, batch_size=1000, upcast=False), want_all)
+    w = walk(conn, want_all)
     problems = w.problems + stream_link_problems(conn) + head_problems(conn, w)
     problems += disagreements(w, previous)
     if problems:
