@@ -282,4 +282,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if {"-h", "--help"} & set(sys.argv):
+        print(__doc__)  # the options are read by hand (arg); --help must not start a run
+    else:
+        main()
