@@ -18,7 +18,16 @@ import pandas as pd
 
 from oprisk.capital.profiles import DEFAULT_THRESHOLD
 from oprisk.cli.icaap import icaap_cmd
-from oprisk.cli.options import Group, open_db, parse_as_of, parse_subsidiaries, settings
+from oprisk.cli.options import (
+    Group,
+    as_of_option,
+    confidence_option,
+    open_db,
+    parse_as_of,
+    parse_subsidiaries,
+    seed_option,
+    settings,
+)
 from oprisk.errors import ConfigurationError
 
 _OFFSETTING = click.Choice(["within-year", "none"])
@@ -258,11 +267,7 @@ def sa_cmd(
 
 @capital.command("lda")
 @click.option("--year", required=True, type=int, help="Last year of the observation window.")
-@click.option(
-    "--as-of",
-    default=None,
-    help="Knowledge cut-off: a log position, an ISO date/timestamp, now, today or '2 hours ago'.",
-)
+@as_of_option
 @click.option(
     "--uom",
     type=click.Choice(["bl-et", "et", "bl", "cause"]),
@@ -270,7 +275,7 @@ def sa_cmd(
     show_default=True,
     help="Units of measure.",
 )
-@click.option("--confidence", default=0.999, show_default=True, type=float)
+@confidence_option
 @click.option(
     "--method",
     type=click.Choice(["auto", "mc", "fft", "panjer"]),
@@ -312,7 +317,7 @@ def sa_cmd(
     type=click.IntRange(min=1),
     help="Simulated years per bootstrap refit.",
 )
-@click.option("--seed", default=2026, show_default=True, type=int)
+@seed_option
 @click.option(
     "--threshold",
     default=float(DEFAULT_THRESHOLD),

@@ -17,7 +17,14 @@ import click
 import pandas as pd
 
 from oprisk.capital.profiles import DEFAULT_THRESHOLD
-from oprisk.cli.options import Command, open_db, parse_as_of
+from oprisk.cli.options import (
+    Command,
+    as_of_option,
+    confidence_option,
+    open_db,
+    parse_as_of,
+    seed_option,
+)
 from oprisk.safefiles import atomic_write
 
 
@@ -28,18 +35,14 @@ def _positive(ctx: click.Context, param: click.Parameter, value: float | None) -
 
 
 @click.command("icaap", cls=Command)
-@click.option(
-    "--as-of",
-    default=None,
-    help="Knowledge cut-off: a log position, an ISO date/timestamp, now, today or '2 hours ago'.",
-)
+@as_of_option
 @click.option(
     "--year",
     default=None,
     type=int,
     help="Last year of the window (default: the last year with an accounted loss).",
 )
-@click.option("--confidence", default=0.999, show_default=True, type=float)
+@confidence_option
 @click.option(
     "--dependence",
     type=click.Choice(["independence", "comonotonic", "gaussian", "t"]),
@@ -54,7 +57,7 @@ def _positive(ctx: click.Context, param: click.Parameter, value: float | None) -
     help="Pairwise correlation (gaussian, t).",
 )
 @click.option("--sims", default=1_000_000, show_default=True, type=int, help="Monte Carlo years.")
-@click.option("--seed", default=2026, show_default=True, type=int)
+@seed_option
 @click.option(
     "--threshold",
     default=float(DEFAULT_THRESHOLD),

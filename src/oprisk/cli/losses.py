@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from oprisk.cli.options import Command, fmt_option, open_db, parse_as_of
+from oprisk.cli.options import Command, as_of_option, fmt_option, open_db, parse_as_of
 from oprisk.cli.output import emit
 
 #: the columns ``oprisk losses`` shows unless ``--all-columns`` is given (table and CSV alike)
@@ -24,11 +24,7 @@ SUMMARY_COLUMNS = [
 
 
 @click.command("losses", cls=Command)
-@click.option(
-    "--as-of",
-    default=None,
-    help="Knowledge cut-off: a log position, an ISO date/timestamp, now, today or '2 hours ago'.",
-)
+@as_of_option
 @click.option(
     "--accounted-until", default=None, help="Business cut-off: accounting date (YYYY-MM-DD)."
 )

@@ -187,6 +187,16 @@ def as_of_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--as-of", default=None, help=AS_OF_HELP)(fn)
 
 
+def confidence_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``--confidence`` of a VaR / ES (default 99.9 %) as the parameter ``confidence``."""
+    return click.option("--confidence", default=0.999, show_default=True, type=float)(fn)
+
+
+def seed_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``--seed`` of a simulation (default 2026) as the parameter ``seed``."""
+    return click.option("--seed", default=2026, show_default=True, type=int)(fn)
+
+
 def fmt_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     """``--json`` / ``--csv`` (table by default) as the parameter ``fmt``."""
     fn = click.option("--json", "fmt", flag_value="json", help="JSON records.")(fn)

@@ -23,7 +23,7 @@ import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -319,25 +319,47 @@ def aggregate_units(
                 rows.append(row)
     total.sort()
     standalone = pd.DataFrame(rows)
-    sum_var = {a: float(standalone[f"var_{a}"].sum()) for a in conf}
-    var = {a: sample_var(total, a) for a in conf}
     return PortfolioResult(
         copula=copula,
         units=tuple(u.name for u in us),
         confidence_levels=conf,
         standalone=standalone,
         expected_loss=math.inf if heavy else float(total.mean()),
+        **sample_figures(total, standalone, conf, bool(heavy)),
+        random_state=root.entropy if isinstance(root.entropy, int) else None,
+        n_simulations=n,
+        correlation=corr,
+        df=df,
+        sample=total,
+    )
+
+
+class SampleFigures(TypedDict):
+    """The :class:`PortfolioResult` fields read off a portfolio's simulated annual totals."""
+
+    var: dict[float, float]
+    es: dict[float, float]
+    var_se: dict[float, float]
+    es_se: dict[float, float]
+    sum_standalone_var: dict[float, float]
+    diversification_benefit: dict[float, float]
+
+
+def sample_figures(
+    total: np.ndarray, standalone: pd.DataFrame, conf: tuple[float, ...], heavy: bool
+) -> SampleFigures:
+    """A portfolio's VaR, ES, their standard errors and the diversification benefit from its
+    sorted annual totals and its units' stand-alone VaRs (``var_{a}`` columns); ES is infinite
+    and its SE undefined when a unit has an infinite mean (``heavy``)."""
+    sum_var = {a: float(standalone[f"var_{a}"].sum()) for a in conf}
+    var = {a: sample_var(total, a) for a in conf}
+    return SampleFigures(
         var=var,
         es={a: math.inf if heavy else sample_es(total, a) for a in conf},
         var_se={a: sample_var_se(total, a) for a in conf},
         es_se={a: math.nan if heavy else sample_es_se(total, a) for a in conf},
         sum_standalone_var=sum_var,
         diversification_benefit={a: sum_var[a] - var[a] for a in conf},
-        random_state=root.entropy if isinstance(root.entropy, int) else None,
-        n_simulations=n,
-        correlation=corr,
-        df=df,
-        sample=total,
     )
 
 

@@ -48,12 +48,12 @@ from .dependence import (
     _copula_scores,
     _factor,
     check_dependence,
+    sample_figures,
     sampled_unit,
 )
 from .frequency import FrequencyFit
 from .grid import DEFAULT_POINTS
 from .marginal import GRID_TOLERANCE, GridMarginal, grid_marginal
-from .measures import sample_es, sample_es_se, sample_var, sample_var_se
 from .montecarlo import chunk_years, simulate_chunk
 from .parallel import Runner, default_workers
 from .resolve import INFINITE_MEAN, resolve_severity
@@ -283,8 +283,6 @@ def aggregate_portfolio(
         rows.append(row)
     total.sort()
     standalone = pd.DataFrame(rows)
-    sum_var = {a: float(standalone[f"var_{a}"].sum()) for a in conf}
-    var = {a: sample_var(total, a) for a in conf}
     lattice = [g for g in marginals if isinstance(g, GridMarginal)]
     details: dict[str, Any] = {
         "monte_carlo_units": {
@@ -303,12 +301,7 @@ def aggregate_portfolio(
         confidence_levels=conf,
         standalone=standalone,
         expected_loss=math.inf if heavy else float(standalone["expected_loss"].sum()),
-        var=var,
-        es={a: math.inf if heavy else sample_es(total, a) for a in conf},
-        var_se={a: sample_var_se(total, a) for a in conf},
-        es_se={a: math.nan if heavy else sample_es_se(total, a) for a in conf},
-        sum_standalone_var=sum_var,
-        diversification_benefit={a: sum_var[a] - var[a] for a in conf},
+        **sample_figures(total, standalone, conf, bool(heavy)),
         random_state=root.entropy if isinstance(root.entropy, int) else None,
         n_simulations=n,
         correlation=corr,
