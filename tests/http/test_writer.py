@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from tests.http.conftest import INCIDENT, Service, _date
 
+from oprisk.api import Requested
 from oprisk.domain import commands as c
 from oprisk.errors import ConcurrencyError, DomainError
 from oprisk.http.problems import Problem
@@ -130,4 +131,29 @@ def test_a_batch_decides_each_request_on_what_its_predecessors_appended(service:
     assert [f.meta["request_id"] for f in facts if f.stream_id == "W:s"] == [
         "http:rep:r", "http:rep:i1", "http:rep:i2",
     ]  # fmt: skip
+    assert service.db.verify().ok
+
+
+def test_a_copy_sent_again_before_the_first_was_answered_appends_once(service: Service) -> None:
+    """Both copies in one batch: the first is decided and appended, the copy answered ``[]``
+    (as a retry after the commit is), and the batch still commits in one transaction."""
+    line = {"amount": "5", "currency": "EUR", "accounted_on": date(2025, 3, 31)}
+    service.db.report("W:c", actor="rep", **FIELDS)
+    impact = c.RecordImpact(event_id="W:c", actor="rep", **line)
+    missing = c.RecordImpact(event_id="W:gone", actor="rep", **line)
+    requests = [
+        Requested([impact], "http:rep:i", {"request_id": "first"}),
+        Requested([impact], "http:rep:i", {"request_id": "copy"}),
+        Requested([missing], "http:rep:m", {"request_id": "m1"}),
+        Requested([missing], "http:rep:m", {"request_id": "m2"}),  # the first appended nothing
+    ]
+    with service.db.writing() as conn:
+        out = service.db.recorder.execute_many(conn, requests)
+    assert out is not None
+    first, copy, m1, m2 = out
+    assert isinstance(first, list) and [f.version for f in first] == [2]
+    assert copy == []
+    assert isinstance(m1, DomainError) and isinstance(m2, DomainError)
+    facts = [f for f in service.db.events() if f.stream_id == "W:c"]
+    assert [f.meta.get("request_id") for f in facts[1:]] == ["first"]
     assert service.db.verify().ok

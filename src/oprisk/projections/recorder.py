@@ -167,20 +167,22 @@ class Recorder:
         one read of their streams and one append (group commit): each request is decided on the
         state its predecessors in the batch left, and answered with its own facts, or with its
         own ``DomainError`` / ``ConcurrencyError`` (it then appends nothing and the others go
-        on). A request whose idempotency key already appended is answered ``[]`` and decided
-        not at all, as :meth:`execute` does. ``None`` (nothing done) for a batch with a link,
+        on). A request whose idempotency key already appended, or appends earlier in the batch
+        (a copy sent again before the first was answered), is answered ``[]`` and decided not at
+        all, as :meth:`execute` does. ``None`` (nothing done) for a batch with a link,
         whose group roots the one-at-a-time path checks."""
         cmds_all = [x for r in requests for x in r.commands]
         if any(isinstance(x, c.LinkLossEvent) for x in cmds_all):
             return None
         store = self.uow.store
-        keys = {
-            f"{r.idempotency_key}:{x.event_id}#0": i
-            for i, r in enumerate(requests)
-            if r.idempotency_key
-            for x in r.commands
-        }
-        replayed = {keys[k] for k in store.stored_keys(conn, list(keys))} if keys else set()
+        keys: dict[str, list[int]] = {}
+        for i, r in enumerate(requests):
+            for x in r.commands if r.idempotency_key else ():
+                keys.setdefault(f"{r.idempotency_key}:{x.event_id}#0", []).append(i)
+        replayed = (
+            {i for k in store.stored_keys(conn, list(keys)) for i in keys[k]} if keys else set()
+        )
+        taken: set[str] = set()  # the keys a request of this batch appends under
         ids = {x.event_id for x in cmds_all} | {s for r in requests for s in r.expected or ()}
         before = states_from(store.read_streams(conn, ids))
         working: dict[str, LossEventState] = dict(before)
@@ -189,6 +191,8 @@ class Recorder:
         out: list[list[RecordedEvent] | OpriskError] = []
         counts: list[int] = []
         for i, r in enumerate(requests):
+            if r.idempotency_key in taken:
+                replayed.add(i)  # a copy of a request earlier in this batch: as if it had committed
             if i in replayed:
                 out.append([])
                 continue
@@ -202,6 +206,8 @@ class Recorder:
                 version = working[sid].version if sid in working else NO_STREAM
                 appends.append(Append(sid, LOSS_EVENT, evs, version, key))
             working.update(mine)
+            if r.idempotency_key and pending:
+                taken.add(r.idempotency_key)
             counts.append(sum(len(evs) for evs in pending.values()))
             out.append([])  # filled in below with the facts appended
         recorded = store.append_batch(conn, appends)

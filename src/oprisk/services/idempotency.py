@@ -24,6 +24,11 @@ from oprisk.store.schema import events, http_idempotency
 if TYPE_CHECKING:
     from oprisk.ports import Transactions
 
+_INSERTS = {
+    "postgresql": pg_insert(http_idempotency).on_conflict_do_nothing(),
+    "sqlite": sqlite_insert(http_idempotency).on_conflict_do_nothing(),
+}
+
 
 @dataclass(frozen=True)
 class StoredResponse:
@@ -79,9 +84,10 @@ class Idempotency:
 
     @staticmethod
     def _insert(conn: Connection, values: dict[str, Any]) -> bool:
-        insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-        stmt = insert(http_idempotency).values(**values).on_conflict_do_nothing()
-        return bool(conn.execute(stmt).rowcount)
+        # one statement per dialect, the values bound as parameters: a statement built with
+        # ``.values(**values)`` coerced every value and computed a new cache key on each call
+        stmt = _INSERTS["postgresql" if conn.dialect.name == "postgresql" else "sqlite"]
+        return bool(conn.execute(stmt, values).rowcount)
 
     def appended(self, store_key: str, stream_id: str) -> list[RecordedEvent]:
         """The facts a command appended to ``stream_id`` under the store idempotency key

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy import exc as sa_exc
 
 from oprisk.errors import ConcurrencyError, SchemaError, StoreError
@@ -47,6 +47,21 @@ __all__ = [
 
 ANY = -1  # expected_version: append whatever the stream's version is
 NO_STREAM = 0  # expected_version: the stream must not exist yet
+
+# The key and stream look-ups run once or more per append: built once, with the list bound as
+# one expanding parameter, so no call coerces its values one by one or computes a cache key.
+_STORED_KEYS = select(events.c.idempotency_key).where(
+    events.c.idempotency_key.in_(bindparam("keys", expanding=True))
+)
+_STREAMS = select(events).where(events.c.stream_id.in_(bindparam("ids", expanding=True)))
+_LAST = (
+    select(events.c.stream_id, func.max(events.c.version).label("v"))
+    .where(events.c.stream_id.in_(bindparam("ids", expanding=True)))
+    .group_by(events.c.stream_id)
+).subquery()
+_TIPS = select(events.c.stream_id, events.c.version, events.c.hash).join(
+    _LAST, (events.c.stream_id == _LAST.c.stream_id) & (events.c.version == _LAST.c.v)
+)
 
 
 @dataclass(frozen=True)
@@ -259,11 +274,7 @@ class EventStore:
         """Which of the fact idempotency keys ``keys`` (``<append key>#<i>``) are in the log."""
         seen: set[str] = set()
         for chunk in _chunks(list(keys), 500):
-            seen.update(
-                conn.execute(
-                    select(events.c.idempotency_key).where(events.c.idempotency_key.in_(chunk))
-                ).scalars()
-            )
+            seen.update(conn.execute(_STORED_KEYS, {"keys": list(chunk)}).scalars())
         return seen
 
     def _drop_replayed(self, conn: Connection, appends: Sequence[Append]) -> list[Append]:
@@ -278,16 +289,7 @@ class EventStore:
     def _tips(self, conn: Connection, stream_ids: set[str]) -> dict[str, tuple[int, str]]:
         tips: dict[str, tuple[int, str]] = {}
         for chunk in _chunks(sorted(stream_ids), 500):
-            q = (
-                select(events.c.stream_id, func.max(events.c.version).label("v"))
-                .where(events.c.stream_id.in_(chunk))
-                .group_by(events.c.stream_id)
-            ).subquery()
-            rows = conn.execute(
-                select(events.c.stream_id, events.c.version, events.c.hash).join(
-                    q, (events.c.stream_id == q.c.stream_id) & (events.c.version == q.c.v)
-                )
-            )
+            rows = conn.execute(_TIPS, {"ids": list(chunk)})
             tips.update({r.stream_id: (r.version, r.hash) for r in rows})
         return tips
 
@@ -329,8 +331,7 @@ class EventStore:
             for chunk in _chunks(sorted(set(stream_ids)), 500):
                 # no ORDER BY position: the primary key's order would tempt a planner without
                 # statistics into reading the whole log; each stream is sorted here instead
-                q = select(events).where(events.c.stream_id.in_(chunk))
-                for r in conn.execute(q):
+                for r in conn.execute(_STREAMS, {"ids": list(chunk)}):
                     out.setdefault(r.stream_id, []).append(self._recorded(r._mapping))
         for recs in out.values():
             recs.sort(key=lambda e: e.position)
