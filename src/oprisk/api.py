@@ -30,6 +30,7 @@ from oprisk.projections.projector import Folded, Projector
 from oprisk.projections.projector import rebuild as rebuild_read_models
 from oprisk.projections.read_model import ReadModel
 from oprisk.projections.recorder import Recorder, Requested
+from oprisk.projections.state_cache import StateCache
 from oprisk.projections.verify import StreamRange, VerifyReport, verify
 from oprisk.services.icaap_data import IcaapData
 from oprisk.services.idempotency import Idempotency
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
     from oprisk.reports import Reports
     from oprisk.services.capital import CapitalService
 
-__all__ = ["AsOf", "Database", "Requested", "connect", "cutoff_time"]
+__all__ = ["AsOf", "Database", "Requested", "StateCache", "connect", "cutoff_time"]
 
 
 def connect(

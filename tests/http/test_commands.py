@@ -161,9 +161,9 @@ def test_patch_amends_and_reclassifies_in_one_request(service: Service) -> None:
 
 
 @pytest.mark.postgres
-def test_a_concurrent_writer_between_read_and_append_is_a_409(pg_service: Service) -> None:
-    """The request reads the event, then waits for the log head that this test holds; meanwhile
-    the test appends to the same event, so the request's append finds a newer version."""
+def test_a_concurrent_writer_holding_the_head_decides_the_request(pg_service: Service) -> None:
+    """The request waits for the log head that this test holds before it reads the event;
+    meanwhile the test closes the event, so the request is decided on the closed event."""
     s = pg_service
     event_id = s.new_event()
     answer = []
@@ -182,8 +182,8 @@ def test_a_concurrent_writer_between_read_and_append_is_a_409(pg_service: Servic
         s.db.store.append(conn, event_id, "loss_event", [fact])
     worker.join()
     r = answer[0]
-    assert r.status_code == 409, r.text
-    assert r.json()["type"] == "urn:oprisk:problem:version-conflict"
+    assert r.status_code == 422, r.text
+    assert "is closed" in r.json()["detail"]
     assert len(s.db.ledger()) == 1  # the set-up line only
 
 

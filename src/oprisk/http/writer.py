@@ -12,6 +12,12 @@ under its ``Idempotency-Key``) runs in its savepoint, so facts and answer still 
 Before the batch the writer folds the principal facts appended since the last look in the same
 transaction, and each request's ``check`` runs in its savepoint: a token revoked before the batch
 began is refused (401) and appends nothing.
+
+Between batches the writer keeps the states of the streams it wrote (``StateCache``), so an
+impact on an event reported a moment ago is decided without reading and folding its facts again.
+They are used only while the log head, locked at the start of the batch, is still where the
+writer's last commit left it; an append by anyone else moves it, and the states (and the
+principals, then folded again) are read from the database.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
-from oprisk.api import Database, Requested
+from oprisk.api import Database, Requested, StateCache
 from oprisk.domain import commands as c
 from oprisk.errors import ConcurrencyError
 
@@ -52,6 +58,7 @@ class Writer:
         self._queue: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._start = threading.Lock()
+        self.cache = StateCache()  # used by the writer thread only
 
     def submit(self, job: Job) -> Future[list[Any]]:
         """Queue ``job`` for the next group commit: the future is its facts (or its error) once
@@ -103,9 +110,13 @@ class Writer:
         except ConcurrencyError as err:
             # another process appended meanwhile: a request on its own gets the version conflict
             # (as it always has); in a batch, whose stream it was is unknown: one by one
+            self.cache.clear()
             together = None if len(batch) > 1 else [err]
         except Exception:  # e.g. a failing answer record: roll back, go one by one
+            self.cache.clear()
             together = None
+        else:
+            self.cache.committed()
         if together is None:
             self._one_by_one(batch)
             return
@@ -118,7 +129,8 @@ class Writer:
     def _together(self, batch: list[Job]) -> list[list[Any] | BaseException] | None:
         outcomes: list[list[Any] | BaseException] = []
         with self.db.writing() as conn:
-            self.db.principals.refresh(conn)
+            if self.cache.begin(conn, self.db.store):  # the log moved since the last batch
+                self.db.principals.refresh(conn)
             checked: list[Job] = []
             for job in batch:
                 try:
@@ -131,7 +143,7 @@ class Writer:
             requested = [
                 Requested(j.commands, j.idempotency_key, j.meta, j.expected) for j in checked
             ]
-            appended = self.db.recorder.execute_many(conn, requested)
+            appended = self.db.recorder.execute_many(conn, requested, self.cache)
             if appended is None:
                 return None
             it = iter(appended)

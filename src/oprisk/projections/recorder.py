@@ -31,6 +31,7 @@ from oprisk.projections.projector import (
     Projector,
     states_from,
 )
+from oprisk.projections.state_cache import StateCache
 from oprisk.store.eventstore import NO_STREAM, Append, NewEvent, RecordedEvent, translated
 from oprisk.store.schema import loss_event_versions
 from oprisk.store.unit_of_work import UnitOfWork
@@ -161,7 +162,7 @@ class Recorder:
         return recorded
 
     def execute_many(
-        self, conn: Connection, requests: Sequence[Requested]
+        self, conn: Connection, requests: Sequence[Requested], cache: StateCache | None = None
     ) -> list[list[RecordedEvent] | OpriskError] | None:
         """Decide and append several independent requests in ``conn``'s write transaction with
         one read of their streams and one append (group commit): each request is decided on the
@@ -170,7 +171,9 @@ class Recorder:
         on). A request whose idempotency key already appended, or appends earlier in the batch
         (a copy sent again before the first was answered), is answered ``[]`` and decided not at
         all, as :meth:`execute` does. ``None`` (nothing done) for a batch with a link,
-        whose group roots the one-at-a-time path checks."""
+        whose group roots the one-at-a-time path checks. With a ``cache`` begun in this
+        transaction, the streams it holds are not read, and it stages the states after the batch
+        (kept if the transaction commits: :meth:`StateCache.committed`)."""
         cmds_all = [x for r in requests for x in r.commands]
         if any(isinstance(x, c.LinkLossEvent) for x in cmds_all):
             return None
@@ -184,7 +187,9 @@ class Recorder:
         )
         taken: set[str] = set()  # the keys a request of this batch appends under
         ids = {x.event_id for x in cmds_all} | {s for r in requests for s in r.expected or ()}
-        before = states_from(store.read_streams(conn, ids))
+        known = cache.states() if cache is not None else {}
+        before = {sid: known[sid] for sid in ids if sid in known}
+        before.update(states_from(store.read_streams(conn, ids - before.keys())))
         working: dict[str, LossEventState] = dict(before)
         folded: dict[tuple[str, int], tuple[e.Fact, LossEventState]] = {}
         appends: list[Append] = []
@@ -214,6 +219,8 @@ class Recorder:
         if len(recorded) != sum(counts):
             raise ConcurrencyError("another writer appended under a key of this batch")
         self.projector.apply(conn, recorded, before, folded)
+        if cache is not None:
+            cache.stage(working, recorded)
         at = 0
         for i, outcome in enumerate(out):
             if isinstance(outcome, list) and i not in replayed:

@@ -168,7 +168,7 @@ class EventStore:
         append whose idempotency key is already stored is skipped (its stored facts are returned).
         """
         with translated():
-            head, last_time, log_prev = self._lock_head(conn)
+            head, last_time, log_prev = self.lock_head(conn)
             appends = self._drop_replayed(conn, appends)
             if not appends:
                 return []
@@ -258,7 +258,9 @@ class EventStore:
                 )
             return recorded
 
-    def _lock_head(self, conn: Connection) -> tuple[int, datetime | None, str]:
+    def lock_head(self, conn: Connection) -> tuple[int, datetime | None, str]:
+        """The log head's position, time and hash, locked until ``conn``'s transaction ends
+        (``FOR UPDATE`` on PostgreSQL; SQLite's write transaction holds the whole file)."""
         q = select(log_head.c.position, log_head.c.recorded_at, log_head.c.hash).where(
             log_head.c.id == 1
         )
