@@ -48,7 +48,7 @@ def create_app(
     )
     guard = Guard(db.principals, settings)
     runner = Runner(db, guard)
-    app.state.db, app.state.guard = db, guard
+    app.state.db, app.state.guard, app.state.runner = db, guard, runner
     app.include_router(writes.router(runner, guard))
     app.include_router(reads.router(db, guard))
     app.include_router(uploads.router(db, guard, runner, settings.max_upload_bytes))

@@ -9,6 +9,8 @@
   same response.
 * ``If-Match: "<version>"`` is the version the client last saw: the append happens only if the
   event is still at that version (else 412). ``ETag`` is the event's version after the command.
+* The answers this process stored or read are remembered (the most recent ones): a stored answer
+  never changes, so a retry is answered from memory, without a read or a trip to the writer.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -83,6 +88,46 @@ def replay(stored: Any, request_hash: str, key: str) -> Response:
     )
 
 
+@dataclass(frozen=True)
+class Answer:
+    """An answer as stored under a key (the fields :func:`replay` and :class:`Answers` read)."""
+
+    principal: str
+    idempotency_key: str
+    request_hash: str
+    request_id: str
+    method: str
+    path: str
+    status: int
+    headers: dict[str, str]
+    body: str
+
+
+class Answers:
+    """The answers stored under an ``Idempotency-Key`` that this process kept or read, the most
+    recent ``capacity`` of them (the table only takes inserts: an answer, once stored, is final)."""
+
+    def __init__(self, capacity: int = 10_000) -> None:
+        self.capacity = capacity
+        self._answers: OrderedDict[tuple[str, str], Any] = OrderedDict()
+        self._lock = threading.Lock()  # the event loop and the threadpool's reads both keep
+
+    def get(self, principal: str, key: str) -> Any:
+        """The stored answer (with ``request_hash``, ``status``, ``headers``, ``body`` …) or
+        ``None`` if none is remembered."""
+        with self._lock:
+            return self._answers.get((principal, key))
+
+    def keep(self, stored: Any) -> Any:
+        """Remember ``stored``, an answer known to be committed; returns it."""
+        with self._lock:
+            self._answers[(stored.principal, stored.idempotency_key)] = stored
+            self._answers.move_to_end((stored.principal, stored.idempotency_key))
+            while len(self._answers) > self.capacity:
+                self._answers.popitem(last=False)
+        return stored
+
+
 class _KeyTaken(Exception):
     """Raised inside the append's transaction to roll it back: the key already has an answer."""
 
@@ -96,6 +141,7 @@ class Runner:
         # appends go through one queue and one writer thread, many requests per transaction
         # (group commit, see oprisk.http.writer)
         self.writer = Writer(db)
+        self.answers = Answers()
 
     def once(
         self,
@@ -107,7 +153,7 @@ class Runner:
         """Answer ``produce()`` (status, JSON body, headers) once per idempotency key."""
         key = idempotency_key(request)
         request_hash = fingerprint(request, body)
-        if key is not None and (stored := self.db.idempotency.find(caller.key, key)):
+        if key is not None and (stored := self._find(caller.key, key)):
             return replay(stored, request_hash, key)
         status, content, headers = produce()
         return self._keep(
@@ -128,10 +174,17 @@ class Runner:
         answer first, send that one."""
         if key is not None:
             fields = self._fields(request, caller, key, request_hash, status, data, headers)
-            first = self.db.idempotency.save(**fields)
+            first = self.answers.keep(self.db.idempotency.save(**fields))
             if first.request_id != request.state.request_id:
                 return replay(first, request_hash, key)
         return Response(data, status_code=status, headers=headers)
+
+    def _find(self, principal: str, key: str) -> Any:
+        """The answer stored under ``key``: remembered, or read (and then remembered)."""
+        stored = self.answers.get(principal, key)
+        if stored is None and (stored := self.db.idempotency.find(principal, key)):
+            self.answers.keep(stored)
+        return stored
 
     @staticmethod
     def _fields(
@@ -173,16 +226,22 @@ class Runner:
         the writer on the event loop, without a worker thread; the rest reads in one."""
         key = idempotency_key(request)
         request_hash = fingerprint(request, body)
-        sent: list[Response] = []
+        if key is not None and (stored := self.answers.get(caller.key, key)):
+            # a retry of an answer kept here: no trip to the writer, one read to confirm the
+            # caller (a token revoked a moment ago is refused here too)
+            await run_in_threadpool(self.guard.confirm, request)
+            return replay(stored, request_hash, key)
+        sent: list[tuple[Answer, Response]] = []
 
         def keep_with_the_facts(conn: Any, facts: list[Any]) -> None:
+            sent.clear()  # the last try counts: an earlier one was rolled back
             if key is None or not facts:
                 return
             status, data, headers = self._answer(request, event_id, facts, created)
             fields = self._fields(request, caller, key, request_hash, status, data, headers)
             if not self.db.idempotency.record(conn, **fields):
                 raise _KeyTaken  # the key answered another request: roll this append back
-            sent[:] = [Response(data, status_code=status, headers=headers)]  # the last try counts
+            sent.append((Answer(**fields), Response(data, status_code=status, headers=headers)))
 
         # The common case (a new key) costs no look-up: the store refuses a second append under
         # the same key and the answer's record refuses a second answer; only then is it read.
@@ -193,13 +252,15 @@ class Runner:
         except (_KeyTaken, DomainError, ConcurrencyError, Problem) as err:
             if isinstance(err, Problem) and err.status == 401:
                 raise  # the token was revoked: no stored answer for it either
-            if key is not None and (
-                stored := await run_in_threadpool(self.db.idempotency.find, caller.key, key)
-            ):
+            if key is not None and (stored := await run_in_threadpool(self._find, caller.key, key)):
                 return replay(stored, request_hash, key)
             raise
-        if sent:
-            return sent[0]
+        if sent:  # committed with the facts: a retry is answered from memory
+            answer, response = sent[0]
+            self.answers.keep(answer)
+            return response
+        if key is not None and (stored := self.answers.get(caller.key, key)):
+            return replay(stored, request_hash, key)  # a copy in the same batch answered first
         return await run_in_threadpool(
             self._unanswered, request, caller, key, request_hash, event_id, facts, created
         )
@@ -214,9 +275,12 @@ class Runner:
         facts: list[Any],
         created: bool,
     ) -> Response:
-        """The answer when the writer kept none: the stored one, or one built now."""
-        if key is not None and (stored := self.db.idempotency.find(caller.key, key)):
+        """The answer when the writer kept none: the stored one, or one built now (from the
+        facts a copy of the request appended first, if this one appended none)."""
+        if key is not None and (stored := self._find(caller.key, key)):
             return replay(stored, request_hash, key)
+        if key is not None and not facts:
+            facts = self.db.idempotency.appended(f"http:{caller.key}:{key}", event_id)
         # nothing appended and no answer stored: a copy appended first and stopped before its
         # answer was kept, or there was nothing to add
         status, data, headers = self._answer(request, event_id, facts, created)
@@ -279,9 +343,7 @@ class Runner:
                     412, "precondition-failed", f"If-Match {etag(wanted)}: {err}"
                 ) from err
             raise
-        if store_key and not facts:
-            facts = await run_in_threadpool(self.db.idempotency.appended, store_key, event_id)
-        return facts
+        return facts  # [] if a copy of this request appended first (see _unanswered)
 
     def _four_eyes(self, caller: Caller, event_id: str, wanted: int | None) -> dict[str, int]:
         """Approver ≠ reporter and ≠ submitter, compared case-folded (NFKC) here whatever the
