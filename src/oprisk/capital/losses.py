@@ -15,7 +15,7 @@ import pandas as pd
 from oprisk.errors import CapitalError, MissingInputError, invalid
 
 from .crr3 import ExclusionCheck, art320
-from .loss_groups import annual_sums, classify, event_blocks
+from .loss_groups import INCLUDED, STATUS_NAMES, annual_sums, classify, event_blocks
 from .loss_rows import REQUIRED_COLUMNS, read_frame
 from .results import CONTEXT, CapitalResult, to_decimal, to_year
 
@@ -237,22 +237,29 @@ def loss_component(
     first = end - n_years + 1
 
     rows = read_frame(losses)
-    postings_frame, members = classify(rows, losses, first, end, scale, thr)
+    coded, status, reference, posted = classify(rows, losses, first, end, scale, thr)
+    posted_groups = coded.group[posted.event]
     postings = tuple(
         map(
             Posting,
-            postings_frame.event_id.tolist(),
-            postings_frame.group_id.tolist(),
-            postings_frame.accounting_year.tolist(),
-            postings_frame.net_loss.tolist(),
-            postings_frame.status.tolist(),
+            coded.ids[posted.event].tolist(),
+            coded.ids[posted_groups].tolist(),
+            posted.year.tolist(),
+            posted.net_loss.tolist(),
+            STATUS_NAMES[posted.status].tolist(),
         )
     )
-    annual = [AnnualLoss(y, a, n) for y, a, n in annual_sums(postings_frame, first, end)]
+    hit = posted.status == INCLUDED
+    annual = [
+        AnnualLoss(y, a, n)
+        for y, a, n in annual_sums(
+            posted.year[hit], posted.net_loss[hit], posted_groups[hit], first, end
+        )
+    ]
     total = sum((a.net_loss for a in annual), Decimal(0))
     average = CONTEXT.divide(total, Decimal(n_years))
     eligible = n_years >= min_years
-    events = _event_lines(event_blocks(members, postings_frame))
+    events = _event_lines(event_blocks(coded, status, reference, posted))
     return LossComponentResult(
         threshold=thr,
         unit=scale,
