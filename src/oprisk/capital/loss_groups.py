@@ -210,15 +210,18 @@ def annual_sums(
     return [(y, total.get(y, ZERO), count.get(y, 0)) for y in range(first, end + 1)]
 
 
-def event_blocks(
-    g: Grouped, status: np.ndarray, reference: np.ndarray, p: Postings
-) -> list[tuple[str, str, tuple[str, ...], Decimal, str | None]]:
-    """(group, status, its events sorted, Σ net loss of its postings inside the window in
-    posting order (0 without any), the first exclusion reference among its events) per
-    (group, status), sorted. A (group, status) is keyed by one integer on both sides."""
+#: :func:`event_blocks`' columns: groups, statuses, events, amounts, references
+Blocks = tuple[list[str], list[str], list[tuple[str, ...]], list[Decimal], list[str | None]]
+
+
+def event_blocks(g: Grouped, status: np.ndarray, reference: np.ndarray, p: Postings) -> Blocks:
+    """Per (group, status), sorted, as columns: the group, the status, its events sorted, the
+    Σ net loss of its postings inside the window in posting order (0 without any) and the
+    first exclusion reference among its events. A (group, status) is keyed by one integer on
+    both sides."""
     events = g.events
     if not len(events):
-        return []
+        return [], [], [], [], []
     e = events[np.lexsort((events, status[events], g.group[events]))]
     key = g.group[e] * len(STATUSES) + status[e]
     starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
@@ -239,13 +242,10 @@ def event_blocks(
         refs[blocks] = reference[e[named[first_named]]]
     names = g.ids[e].tolist()
     ends = [*starts[1:].tolist(), len(names)]
-    return list(
-        zip(
-            g.ids[g.group[e[starts]]].tolist(),
-            STATUS_NAMES[status[e[starts]]].tolist(),
-            [tuple(names[a:b]) for a, b in zip(starts.tolist(), ends, strict=True)],
-            amounts.tolist(),
-            refs.tolist(),
-            strict=True,
-        )
+    return (
+        g.ids[g.group[e[starts]]].tolist(),
+        STATUS_NAMES[status[e[starts]]].tolist(),
+        [tuple(names[a:b]) for a, b in zip(starts.tolist(), ends, strict=True)],
+        amounts.tolist(),
+        refs.tolist(),
     )
