@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oprisk.capital import loss_component
+from oprisk.capital import EventLine, Posting, loss_component
+from oprisk.capital.losses import built
 from oprisk.errors import CapitalError, MissingInputError
 
 D = Decimal
@@ -171,3 +172,36 @@ def test_invariant_to_row_order_and_consistent(data, rnd):
     included = sum(e.aggregated_net_loss for e in r1.events if e.status == "included")
     assert included == r1.total_loss
     assert all(e.aggregated_net_loss >= 20000 for e in r1.events if e.status == "included")
+
+
+def test_postings_and_event_lines_are_the_dataclasses_their_fields_make():
+    df = frame(
+        [
+            ("B", "A", 2024, D("30000.5")),
+            ("A", None, 2023, 1),
+            ("C", None, 2010, 5, False, False, False),
+            ("X", None, 2024, 7, True, False, False, "EX-1"),
+        ]
+    )
+    r = loss_component(df, threshold=20000, end_year=2024)
+    assert r.postings == (
+        Posting("C", "C", 2010, D(5), "outside-window"),
+        Posting("A", "A", 2023, D(1), "included"),
+        Posting("B", "A", 2024, D("30000.5"), "included"),
+        Posting("X", "X", 2024, D(7), "excluded"),
+    )
+    assert list(vars(r.postings[0]).items()) == list(
+        {
+            "event_id": "C",
+            "group_id": "C",
+            "accounting_year": 2010,
+            "net_loss": D(5),
+            "status": "outside-window",
+        }.items()
+    )  # the fields in their order, as postings_frame() reads them
+    assert r.events[-1] == EventLine(
+        "X", "excluded", ("X",), D(7), "approved supervisory exclusion (CRR3 Art 320)", "EX-1"
+    )
+    assert len({*r.postings, *r.events}) == 7  # hashable, as frozen dataclasses are
+    with pytest.raises(TypeError, match="needs the columns"):
+        built(Posting, group_id=["A"], event_id=["A"])

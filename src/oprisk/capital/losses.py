@@ -6,16 +6,18 @@ passes them here. Every event is listed with its status so an auditor can trace 
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal
+from itertools import repeat
+from typing import Any, Literal, TypeVar
 
 import pandas as pd
 
 from oprisk.errors import CapitalError, MissingInputError, invalid
 
 from .crr3 import ExclusionCheck, art320
-from .loss_groups import annual_sums, classify, event_blocks
+from .loss_groups import INCLUDED, STATUS_NAMES, Blocks, annual_sums, classify, event_blocks
 from .loss_rows import REQUIRED_COLUMNS, read_frame
 from .results import CONTEXT, CapitalResult, to_decimal, to_year
 
@@ -24,6 +26,7 @@ LC_MULTIPLIER = Decimal(15)
 #: Thresholds accepted without ``allow_any_threshold`` (EUR; 20,000 *unconfirmed*, 100,000 the
 #: bucket 2–3 discretion [EBA Policy Advice 2019 §1.3]).
 STANDARD_THRESHOLDS = (Decimal(20000), Decimal(100000))
+T = TypeVar("T")
 Status = Literal[
     "included", "below-threshold", "excluded", "credit-boundary", "gain", "outside-window"
 ]
@@ -237,22 +240,27 @@ def loss_component(
     first = end - n_years + 1
 
     rows = read_frame(losses)
-    postings_frame, members = classify(rows, losses, first, end, scale, thr)
-    postings = tuple(
-        map(
-            Posting,
-            postings_frame.event_id.tolist(),
-            postings_frame.group_id.tolist(),
-            postings_frame.accounting_year.tolist(),
-            postings_frame.net_loss.tolist(),
-            postings_frame.status.tolist(),
-        )
+    coded, status, reference, posted = classify(rows, losses, first, end, scale, thr)
+    posted_groups = coded.group[posted.event]
+    postings = built(
+        Posting,
+        event_id=coded.ids[posted.event].tolist(),
+        group_id=coded.ids[posted_groups].tolist(),
+        accounting_year=posted.year.tolist(),
+        net_loss=posted.net_loss.tolist(),
+        status=STATUS_NAMES[posted.status].tolist(),
     )
-    annual = [AnnualLoss(y, a, n) for y, a, n in annual_sums(postings_frame, first, end)]
+    hit = posted.status == INCLUDED
+    annual = [
+        AnnualLoss(y, a, n)
+        for y, a, n in annual_sums(
+            posted.year[hit], posted.net_loss[hit], posted_groups[hit], first, end
+        )
+    ]
     total = sum((a.net_loss for a in annual), Decimal(0))
     average = CONTEXT.divide(total, Decimal(n_years))
     eligible = n_years >= min_years
-    events = _event_lines(event_blocks(members, postings_frame))
+    events = _event_lines(event_blocks(coded, status, reference, posted))
     return LossComponentResult(
         threshold=thr,
         unit=scale,
@@ -322,12 +330,27 @@ _REASONS = {
 }
 
 
-def _event_lines(
-    blocks: list[tuple[str, str, tuple[str, ...], Decimal, str | None]],
-) -> tuple[EventLine, ...]:
-    if not blocks:
-        return ()
-    groups, statuses, events, amounts, refs = zip(*blocks, strict=True)
-    return tuple(
-        map(EventLine, groups, statuses, events, amounts, map(_REASONS.__getitem__, statuses), refs)
+def _event_lines(blocks: Blocks) -> tuple[EventLine, ...]:
+    groups, statuses, events, amounts, refs = blocks
+    return built(
+        EventLine,
+        group_id=groups,
+        status=statuses,
+        event_ids=events,
+        aggregated_net_loss=amounts,
+        reason=list(map(_REASONS.__getitem__, statuses)),
+        exclusion_reference=refs,
     )
+
+
+def built(cls: type[T], **columns: list[Any]) -> tuple[T, ...]:
+    """``tuple(map(cls, *columns))`` for a frozen dataclass given every field's column, set
+    column by column: a frozen ``__init__`` sets each field of each row through
+    ``object.__setattr__`` in Python, which for the hundreds of thousands of postings and
+    event lines of a large loss history cost more than the bookkeeping that found them."""
+    if list(columns) != list(cls.__dataclass_fields__):  # type: ignore[attr-defined]
+        raise TypeError(f"{cls.__name__} needs the columns {list(cls.__dataclass_fields__)}")  # type: ignore[attr-defined]
+    rows = list(map(object.__new__, repeat(cls, len(next(iter(columns.values()))))))
+    for name, values in columns.items():
+        deque(map(object.__setattr__, rows, repeat(name), values), maxlen=0)
+    return tuple(rows)

@@ -59,7 +59,6 @@ def loss_rows(
     notes: list[str] = []
     status = events.status.to_numpy(dtype=object)
     ids = events.event_id.to_numpy(dtype=object)
-    withdrawn_ids = set(ids[status == "withdrawn"])
     keep = status != "withdrawn"
     waiting_mask = (
         keep & pd.Index(ids, dtype=object).isin(list(inputs.awaiting)) if inputs.awaiting else None
@@ -83,41 +82,34 @@ def loss_rows(
                 f"{unassigned} loss event(s) with no legal entity left out "
                 f"(only {legal_entity!r} is included)"
             )
-    line_ids = lines.event_id.to_numpy(dtype=object)
-    withdrawn = tuple(sorted(withdrawn_ids.intersection(line_ids))) if len(lines) else ()
-    lines = (
-        lines[pd.Index(line_ids, dtype=object).isin(ids[keep])] if len(lines) else lines
-    )  # hashed, not np.isin's sort
+    # each line's event row, found by one hashed look-up (-1: no event known at the cut-off)
+    line_at = pd.Index(ids, dtype=object).get_indexer(lines.event_id.to_numpy(dtype=object))
+    known = line_at >= 0
+    gone = line_at[known][status[line_at[known]] == "withdrawn"]
+    withdrawn = tuple(sorted(set(ids[gone].tolist())))
+    kept = known & keep[np.maximum(line_at, 0)]
+    lines, line_at = lines[kept], line_at[kept]
     if lines.empty:
         return pd.DataFrame([], columns=LOSS_DATA_COLUMNS), withdrawn, tuple(notes)
 
     amounts = convert(lines, inputs.fx, cut, currency)
-    summed = (
-        pd.DataFrame(
-            {
-                "event_id": pd.Series(lines.event_id.to_numpy(dtype=object), dtype=object),
-                "year": lines.accounted_on.dt.year.to_numpy(),
-                "amount": amounts,
-            }
-        )
-        .groupby(["event_id", "year"], sort=True)
-        .amount.agg(["sum", "size"])
+    at, accounting_years, sums, sizes = event_year_sums(
+        ids, line_at, lines.accounted_on.dt.year.to_numpy().astype(np.int64), amounts
     )
-    at = pd.Index(ids, dtype=object).get_indexer(summed.index.get_level_values(0))
     flags, reference = group_flags(events)
     row_of = {c: events[c].to_numpy() for c in events.columns}
     roots = row_of["root_event_id"][at].astype(object)
     roots[pd.isna(roots)] = None
     frame = pd.DataFrame(
         {
-            "event_id": summed.index.get_level_values(0).to_numpy(dtype=object).tolist(),
+            "event_id": ids[at].tolist(),
             "root_event_id": roots.tolist(),
-            "accounting_year": summed.index.get_level_values(1).astype(np.int64).tolist(),
-            "net_loss": plains(summed["sum"].to_numpy(dtype=object)),
+            "accounting_year": accounting_years.tolist(),
+            "net_loss": plains(sums),
             **{f: flags[f][at].tolist() for f in FLAGS},
             "exclusion_reference": reference[at].tolist(),
-            "currency": [currency] * len(summed),
-            "lines": summed["size"].astype(np.int64).tolist(),
+            "currency": [currency] * len(at),
+            "lines": sizes.tolist(),
             "legal_entity": row_of["legal_entity"][at].tolist(),
             "event_type": list(map(str, row_of["event_type"][at])),
             "business_line": list(map(str, row_of["business_line"][at])),
@@ -130,6 +122,29 @@ def loss_rows(
         columns=LOSS_DATA_COLUMNS,
     )
     return frame, withdrawn, tuple(notes)
+
+
+def event_year_sums(
+    ids: np.ndarray, line_at: np.ndarray, years: np.ndarray, amounts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per (event, accounting year), sorted by event id then year: the event's row, the year,
+    the sum of its lines' amounts (the first plus the others in log order, as pandas' group-by
+    sum adds them) and the number of lines. The lines are keyed by one integer: the rank of
+    their event id among those with lines, sorted as text, and the year."""
+    present = np.unique(line_at)
+    by_text = present[np.argsort(ids[present], kind="stable")]
+    rank = np.empty(len(ids), dtype=np.int64)
+    rank[by_text] = np.arange(len(by_text))
+    low = int(years.min())
+    span = int(years.max()) - low + 1
+    keys = rank[line_at] * span + (years - low)
+    order = np.argsort(keys, kind="stable")
+    keys = keys[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    sums = np.add.reduceat(amounts[order], starts)
+    sizes = np.diff(np.r_[starts, len(keys)])
+    first = keys[starts]
+    return by_text[first // span], first % span + low, sums, sizes
 
 
 def _text(values: np.ndarray) -> np.ndarray:
