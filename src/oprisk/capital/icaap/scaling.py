@@ -67,17 +67,22 @@ def _positive_array(values: Any, name: str) -> np.ndarray:
 def _truncated(
     y: np.ndarray, x: np.ndarray, lh: np.ndarray, start: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """MLE of (a, α, ln s) for ln L ~ N(a + α ln size, s²) truncated below at ln h, with its covariance."""
+    """MLE of (a, α, ln s) for ln L ~ N(a + α ln size, s²) truncated below at ln h, with the
+    covariance of (a at the mean ln size, α, ln s). The mean is fitted at the centre of ln size,
+    where it is not correlated with the slope: fitted at ln size = 0 (far from the data) the two
+    move together and the optimiser stops short along their ridge."""
+    centre = float(x.mean())
+    xc = x - centre
 
     def nll(p: np.ndarray) -> float:
-        a, alpha, ls = p
+        b, alpha, ls = p
         s = math.exp(ls)
-        m = a + alpha * x
+        m = b + alpha * xc
         z = (y - m) / s
         return float(0.5 * z @ z + y.size * ls + np.sum(special.log_ndtr(-(lh - m) / s)))
 
-    res = optimize.minimize(nll, start, method="BFGS", options={"gtol": 1e-9})
-    p = res.x
+    at_centre = np.array([start[0] + start[1] * centre, start[1], start[2]])
+    p = optimize.minimize(nll, at_centre, method="BFGS", options={"gtol": 1e-9}).x
     # observed information by central differences of the objective
     k, eps = p.size, 1e-4
     hess = np.empty((k, k))
@@ -87,7 +92,7 @@ def _truncated(
             hess[i, j] = (
                 nll(p + ei + ej) - nll(p + ei - ej) - nll(p - ei + ej) + nll(p - ei - ej)
             ) / (4 * eps * eps)
-    return p, np.linalg.inv(hess)
+    return np.array([p[0] - p[1] * centre, p[1], p[2]]), np.linalg.inv(hess)
 
 
 def fit_scaling(losses: Any, sizes: Any, thresholds: Any = None) -> ScalingFit:
