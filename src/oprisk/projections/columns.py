@@ -25,18 +25,22 @@ from oprisk.errors import StoreError
 #: the allocator of these reads' Arrow buffers: the C library's, shared with numpy and Python, so
 #: that memory one of them frees is reused by the next instead of being held by Arrow's own pool
 POOL = pa.system_memory_pool()
-_LIBC = ctypes.CDLL(None)
+_MALLOC_TRIM: Any
+try:  # glibc's; other C libraries have no such call, and keep what they keep
+    _MALLOC_TRIM = ctypes.CDLL(None).malloc_trim
+except (AttributeError, OSError, TypeError):
+    _MALLOC_TRIM = None
 
 
 def release_freed() -> None:
-    """Hands the memory freed on the C library's heap back to the system (glibc's
-    ``malloc_trim``; nothing elsewhere). After freeing a large block glibc raises its mmap
-    threshold, so later arrays of a few MB go on its heap, which it keeps once they are freed:
-    a read's intermediates would stay in the process beside the frame built after them."""
-    pa.default_memory_pool().release_unused()  # and Arrow's own pool, for what went through it
-    trim = getattr(_LIBC, "malloc_trim", None)
-    if trim is not None:
-        trim(0)
+    """Hands memory that is freed but kept by the allocators back to the system: Arrow's own
+    pool's, and the C library's heap (glibc's ``malloc_trim``). After freeing a large block glibc
+    raises its mmap threshold, so later arrays of a few MB go on its heap, which it keeps once
+    they are freed: a read's intermediates would stay in the process beside the frame built
+    after them."""
+    pa.default_memory_pool().release_unused()
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
 
 
 def _copied(conn: Connection, sql: str, params: Sequence[Any], types: dict[str, Any]) -> pa.Table:
