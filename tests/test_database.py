@@ -276,29 +276,3 @@ def test_embedded_database_is_migrated_on_connect(tmp_path):
     db = connect(f"sqlite:///{tmp_path / 'new.db'}")
     assert db.position() == 0
     db.close()
-
-
-def test_side_by_side_reads_share_one_snapshot(db):
-    """``losses()`` reads version rows and ledger lines side by side on PostgreSQL (two
-    connections, one exported snapshot): a fact committed in between is seen by neither."""
-    db.report(
-        "S1",
-        actor="ann",
-        title="t",
-        event_type="ET7.1",
-        business_line="BL3",
-        discovered_on=date(2024, 1, 2),
-        currency="EUR",
-    )
-
-    def count(conn):
-        return conn.exec_driver_sql("SELECT count(*) FROM events").scalar_one()
-
-    with db.reading() as conn:
-        before = count(conn)  # the snapshot is taken here
-        db.record_impact(
-            "S1", actor="fin", amount="10", currency="EUR", accounted_on=date(2024, 2, 1)
-        )
-        seen = db.uow.side_by_side(conn, count, count)
-    assert seen == (before, before)
-    assert len(db.losses()) == 1 and db.losses().gross_loss.iloc[0] == 10.0

@@ -37,7 +37,7 @@ def register(path: Path, n: int, prefix: str, seed: int) -> Path:
 
 def same(got: pd.DataFrame, want: pd.DataFrame) -> None:
     """Equal frames; a text column that is NULL throughout is ``object`` holding ``None`` in a
-    frame read with it so (``frames._text_series``), which is the only dtype allowed to differ."""
+    frame read with it so (``columns.text_series``), which is the only dtype allowed to differ."""
     want = want.reset_index(drop=True)
     assert list(got.columns) == list(want.columns) and len(got) == len(want)
     for col in got.columns:

@@ -340,3 +340,22 @@ def test_awkward_text_survives_the_bulk_write_and_the_frame_read(db: Any) -> Non
         assert row["gross_loss"] == float(f"{i}.25")
         assert mid[f"A{i:02d}"]["description"] == text
     assert db.verify().ok
+
+
+def test_types_follow_the_rows_read_when_rows_are_left_out(db: Any) -> None:
+    """The frame's columns are taken from the rows read, after withdrawn events are left out: a
+    text column keeps pandas' string dtype when its only value is a withdrawn event's, and a
+    frame of no rows keeps the dtypes of its columns."""
+    _report(db, "W1", "EUR", external_id="X-1")
+    _report(db, "W2", "EUR")
+    db.withdraw("W1", actor="ann", reason="duplicate")
+    df = db.losses()
+    assert list(df.event_id) == ["W2"] and pd.isna(df.external_id.iloc[0])
+    assert df.external_id.dtype == pd.Series(["x"]).dtype  # the column read was not all NULL
+    assert df.pending.dtype == object  # NULL in every row read
+    both = db.losses(include_withdrawn=True)
+    assert list(both.event_id) == ["W1", "W2"] and both.external_id.iloc[0] == "X-1"
+    db.withdraw("W2", actor="ann", reason="duplicate")
+    none = db.losses()
+    assert none.empty and list(none.columns) == list(df.columns)
+    assert (none.dtypes == df.dtypes).all()

@@ -3,7 +3,7 @@
 The loss data of the Loss Component (``services/capital/loss_data.py``) need, at one knowledge
 cut-off, the flags and classification of every event (withdrawn ones too: a group's root may be
 one) and the net effect of every ledger line accounted in the window. Both are plain SQL reads
-into typed columns (``frames._read``: COPY on PostgreSQL, the cursor on SQLite), the window and
+into typed columns (``columns.read_columns``: COPY on PostgreSQL, the cursor on SQLite), the window and
 the cut-off applied in the database; amounts stay exact (decimal text → ``Decimal``).
 """
 
@@ -18,7 +18,8 @@ import pandas as pd
 import pyarrow as pa
 from sqlalchemy import Connection
 
-from oprisk.projections.frames import DATE_DTYPE, _date_param, _read
+from oprisk.projections.columns import date_param, read_columns
+from oprisk.projections.frames import DATE_DTYPE
 from oprisk.projections.queries import day_numbers
 
 #: the version columns the loss data read (text unless listed in :data:`_BOOLS`)
@@ -72,7 +73,7 @@ def event_flags(conn: Connection, position: int, head: int) -> pd.DataFrame:
     else:
         sql += "valid_from_position <= ? AND (valid_to_position IS NULL OR valid_to_position > ?)"
         params = (position, position)
-    table = _read(conn, sql, params, _EVENT_TYPES)
+    table = read_columns(conn, sql, params, _EVENT_TYPES)
     data: dict[str, object] = {}
     for name in EVENT_COLUMNS:
         col = table.column(name)
@@ -94,8 +95,8 @@ def window_lines(conn: Connection, position: int, first: date, until: date) -> p
     )
     if conn.dialect.name == "sqlite":
         sql += " ORDER BY position"
-    params = (position, _date_param(conn, first), _date_param(conn, until))
-    table = _read(conn, sql, params, _LINE_TYPES)
+    params = (position, date_param(conn, first), date_param(conn, until))
+    table = read_columns(conn, sql, params, _LINE_TYPES)
     positions = table.column("position").to_numpy()
     order = np.argsort(positions, kind="stable")
     nets = np.array(list(map(Decimal, _objects(table.column("net_effect")))), dtype=object)

@@ -11,8 +11,6 @@ same float operations in the same order.
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -20,10 +18,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from pyarrow import csv as pacsv
+import pyarrow.compute as pc
 from sqlalchemy import Connection
 
-from oprisk.errors import StoreError
+from oprisk.projections.columns import POOL, date_param, read_columns, release_freed, text_series
 from oprisk.projections.queries import AMOUNTS, RateTables, categorise, day_numbers
 
 REPORTING = [f"{a}_reporting" for a in AMOUNTS]
@@ -100,110 +98,12 @@ def line_parts(line_type: Any, kind: Any, received: Any) -> np.ndarray:
     )
 
 
-# --- reading ----------------------------------------------------------------------------------
-
-
-def _copied(conn: Connection, sql: str, params: Sequence[Any], types: dict[str, Any]) -> pa.Table:
-    """PostgreSQL: the query's rows through ``COPY (…) TO STDOUT`` in CSV, parsed by pyarrow into
-    typed columns (no Python object per value). In PostgreSQL's CSV a NULL is an unquoted empty
-    field and an empty string a quoted one, which is how pyarrow is told to read them; the query
-    runs on the transaction's connection, so it sees the same snapshot as the other reads."""
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    # the CSV goes to a temporary file, not to memory: a BytesIO of it grows by reallocation to
-    # up to twice the text, alive beside the columns parsed from it
-    with tempfile.TemporaryFile() as buf:
-        try:
-            query = cursor.mogrify(sql.replace("?", "%s"), tuple(params)).decode()
-            cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)", buf)
-        except Exception as err:  # psycopg2 errors bypass SQLAlchemy: translate them here
-            raise StoreError(f"database error: {err}") from err
-        finally:
-            cursor.close()
-        if not buf.tell():
-            return pa.table({name: pa.array([], type=t) for name, t in types.items()})
-        buf.seek(0)
-        return pacsv.read_csv(
-            buf,
-            read_options=pacsv.ReadOptions(column_names=list(types)),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(
-                column_types=types,
-                null_values=[""],
-                strings_can_be_null=True,
-                quoted_strings_can_be_null=False,
-                true_values=["t"],
-                false_values=["f"],
-            ),
-        )
-
-
-def _text_series(col: pa.ChunkedArray) -> pd.Series:
-    """A text column as ``pd.Series(values)`` would give it: pandas' string dtype (nulls NaN), or
-    ``object`` holding ``None`` when every value is NULL."""
-    if col.null_count == len(col):
-        return pd.Series([None] * len(col), dtype=object)
-    return col.to_pandas(types_mapper={pa.string(): pd.Series(["x"]).dtype}.get)
-
-
-def _date_param(conn: Connection, d: date) -> Any:
-    return d.isoformat() if conn.dialect.name == "sqlite" else d
-
-
-#: rows fetched and converted at a time on SQLite: the Python tuples of one chunk are the only
-#: row-wise objects alive, so the read's peak memory stays near the typed columns it builds
-CHUNK = 20_000
-
-
-def _fetched(conn: Connection, sql: str, params: Sequence[Any], types: dict[str, Any]) -> pa.Table:
-    """SQLite: the cursor's tuples as typed Arrow columns (as :func:`_copied` gives them on
-    PostgreSQL), so both databases go through one conversion to frames. SQLite keeps dates and
-    amounts as text and booleans as 0/1; pyarrow parses them (decimal text to the correctly
-    rounded float, as ``float()`` does). Fetched :data:`CHUNK` rows at a time."""
-    stored = {
-        name: pa.string()
-        if t in (pa.date32(), pa.float64())
-        else pa.int64()
-        if t == pa.bool_()
-        else t
-        for name, t in types.items()
-    }
-    # plain SQL through SQLAlchemy (errors translated as usual), the DBAPI cursor's tuples
-    res = conn.exec_driver_sql(
-        sql if conn.dialect.paramstyle == "qmark" else sql.replace("?", "%s"), tuple(params)
-    )
-    batches = []
-    try:
-        while rows := res.cursor.fetchmany(CHUNK):
-            arr = np.empty((len(rows), len(types)), dtype=object)  # sliced: cheaper than zip(*rows)
-            arr[:] = rows
-            del rows
-            batches.append(
-                pa.record_batch(
-                    [
-                        pa.array(arr[:, i], type=stored[n]).cast(t)
-                        for i, (n, t) in enumerate(types.items())
-                    ],
-                    names=list(types),
-                )
-            )
-    finally:
-        res.close()
-    if not batches:
-        return pa.table({name: pa.array([], type=t) for name, t in types.items()})
-    return pa.Table.from_batches(batches)
-
-
-def _read(conn: Connection, sql: str, params: Sequence[Any], types: dict[str, Any]) -> pa.Table:
-    if conn.dialect.name == "postgresql":
-        return _copied(conn, sql, params, types)
-    return _fetched(conn, sql, params, types)
-
-
 def versions(
     conn: Connection, position: int, head: int, where: tuple[str, list[Any]] = ("", [])
-) -> pd.DataFrame:
-    """The version rows valid at ``position`` (only :data:`VERSION_COLUMNS`); ``where``: more
-    conditions (`` AND …``) and their parameters (:mod:`oprisk.projections.filters`)."""
+) -> dict[str, pa.ChunkedArray]:
+    """The version rows valid at ``position`` (only :data:`VERSION_COLUMNS`) as Arrow columns
+    (text as large strings, as pandas' string dtype keeps it); ``where``: more conditions
+    (`` AND …``) and their parameters (:mod:`oprisk.projections.filters`)."""
     sql = f"SELECT {', '.join(VERSION_COLUMNS)} FROM loss_event_versions WHERE "
     params: list[Any] = []
     if position >= head:
@@ -211,7 +111,8 @@ def versions(
     else:
         sql += "valid_from_position <= ? AND (valid_to_position IS NULL OR valid_to_position > ?)"
         params = [position, position]
-    return _versions_frame(_read(conn, sql + where[0], params + where[1], _VERSION_TYPES))
+    table = read_columns(conn, sql + where[0], params + where[1], _VERSION_TYPES)
+    return {name: table.column(name) for name in VERSION_COLUMNS}
 
 
 _VERSION_TYPES = {
@@ -221,28 +122,41 @@ _VERSION_TYPES = {
     if name in _BOOLS
     else pa.int64()
     if name == "version"
-    else pa.string()
+    else pa.large_string()
     for name in VERSION_COLUMNS
 }
 
 
-def _versions_frame(table: pa.Table) -> pd.DataFrame:
-    """:func:`versions`' frame from the columns read: text as pandas' string dtype (``object``
-    holding ``None`` when every value is NULL), dates as ``datetime64`` (NaT when unknown)."""
-    if not table.num_rows:
-        return pd.DataFrame(
-            {c: pd.Series([], dtype=DATE_DTYPE if c in _DATES else object) for c in VERSION_COLUMNS}
-        )
-    data: dict[str, Any] = {}
-    for name in VERSION_COLUMNS:
-        col = table.column(name)
-        if name in _DATES:
-            data[name] = pd.Series(col.to_numpy().astype(DATE_DTYPE), copy=False)
-        elif name in _BOOLS or name == "version":
-            data[name] = col.to_numpy()
-        else:
-            data[name] = _text_series(col)
-    return pd.DataFrame(data, copy=False)
+def _version_column(name: str, col: pa.ChunkedArray, rows: pa.Array | None) -> Any:
+    """One column of the version rows, the ``rows`` taken (all of them if ``None``), as the
+    frame holds it: text as pandas' string dtype (``object`` holding ``None`` when the column
+    read is NULL throughout), dates as ``datetime64`` (NaT when unknown), flags and versions as
+    numpy arrays."""
+    if not len(col):  # nothing read: as pandas makes an empty column
+        return pd.Series([], dtype=DATE_DTYPE if name in _DATES else object)
+    all_null, whole = col.null_count == len(col), col.combine_chunks(POOL)
+    del col  # the column read is freed once joined: at most two copies of it are alive
+    taken = whole if rows is None else pc.take(whole, rows, memory_pool=POOL)
+    del whole
+    if name in _DATES:
+        return taken.to_numpy(zero_copy_only=False).astype(DATE_DTYPE)
+    if name in _BOOLS or name == "version":
+        return taken.to_numpy(zero_copy_only=False)
+    return text_series(taken, all_null)
+
+
+def _taxonomy_codes(col: pa.ChunkedArray, rows: pa.Array | None) -> pd.Categorical:
+    """A taxonomy column's ``rows`` as categoricals of its distinct values (each one made a
+    Python string once, not once per row); :func:`~oprisk.projections.queries.categorise`
+    then sets the taxonomy's categories."""
+    whole = col.combine_chunks(POOL)
+    del col
+    taken = whole if rows is None else pc.take(whole, rows, memory_pool=POOL)
+    coded = pc.dictionary_encode(taken, memory_pool=POOL)
+    distinct = pd.Categorical(coded.dictionary.to_numpy(zero_copy_only=False))
+    codes = distinct.codes.astype(np.int64)[coded.indices.fill_null(-1).to_numpy()]
+    codes[coded.indices.is_null().to_numpy(zero_copy_only=False)] = -1
+    return pd.Categorical.from_codes(codes, dtype=distinct.dtype)
 
 
 def lines(
@@ -267,7 +181,7 @@ def lines(
     params: list[Any] = [position]
     if accounted_until is not None:
         sql += " AND accounted_on <= ?"
-        params.append(_date_param(conn, accounted_until))
+        params.append(date_param(conn, accounted_until))
     sql += where[0]
     params += where[1]
     types = {**_LINE_TYPES, **({} if exact else dict.fromkeys(_LINE_AMOUNTS, pa.float64()))}
@@ -275,7 +189,7 @@ def lines(
     # cheaper than a server sort
     if conn.dialect.name == "sqlite":
         sql += " ORDER BY position"
-    return _lines_frame(_line_columns(_read(conn, sql, params, types)), exact)
+    return _lines_frame(_line_columns(read_columns(conn, sql, params, types)), exact)
 
 
 _LINE_TYPES = {
@@ -297,7 +211,7 @@ def _line_columns(table: pa.Table) -> dict[str, np.ndarray]:
         col = table.column(name)
         if name in ("event_id", "currency"):
             # codes and each distinct value once (no Python string per line); only grouped on
-            coded = col.combine_chunks().dictionary_encode()
+            coded = pc.dictionary_encode(col.combine_chunks(POOL), memory_pool=POOL)
             out[name] = pd.Categorical.from_codes(
                 coded.indices.to_numpy(zero_copy_only=False),
                 coded.dictionary.to_numpy(zero_copy_only=False),
@@ -395,9 +309,8 @@ def sum_lines(lines: pd.DataFrame, fx: pd.DataFrame, quote: str, exact: bool) ->
 
 
 def losses_frame(
-    ev: pd.DataFrame,
-    lines: pd.DataFrame,
-    fx: pd.DataFrame,
+    ev: dict[str, pa.ChunkedArray],
+    amounts: pd.DataFrame,
     quote: str,
     include_withdrawn: bool,
     exact: bool,
@@ -405,21 +318,27 @@ def losses_frame(
     only_accounted: bool,
     columns: list[str],
 ) -> pd.DataFrame:
-    """``losses()``: the version rows ``ev`` with the summed ``lines``, in ``columns``, sorted by
-    event id. The rows kept, in their final order, are found first and each column is taken
-    once in that order: no merge, filter, reindex or sort copies the whole frame."""
-    amounts = sum_lines(lines, fx, quote, exact)
-    keep = np.ones(len(ev), dtype=bool)
-    if not include_withdrawn and len(ev):
-        keep = (ev.status != "withdrawn").to_numpy(dtype=bool, copy=True)
-    at = pd.Index(amounts.event_id.to_numpy(dtype=object), dtype=object).get_indexer(
-        ev.event_id.to_numpy(dtype=object)
-    )  # each event's row of the sums, -1 without lines
+    """``losses()``: the version rows ``ev`` (:func:`versions`) with their lines' sums
+    ``amounts`` (:func:`sum_lines`), in ``columns``, sorted by event id. The rows kept, in
+    their final order, are found first and each column is taken once in that order: no merge,
+    filter, reindex or sort copies the whole frame. The columns of ``ev`` are taken out of it
+    as they are converted, so that each is freed as soon as its frame column is built."""
+    n = len(ev["event_id"])
+    keep = np.ones(n, dtype=bool)
+    if not include_withdrawn and n:
+        kept = pc.not_equal(ev["status"], "withdrawn", memory_pool=POOL)
+        keep = pc.coalesce(kept, True, memory_pool=POOL).to_numpy()
+    known = pa.array(amounts.event_id.to_numpy(dtype=object), pa.large_string(), memory_pool=POOL)
+    # each event's row of the sums, -1 without lines
+    at = pc.index_in(ev["event_id"], value_set=known, memory_pool=POOL)
+    at = pc.coalesce(at, -1, memory_pool=POOL).to_numpy().astype(np.int64)
     if only_accounted:
         keep &= at >= 0
     rows = np.flatnonzero(keep)
-    ids = ev.event_id.iloc[rows].reset_index(drop=True)
-    rows = rows[ids.sort_values(kind="stable").index.to_numpy()]
+    ids = pc.take(ev["event_id"], rows, memory_pool=POOL)
+    rows = rows[pc.sort_indices(ids, memory_pool=POOL).to_numpy()]
+    del ids
+    taken = None if np.array_equal(rows, np.arange(n)) else pa.array(rows, memory_pool=POOL)
     at, zero = at[rows], (Decimal(0) if exact else 0.0)
     hit, data = at >= 0, {}
     for col in [*AMOUNTS, *REPORTING, "first_accounted_on"]:
@@ -432,7 +351,7 @@ def losses_frame(
             data[col][pd.isna(data[col]) & (data[col.removesuffix("_reporting")] == 0)] = 0.0
     # the taxonomy codes as categoricals and their labels (``categorise``) on those columns only
     taxonomy = [c for c in ev if c.startswith(("event_type", "business_line", "cause"))]
-    named = categorise(pd.DataFrame({c: ev[c].iloc[rows].to_numpy() for c in taxonomy}), lang)
+    named = categorise(pd.DataFrame({c: _taxonomy_codes(ev.pop(c), taken) for c in taxonomy}), lang)
     out: dict[str, Any] = {}
     for col in columns:
         if col in data:
@@ -442,7 +361,8 @@ def losses_frame(
         elif col == "reporting_currency":
             out[col] = pd.Series(quote, index=pd.RangeIndex(len(rows)))
         elif col in ev:
-            out[col] = ev[col].iloc[rows].reset_index(drop=True)
+            out[col] = _version_column(col, ev.pop(col), taken)
+            release_freed()
         else:
             out[col] = np.full(len(rows), np.nan)
     return pd.DataFrame(out, copy=False)

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, select
 from oprisk.domain.loss_event import LossEventState
 from oprisk.domain.money import currency_code
 from oprisk.errors import ConfigurationError, EventNotFoundError, invalid
-from oprisk.projections import capital_reads, frames
+from oprisk.projections import capital_reads, columns, frames
 from oprisk.projections import queries as q
 from oprisk.projections.approval import awaiting_approval
 from oprisk.projections.dtypes import analyst_types
@@ -121,25 +121,30 @@ class ReadModel:
         def where(cx: Connection, events: bool) -> tuple[str, list[Any]]:
             if not wanted:
                 return "", []
-            param = partial(frames._date_param, cx)
+            param = partial(columns.date_param, cx)
             if events:
                 return wanted.events_sql(pos, head, until, param)
             return wanted.sql(pos, until, param)
 
-        def lines_and_rates(conn: Connection) -> tuple[pd.DataFrame, pd.DataFrame]:
+        def summed_lines(conn: Connection) -> pd.DataFrame:
+            # summed as soon as read: the lines are freed before the frame is built
             lines = frames.lines(conn, pos, until, exact, where(conn, True))
-            return lines, q.fx_at(conn, pos) if len(lines) else pd.DataFrame()
+            fx = q.fx_at(conn, pos) if len(lines) else pd.DataFrame()
+            amounts = frames.sum_lines(lines, fx, quote, exact)
+            del lines
+            columns.release_freed()  # what reading and summing them left behind
+            return amounts
 
         with self.uow.reading() as conn:
             pos = self.uow.position(as_of, conn)
             head = self.uow.store.head(conn)
-            ev, (lines, fx) = self.uow.side_by_side(
-                conn, lambda cx: frames.versions(cx, pos, head, where(cx, False)), lines_and_rates
-            )
+            # one after the other, the lines first: their sums are all that is kept of them
+            amounts = summed_lines(conn)
+            ev = frames.versions(conn, pos, head, where(conn, False))
             waiting = awaiting_approval(conn, pos, head)
             when = self.uow.store.time_of(conn, pos)
         out = frames.losses_frame(
-            ev, lines, fx, quote, include_withdrawn, exact, lang, until is not None, LOSS_COLUMNS
+            ev, amounts, quote, include_withdrawn, exact, lang, until is not None, LOSS_COLUMNS
         )
         out["awaiting_approval"] = out.event_id.isin(waiting) if waiting else False
         return _stamped(out, pos, when, until, quote)

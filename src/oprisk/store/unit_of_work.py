@@ -9,11 +9,9 @@ timestamp or a date) to a log position. Driver errors never leave it untranslate
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TypeVar
 
 from sqlalchemy import Connection, Engine
 
@@ -23,9 +21,6 @@ from oprisk.store.eventstore import EventStore, translated, utc
 #: A knowledge cut-off: a log position, a timestamp, a date (the end of that day in UTC), an ISO
 #: string of either, or ``None`` for now.
 AsOf = int | datetime | date | str | None
-
-A = TypeVar("A")
-B = TypeVar("B")
 
 
 class UnitOfWork:
@@ -60,31 +55,6 @@ class UnitOfWork:
                 conn = conn.execution_options(isolation_level="REPEATABLE READ")
             with conn.begin():
                 yield conn
-
-    def side_by_side(
-        self, conn: Connection, first: Callable[[Connection], A], second: Callable[[Connection], B]
-    ) -> tuple[A, B]:
-        """Two reads of one snapshot. On PostgreSQL they run side by side: ``second`` on another
-        connection that imports this transaction's snapshot (``pg_export_snapshot`` / ``SET
-        TRANSACTION SNAPSHOT``, as parallel ``pg_dump`` does), so both see exactly the same data;
-        elsewhere one after the other on ``conn``."""
-        if self.dialect != "postgresql":
-            return first(conn), second(conn)
-        snapshot = conn.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
-
-        def in_snapshot() -> B:
-            with (
-                translated(),
-                self.engine.connect().execution_options(isolation_level="REPEATABLE READ") as cx,
-                cx.begin(),
-            ):
-                cx.exec_driver_sql("SET TRANSACTION SNAPSHOT %s", (snapshot,))
-                return second(cx)
-
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            other = pool.submit(in_snapshot)
-            mine = first(conn)
-            return mine, other.result()
 
     def position(self, as_of: AsOf = None, conn: Connection | None = None) -> int:
         """The knowledge cut-off ``as_of`` as a log position (the head for ``None``)."""
