@@ -62,6 +62,21 @@ _LAST = (
 _TIPS = select(events.c.stream_id, events.c.version, events.c.hash).join(
     _LAST, (events.c.stream_id == _LAST.c.stream_id) & (events.c.version == _LAST.c.v)
 )
+# The head is read twice and moved once per write transaction: building these statements on each
+# call (and the cache key SQLAlchemy computes for a new statement) cost three times the read.
+_HEAD = select(log_head.c.position, log_head.c.recorded_at, log_head.c.hash).where(
+    log_head.c.id == 1
+)
+_HEAD_FOR_UPDATE = _HEAD.with_for_update()
+_MOVE_HEAD = (
+    update(log_head)
+    .where(log_head.c.id == 1)
+    .values(
+        position=bindparam("to_position"),
+        recorded_at=bindparam("to_time"),
+        hash=bindparam("to_hash"),
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -251,21 +266,13 @@ class EventStore:
                 tips[a.stream_id] = (version, prev)
             if rows:
                 insert_rows(conn, events, rows)
-                conn.execute(
-                    update(log_head)
-                    .where(log_head.c.id == 1)
-                    .values(position=pos, recorded_at=now, hash=log_prev)
-                )
+                conn.execute(_MOVE_HEAD, {"to_position": pos, "to_time": now, "to_hash": log_prev})
             return recorded
 
     def lock_head(self, conn: Connection) -> tuple[int, datetime | None, str]:
         """The log head's position, time and hash, locked until ``conn``'s transaction ends
         (``FOR UPDATE`` on PostgreSQL; SQLite's write transaction holds the whole file)."""
-        q = select(log_head.c.position, log_head.c.recorded_at, log_head.c.hash).where(
-            log_head.c.id == 1
-        )
-        if conn.dialect.name == "postgresql":
-            q = q.with_for_update()
+        q = _HEAD_FOR_UPDATE if conn.dialect.name == "postgresql" else _HEAD
         row = conn.execute(q).first()
         if row is None:
             raise SchemaError("the event log has no head row: run `oprisk db upgrade`")
