@@ -176,15 +176,27 @@ class EventStore:
             conn, [Append(stream_id, stream_type, new, expected_version, idempotency_key)]
         )
 
-    def append_batch(self, conn: Connection, appends: Sequence[Append]) -> list[RecordedEvent]:
+    def append_batch(
+        self,
+        conn: Connection,
+        appends: Sequence[Append],
+        locked: tuple[int, datetime | None, str] | None = None,
+    ) -> list[RecordedEvent]:
         """Append to several streams in the caller's transaction, with one insert for all.
 
         Raises ``ConcurrencyError`` when a stream's version differs from the expected one; an
         append whose idempotency key is already stored is skipped (its stored facts are returned).
+        ``locked``: the head as :meth:`lock_head` gave it in this transaction, for a caller that
+        has appended nothing since and found none of the appends' keys stored after that lock
+        (the HTTP writer); neither is read again. The keys' unique index still refuses a copy.
         """
         with translated():
-            head, last_time, log_prev = self.lock_head(conn)
-            appends = self._drop_replayed(conn, appends)
+            if locked is None:
+                head, last_time, log_prev = self.lock_head(conn)
+                appends = self._drop_replayed(conn, appends)
+            else:
+                head, last_time, log_prev = locked
+                appends = [a for a in appends if a.events]
             if not appends:
                 return []
             tips = self._tips(conn, {a.stream_id for a in appends})
