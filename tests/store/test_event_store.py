@@ -80,6 +80,21 @@ def test_idempotency_key_makes_a_resend_a_no_op(db):
         assert db.store.head(conn) == 2
 
 
+def test_an_append_on_the_head_its_caller_locked_chains_as_one_that_locks_it(db):
+    append(db, "s", "test", [ev(1)], NO_STREAM, idempotency_key="k-1")
+    with db.writing() as conn:
+        locked = db.store.lock_head(conn)
+        recs = db.store.append_batch(conn, [Append("s", "test", [ev(2)], 1, "k-2")], locked)
+    assert [(r.position, r.version) for r in recs] == [(2, 2)]
+    assert db.verify().ok
+    # the caller answers for the key look-up; a key already stored is still refused, by its index
+    with pytest.raises(StoreError), db.writing() as conn:
+        locked = db.store.lock_head(conn)
+        db.store.append_batch(conn, [Append("s", "test", [ev(3)], ANY, "k-1")], locked)
+    with db.reading() as conn:
+        assert db.store.head(conn) == 2
+
+
 def _independent_hash(stream_prev, log_prev, r):
     """sha256(stream_prev ‖ log_prev ‖ canonical JSON), with the JSON made by the standard
     library rather than by the store's assembly of pre-serialised parts."""

@@ -215,7 +215,9 @@ class Recorder:
                 taken.add(r.idempotency_key)
             counts.append(sum(len(evs) for evs in pending.values()))
             out.append([])  # filled in below with the facts appended
-        recorded = store.append_batch(conn, appends)
+        # with a cache the head was locked before the keys were looked up: the store need not
+        # lock it or look them up again
+        recorded = store.append_batch(conn, appends, cache.locked() if cache is not None else None)
         if len(recorded) != sum(counts):
             raise ConcurrencyError("another writer appended under a key of this batch")
         self.projector.apply(conn, recorded, before, folded)

@@ -13,6 +13,7 @@ and hash, the hash being a commitment to every fact before it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 from sqlalchemy import Connection
 
@@ -29,12 +30,14 @@ class StateCache:
         self._states: dict[str, LossEventState] = {}
         self._head: tuple[int, str] | None = None  # where the kept states are true
         self._at: tuple[int, str] | None = None  # the head the current transaction locked
+        self._locked: tuple[int, datetime | None, str] | None = None  # as lock_head gave it
         self._staged: tuple[tuple[int, str], dict[str, LossEventState]] | None = None
 
     def begin(self, conn: Connection, store: EventStore) -> bool:
         """Lock the log head in ``conn``'s write transaction and check the kept states against
         it; ``True`` if the log moved since the last commit kept here (the states are dropped)."""
-        position, _, head_hash = store.lock_head(conn)
+        self._locked = store.lock_head(conn)
+        position, _, head_hash = self._locked
         self._at, self._staged = (position, head_hash), None
         if self._at == self._head:
             return False
@@ -48,6 +51,13 @@ class StateCache:
             raise RuntimeError("StateCache.states() outside a transaction begun with begin()")
         return self._states
 
+    def locked(self) -> tuple[int, datetime | None, str]:
+        """The head :meth:`begin` locked in this transaction (position, time, hash), before the
+        transaction appends (:meth:`stage` comes after the append)."""
+        if self._at is None or self._locked is None:
+            raise RuntimeError("StateCache.locked() outside a transaction begun with begin()")
+        return self._locked
+
     def stage(
         self, states: Mapping[str, LossEventState], recorded: Sequence[RecordedEvent]
     ) -> None:
@@ -55,11 +65,11 @@ class StateCache:
         if self._at is None:
             raise RuntimeError("StateCache.stage() outside a transaction begun with begin()")
         head = (recorded[-1].position, recorded[-1].hash) if recorded else self._at
-        self._staged, self._at = (head, dict(states)), None
+        self._staged, self._at, self._locked = (head, dict(states)), None, None
 
     def committed(self) -> None:
         """The transaction committed: keep what it staged (nothing staged: nothing changes)."""
-        self._at = None
+        self._at = self._locked = None
         if self._staged is None:
             return
         (head, states), self._staged = self._staged, None
@@ -73,4 +83,4 @@ class StateCache:
     def clear(self) -> None:
         """Forget every state (the next transaction reads the streams it needs)."""
         self._states.clear()
-        self._head = self._at = self._staged = None
+        self._head = self._at = self._staged = self._locked = None

@@ -27,6 +27,7 @@ from sqlalchemy import (
     DateTime,
     Table,
     TextClause,
+    Update,
     bindparam,
     text,
     update,
@@ -224,13 +225,7 @@ def close_versions(conn: Connection, table: Table, rows: Sequence[dict[str, Any]
     if not rows:
         return
     if conn.dialect.name != "postgresql":
-        stmt = (
-            update(table)
-            .where(table.c.event_id == bindparam("k_event_id"))
-            .where(table.c.valid_to_position.is_(None))
-            .values(valid_to_position=bindparam("k_pos"), valid_to_time=bindparam("k_time"))
-        )
-        conn.execute(stmt, list(rows))
+        conn.execute(_closing_by_row(table), list(rows))
         return
     closing = _closing(table)
     for i in range(0, len(rows), 2000):
@@ -243,6 +238,18 @@ def close_versions(conn: Connection, table: Table, rows: Sequence[dict[str, Any]
                 "times": [r["k_time"] for r in chunk],
             },
         )
+
+
+@lru_cache(maxsize=8)
+def _closing_by_row(table: Table) -> Update:
+    """The SQLite close, one row's parameters at a time (built once: a statement built on each
+    call costs SQLAlchemy a new cache key every time)."""
+    return (
+        update(table)
+        .where(table.c.event_id == bindparam("k_event_id"))
+        .where(table.c.valid_to_position.is_(None))
+        .values(valid_to_position=bindparam("k_pos"), valid_to_time=bindparam("k_time"))
+    )
 
 
 @lru_cache(maxsize=8)

@@ -62,6 +62,21 @@ _LAST = (
 _TIPS = select(events.c.stream_id, events.c.version, events.c.hash).join(
     _LAST, (events.c.stream_id == _LAST.c.stream_id) & (events.c.version == _LAST.c.v)
 )
+# The head is read twice and moved once per write transaction: building these statements on each
+# call (and the cache key SQLAlchemy computes for a new statement) cost three times the read.
+_HEAD = select(log_head.c.position, log_head.c.recorded_at, log_head.c.hash).where(
+    log_head.c.id == 1
+)
+_HEAD_FOR_UPDATE = _HEAD.with_for_update()
+_MOVE_HEAD = (
+    update(log_head)
+    .where(log_head.c.id == 1)
+    .values(
+        position=bindparam("to_position"),
+        recorded_at=bindparam("to_time"),
+        hash=bindparam("to_hash"),
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -161,15 +176,27 @@ class EventStore:
             conn, [Append(stream_id, stream_type, new, expected_version, idempotency_key)]
         )
 
-    def append_batch(self, conn: Connection, appends: Sequence[Append]) -> list[RecordedEvent]:
+    def append_batch(
+        self,
+        conn: Connection,
+        appends: Sequence[Append],
+        locked: tuple[int, datetime | None, str] | None = None,
+    ) -> list[RecordedEvent]:
         """Append to several streams in the caller's transaction, with one insert for all.
 
         Raises ``ConcurrencyError`` when a stream's version differs from the expected one; an
         append whose idempotency key is already stored is skipped (its stored facts are returned).
+        ``locked``: the head as :meth:`lock_head` gave it in this transaction, for a caller that
+        has appended nothing since and found none of the appends' keys stored after that lock
+        (the HTTP writer); neither is read again. The keys' unique index still refuses a copy.
         """
         with translated():
-            head, last_time, log_prev = self.lock_head(conn)
-            appends = self._drop_replayed(conn, appends)
+            if locked is None:
+                head, last_time, log_prev = self.lock_head(conn)
+                appends = self._drop_replayed(conn, appends)
+            else:
+                head, last_time, log_prev = locked
+                appends = [a for a in appends if a.events]
             if not appends:
                 return []
             tips = self._tips(conn, {a.stream_id for a in appends})
@@ -251,21 +278,13 @@ class EventStore:
                 tips[a.stream_id] = (version, prev)
             if rows:
                 insert_rows(conn, events, rows)
-                conn.execute(
-                    update(log_head)
-                    .where(log_head.c.id == 1)
-                    .values(position=pos, recorded_at=now, hash=log_prev)
-                )
+                conn.execute(_MOVE_HEAD, {"to_position": pos, "to_time": now, "to_hash": log_prev})
             return recorded
 
     def lock_head(self, conn: Connection) -> tuple[int, datetime | None, str]:
         """The log head's position, time and hash, locked until ``conn``'s transaction ends
         (``FOR UPDATE`` on PostgreSQL; SQLite's write transaction holds the whole file)."""
-        q = select(log_head.c.position, log_head.c.recorded_at, log_head.c.hash).where(
-            log_head.c.id == 1
-        )
-        if conn.dialect.name == "postgresql":
-            q = q.with_for_update()
+        q = _HEAD_FOR_UPDATE if conn.dialect.name == "postgresql" else _HEAD
         row = conn.execute(q).first()
         if row is None:
             raise SchemaError("the event log has no head row: run `oprisk db upgrade`")
