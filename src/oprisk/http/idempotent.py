@@ -21,7 +21,6 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -86,21 +85,6 @@ def replay(stored: Any, request_hash: str, key: str) -> Response:
         status_code=stored.status,
         headers={**stored.headers, "Idempotent-Replayed": "true"},
     )
-
-
-@dataclass(frozen=True)
-class Answer:
-    """An answer as stored under a key (the fields :func:`replay` and :class:`Answers` read)."""
-
-    principal: str
-    idempotency_key: str
-    request_hash: str
-    request_id: str
-    method: str
-    path: str
-    status: int
-    headers: dict[str, str]
-    body: str
 
 
 class Answers:
@@ -231,7 +215,7 @@ class Runner:
             # caller (a token revoked a moment ago is refused here too)
             await run_in_threadpool(self.guard.confirm, request)
             return replay(stored, request_hash, key)
-        sent: list[tuple[Answer, Response]] = []
+        sent: list[tuple[Any, Response]] = []
 
         def keep_with_the_facts(conn: Any, facts: list[Any]) -> None:
             sent.clear()  # the last try counts: an earlier one was rolled back
@@ -239,9 +223,10 @@ class Runner:
                 return
             status, data, headers = self._answer(request, event_id, facts, created)
             fields = self._fields(request, caller, key, request_hash, status, data, headers)
-            if not self.db.idempotency.record(conn, **fields):
+            stored = self.db.idempotency.record(conn, **fields)
+            if stored is None:
                 raise _KeyTaken  # the key answered another request: roll this append back
-            sent.append((Answer(**fields), Response(data, status_code=status, headers=headers)))
+            sent.append((stored, Response(data, status_code=status, headers=headers)))
 
         # The common case (a new key) costs no look-up: the store refuses a second append under
         # the same key and the answer's record refuses a second answer; only then is it read.

@@ -76,11 +76,11 @@ class Idempotency:
         assert stored is not None
         return stored
 
-    def record(self, conn: Connection, **fields: Any) -> bool:
-        """Store a first response in ``conn``'s transaction; ``False`` if the key already has one."""
-        return self._insert(
-            conn, {**StoredResponse(**fields).__dict__, "created_at": datetime.now(UTC)}
-        )
+    def record(self, conn: Connection, **fields: Any) -> StoredResponse | None:
+        """Store a first response in ``conn``'s transaction and return it; ``None`` if the key
+        already has one."""
+        stored = StoredResponse(**fields, created_at=datetime.now(UTC))
+        return stored if self._insert(conn, stored.__dict__) else None
 
     @staticmethod
     def _insert(conn: Connection, values: dict[str, Any]) -> bool:
