@@ -77,7 +77,9 @@ def lattice_es(pmf: np.ndarray, h: float, a: float, mean: float) -> float:
     var = lattice_var(pmf, h, a)
     # cells below k whole, then the part of cell k up to VaR (uniform: its mean is the midpoint)
     start = (k - 0.5) * h if k > 0 else 0.0
-    body = float(np.dot(np.arange(k) * h, pmf[:k])) + (a - prev) * (start + var) / 2
+    # math.fsum, not np.dot: BLAS's dot product rounds differently with the array's alignment
+    # and threads, so the same lattice gave ES differing in the last digits between processes
+    body = math.fsum(np.arange(k) * h * pmf[:k]) + (a - prev) * (start + var) / 2
     return (mean - body) / (1 - a)
 
 
