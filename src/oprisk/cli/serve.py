@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import click
 
 from oprisk.cli.options import Command, open_db
@@ -64,4 +66,9 @@ def serve(
     )
     logs.configure(log_level)
     app = create_app(open_db(ctx), settings, close_db=True)
+    # what is alive now (modules, the app, the database's metadata) lives as long as the server:
+    # kept out of the collector's full passes, which then take milliseconds instead of ~100 ms
+    # and no longer stall every request in flight
+    gc.collect()
+    gc.freeze()
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)
