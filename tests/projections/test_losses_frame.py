@@ -250,7 +250,8 @@ def test_summing_ledger_frames_gives_the_same_amounts(db: Any, exact: bool) -> N
     assert len(fast) == len(ledger) and list(fast.event_id) == list(ledger.event_id)
     for quote in ("EUR", "USD"):
         pd.testing.assert_frame_equal(
-            frames.sum_lines(ledger, fx, quote, exact), frames.sum_lines(fast, fx, quote, exact)
+            pd.DataFrame(frames.sum_lines(ledger, fx, quote, exact)),
+            pd.DataFrame(frames.sum_lines(fast, fx, quote, exact)),
         )
 
 
@@ -298,11 +299,27 @@ def test_awkward_text_survives_the_bulk_write_and_the_frame_read(db: Any) -> Non
     """Version rows are written in bulk (COPY on PostgreSQL) and read back for ``losses()`` (COPY
     to CSV on PostgreSQL): every character, the empty string and NULL must come back as written,
     in batches that mix rows needing escapes with rows that do not."""
+    _awkward_round_trip(db)
+
+
+def test_awkward_text_survives_reads_in_many_small_blocks(db: Any, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The same, with the reads cut into many pieces: CSV blocks of 1 KB on PostgreSQL (rows with
+    line breaks and quotes fall across block ends; freed memory handed back after every second
+    block) and cursor chunks of 7 rows on SQLite."""
+    from oprisk.projections import columns
+
+    monkeypatch.setattr(columns, "BLOCK", 1024)
+    monkeypatch.setattr(columns, "RELEASE_EVERY", 2)
+    monkeypatch.setattr(columns, "CHUNK", 7)
+    _awkward_round_trip(db, repeat=12)
+
+
+def _awkward_round_trip(db: Any, repeat: int = 3) -> None:
     cmds = []
-    for i, text in enumerate(AWKWARD * 3):
+    for i, text in enumerate(AWKWARD * repeat):
         cmds.append(
             c.ReportLossEvent(
-                event_id=f"A{i:02d}",
+                event_id=f"A{i:03d}",
                 actor="ann",
                 title=f"t{i} {text}",
                 description=text,
@@ -317,7 +334,7 @@ def test_awkward_text_survives_the_bulk_write_and_the_frame_read(db: Any) -> Non
         )
         cmds.append(
             c.RecordImpact(
-                event_id=f"A{i:02d}",
+                event_id=f"A{i:03d}",
                 actor="fin",
                 amount=f"{i}.25",
                 currency="EUR",
@@ -328,8 +345,8 @@ def test_awkward_text_survives_the_bulk_write_and_the_frame_read(db: Any) -> Non
     db.execute(cmds)
     got = _rows(db.losses(as_of=db.position()))
     mid = _rows(db.losses(as_of=db.position() - 1))
-    for i, text in enumerate(AWKWARD * 3):
-        row = got[f"A{i:02d}"]
+    for i, text in enumerate(AWKWARD * repeat):
+        row = got[f"A{i:03d}"]
         assert row["title"] == f"t{i} {text}"
         assert row["description"] == text and row["org_unit"] == text
         assert (row["source"] is None or pd.isna(row["source"])) if i % 2 else row["source"] == text
@@ -338,7 +355,7 @@ def test_awkward_text_survives_the_bulk_write_and_the_frame_read(db: Any) -> Non
         else:
             assert pd.isna(row["external_id"])
         assert row["gross_loss"] == float(f"{i}.25")
-        assert mid[f"A{i:02d}"]["description"] == text
+        assert mid[f"A{i:03d}"]["description"] == text
     assert db.verify().ok
 
 

@@ -43,9 +43,15 @@ def release_freed() -> None:
         _MALLOC_TRIM(0)
 
 
+#: bytes of CSV parsed at a time on PostgreSQL (pyarrow's default), and blocks parsed between
+#: two :func:`release_freed` calls
+BLOCK = 1 << 20
+RELEASE_EVERY = 4
+
+
 def _copied(conn: Connection, sql: str, params: Sequence[Any], types: dict[str, Any]) -> pa.Table:
     """PostgreSQL: the query's rows through ``COPY (…) TO STDOUT`` in CSV, parsed by pyarrow into
-    typed columns (no Python object per value). In PostgreSQL's CSV a NULL is an unquoted empty
+    typed columns (no Python object per value), block by block. In PostgreSQL's CSV a NULL is an unquoted empty
     field and an empty string a quoted one, which is how pyarrow is told to read them; the query
     runs on the transaction's connection, so it sees the same snapshot as the other reads."""
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
@@ -62,10 +68,12 @@ def _copied(conn: Connection, sql: str, params: Sequence[Any], types: dict[str, 
         if not buf.tell():
             return pa.table({name: pa.array([], type=t) for name, t in types.items()})
         buf.seek(0)
-        return pacsv.read_csv(
+        reader = pacsv.open_csv(
             buf,
             memory_pool=POOL,
-            read_options=pacsv.ReadOptions(column_names=list(types), use_threads=False),
+            read_options=pacsv.ReadOptions(
+                column_names=list(types), use_threads=False, block_size=BLOCK
+            ),
             parse_options=pacsv.ParseOptions(newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
                 column_types=types,
@@ -76,6 +84,14 @@ def _copied(conn: Connection, sql: str, params: Sequence[Any], types: dict[str, 
                 false_values=["f"],
             ),
         )
+        # parsed a block at a time; what parsing the blocks leaves behind is handed back every
+        # few blocks, or it would stay in the process beside the columns (~0.8× their size)
+        batches = []
+        for i, batch in enumerate(reader, 1):
+            batches.append(batch)
+            if i % RELEASE_EVERY == 0:
+                release_freed()
+        return pa.Table.from_batches(batches, schema=reader.schema)
 
 
 def text_series(col: pa.Array | pa.ChunkedArray, all_null: bool | None = None) -> pd.Series:
@@ -94,7 +110,7 @@ def date_param(conn: Connection, d: date) -> Any:
 
 #: rows fetched and converted at a time on SQLite: the Python tuples of one chunk are the only
 #: row-wise objects alive, so the read's peak memory stays near the typed columns it builds
-CHUNK = 20_000
+CHUNK = 5_000
 
 
 def _fetched(conn: Connection, sql: str, params: Sequence[Any], types: dict[str, Any]) -> pa.Table:

@@ -127,11 +127,12 @@ _VERSION_TYPES = {
 }
 
 
-def _version_column(name: str, col: pa.ChunkedArray, rows: pa.Array | None) -> Any:
-    """One column of the version rows, the ``rows`` taken (all of them if ``None``), as the
-    frame holds it: text as pandas' string dtype (``object`` holding ``None`` when the column
+def _version_column(ev: dict[str, pa.ChunkedArray], name: str, rows: pa.Array | None) -> Any:
+    """The version rows' column ``name``, taken out of ``ev``, its ``rows`` taken (all of them
+    if ``None``), as the frame holds it: text as pandas' string dtype (``object`` holding ``None`` when the column
     read is NULL throughout), dates as ``datetime64`` (NaT when unknown), flags and versions as
     numpy arrays."""
+    col = ev.pop(name)
     if not len(col):  # nothing read: as pandas makes an empty column
         return pd.Series([], dtype=DATE_DTYPE if name in _DATES else object)
     all_null, whole = col.null_count == len(col), col.combine_chunks(POOL)
@@ -145,12 +146,13 @@ def _version_column(name: str, col: pa.ChunkedArray, rows: pa.Array | None) -> A
     return text_series(taken, all_null)
 
 
-def _taxonomy_codes(col: pa.ChunkedArray, rows: pa.Array | None) -> pd.Categorical:
-    """A taxonomy column's ``rows`` as categoricals of its distinct values (each one made a
-    Python string once, not once per row); :func:`~oprisk.projections.queries.categorise`
-    then sets the taxonomy's categories."""
-    whole = col.combine_chunks(POOL)
-    del col
+def _taxonomy_codes(
+    ev: dict[str, pa.ChunkedArray], name: str, rows: pa.Array | None
+) -> pd.Categorical:
+    """The taxonomy column ``name``, taken out of ``ev``, its ``rows`` as categoricals of its
+    distinct values (each one made a Python string once, not once per row);
+    :func:`~oprisk.projections.queries.categorise` then sets the taxonomy's categories."""
+    whole = ev.pop(name).combine_chunks(POOL)
     taken = whole if rows is None else pc.take(whole, rows, memory_pool=POOL)
     coded = pc.dictionary_encode(taken, memory_pool=POOL)
     distinct = pd.Categorical(coded.dictionary.to_numpy(zero_copy_only=False))
@@ -189,7 +191,9 @@ def lines(
     # cheaper than a server sort
     if conn.dialect.name == "sqlite":
         sql += " ORDER BY position"
-    return _lines_frame(_line_columns(read_columns(conn, sql, params, types)), exact)
+    frame = _lines_frame(_line_columns(read_columns(conn, sql, params, types)), exact)
+    release_freed()  # the columns read and their conversions: only the frame is kept
+    return frame
 
 
 _LINE_TYPES = {
@@ -238,7 +242,7 @@ def _lines_frame(columns: dict[str, Any], exact: bool) -> pd.DataFrame:
             data[name] = (
                 np.array([Decimal(v) for v in values], dtype=object)
                 if exact
-                else values.astype(np.float64)
+                else values.astype(np.float64, copy=False)
             )
         elif name == "accounted_on":
             data[name] = day_numbers(values).astype("datetime64[s]")
@@ -252,31 +256,21 @@ def _lines_frame(columns: dict[str, Any], exact: bool) -> pd.DataFrame:
 # --- the losses frame -------------------------------------------------------------------------
 
 
-def sum_lines(lines: pd.DataFrame, fx: pd.DataFrame, quote: str, exact: bool) -> pd.DataFrame:
-    """Per event: the amounts, their reporting-currency sums (NaN if a line's rate is unknown)
-    and the first accounting date of an impact."""
-    cols = ["event_id", *AMOUNTS, *REPORTING]
+def sum_lines(lines: pd.DataFrame, fx: pd.DataFrame, quote: str, exact: bool) -> dict[str, Any]:
+    """Per event, as columns (numpy arrays, one row per event in order of first appearance):
+    ``event_id``, the amounts, their reporting-currency sums (NaN if a line's rate is unknown)
+    and the first accounting date of an impact. Each amount is summed and converted in turn, so
+    that only one amount's per-line temporaries are alive at a time."""
+    empty = np.array([], dtype=np.float64)
     if lines.empty:
-        empty = pd.DataFrame(columns=cols)
-        empty["first_accounted_on"] = pd.Series([], dtype=DATE_DTYPE)
-        return empty
+        return {"event_id": np.array([], dtype=object), **dict.fromkeys(AMOUNTS, empty),
+                **dict.fromkeys(REPORTING, empty),
+                "first_accounted_on": np.array([], dtype=DATE_DTYPE)}  # fmt: skip
     part = (
         lines.part.to_numpy()
         if "part" in lines
         else line_parts(lines.line_type, lines.kind, lines.received)
     )
-    masks = {
-        "recoveries_insurance": part == INSURANCE,
-        "recoveries_other": part == OTHER,
-        "recoveries_receivable": part == RECEIVABLE,
-    }
-    native: dict[str, np.ndarray] = {}
-    for name, source in (("gross_loss", "gross_effect"), ("net_loss", "net_effect")):
-        native[name] = lines[source].to_numpy(dtype=object if exact else np.float64)
-    amount = lines.amount.to_numpy(dtype=object if exact else np.float64)
-    zero: Any = Decimal(0) if exact else 0.0
-    for name, mask in masks.items():
-        native[name] = np.where(mask, amount, zero)
     days = day_numbers(lines.accounted_on)
     rate = RateTables(fx).rates(lines.currency.to_numpy(dtype=object), days, quote)
     # group on the event's number in order of first appearance (as groupby(sort=False) does):
@@ -286,31 +280,44 @@ def sum_lines(lines: pd.DataFrame, fx: pd.DataFrame, quote: str, exact: bool) ->
         ids = lines.event_id.cat.categories.to_numpy(dtype=object)[first]
     else:
         codes, ids = pd.factorize(lines.event_id.to_numpy(dtype=object))
-    data: dict[str, Any] = {a: native[a] for a in AMOUNTS}
-    for a in AMOUNTS:
-        floats = native[a].astype(np.float64) if exact else native[a]
-        data[f"{a}_reporting"] = floats * rate
-    data["impact_day"] = np.where(
+    out: dict[str, Any] = {"event_id": ids}
+    zero: Any = Decimal(0) if exact else 0.0
+    kind = object if exact else np.float64
+    for name in AMOUNTS:
+        if name in _RECOVERY_PARTS:
+            values = np.where(part == _RECOVERY_PARTS[name], lines.amount.to_numpy(kind), zero)
+        else:
+            values = lines["gross_effect" if name == "gross_loss" else "net_effect"].to_numpy(kind)
+        # one column at a time (the same sums as on the whole frame, without its sorted copies)
+        out[name] = pd.Series(values).groupby(codes, sort=True).sum().to_numpy()
+        # one unknown rate makes the event's amount unknown, not smaller
+        converted = pd.Series((values.astype(np.float64) if exact else values) * rate)
+        del values
+        unknown = converted.isna().groupby(codes, sort=True).any().to_numpy()
+        summed = converted.groupby(codes, sort=True).sum().to_numpy()
+        out[f"{name}_reporting"] = np.where(unknown, np.nan, summed)
+    impact_day = np.where(
         (part == IMPACT) & ~np.isnat(days), days.astype(np.int64).astype(np.float64), np.nan
     )
-    # one column at a time (the same sums as on the whole frame, without its sorted copies)
-    out = pd.DataFrame({a: pd.Series(data[a]).groupby(codes, sort=True).sum() for a in AMOUNTS})
-    for a in REPORTING:  # one unknown rate makes the event's amount unknown, not smaller
-        column = pd.Series(data.pop(a))
-        unknown = column.isna().groupby(codes, sort=True).any()
-        out[a] = column.groupby(codes, sort=True).sum().where(~unknown)
-    first = pd.Series(data["impact_day"]).groupby(codes, sort=True).min().to_numpy()
-    firsts = np.full(len(first), np.datetime64("NaT"), dtype="datetime64[D]")
-    ok = ~np.isnan(first)
-    firsts[ok] = first[ok].astype(np.int64).astype("datetime64[D]")
+    first_day = pd.Series(impact_day).groupby(codes, sort=True).min().to_numpy()
+    firsts = np.full(len(first_day), np.datetime64("NaT"), dtype="datetime64[D]")
+    ok = ~np.isnan(first_day)
+    firsts[ok] = first_day[ok].astype(np.int64).astype("datetime64[D]")
     out["first_accounted_on"] = firsts.astype(DATE_DTYPE)
-    out.insert(0, "event_id", ids[out.index.to_numpy()].tolist())
-    return out.reset_index(drop=True)
+    return out
+
+
+#: the recovery amounts: the part of the lines each sums
+_RECOVERY_PARTS = {
+    "recoveries_insurance": INSURANCE,
+    "recoveries_other": OTHER,
+    "recoveries_receivable": RECEIVABLE,
+}
 
 
 def losses_frame(
     ev: dict[str, pa.ChunkedArray],
-    amounts: pd.DataFrame,
+    amounts: dict[str, Any],
     quote: str,
     include_withdrawn: bool,
     exact: bool,
@@ -321,16 +328,18 @@ def losses_frame(
     """``losses()``: the version rows ``ev`` (:func:`versions`) with their lines' sums
     ``amounts`` (:func:`sum_lines`), in ``columns``, sorted by event id. The rows kept, in
     their final order, are found first and each column is taken once in that order: no merge,
-    filter, reindex or sort copies the whole frame. The columns of ``ev`` are taken out of it
-    as they are converted, so that each is freed as soon as its frame column is built."""
+    filter, reindex or sort copies the whole frame. The columns of ``ev`` and ``amounts`` are
+    taken out of them as they are used (both dicts are emptied), so that each is freed as soon
+    as its frame column is built."""
     n = len(ev["event_id"])
     keep = np.ones(n, dtype=bool)
     if not include_withdrawn and n:
         kept = pc.not_equal(ev["status"], "withdrawn", memory_pool=POOL)
         keep = pc.coalesce(kept, True, memory_pool=POOL).to_numpy()
-    known = pa.array(amounts.event_id.to_numpy(dtype=object), pa.large_string(), memory_pool=POOL)
+    known = pa.array(amounts.pop("event_id"), pa.large_string(), memory_pool=POOL)
     # each event's row of the sums, -1 without lines
     at = pc.index_in(ev["event_id"], value_set=known, memory_pool=POOL)
+    del known
     at = pc.coalesce(at, -1, memory_pool=POOL).to_numpy().astype(np.int64)
     if only_accounted:
         keep &= at >= 0
@@ -343,25 +352,27 @@ def losses_frame(
     hit, data = at >= 0, {}
     for col in [*AMOUNTS, *REPORTING, "first_accounted_on"]:
         # events with no lines: amounts 0, reporting amounts NaN (then 0 below), date NaT
-        dtype = (object if exact else np.float64) if col in AMOUNTS else amounts[col].dtype
+        summed = amounts.pop(col)
+        dtype = (object if exact else np.float64) if col in AMOUNTS else summed.dtype
         data[col] = np.full(len(rows), zero if col in AMOUNTS else None, dtype=dtype)
-        if len(amounts):
-            data[col][hit] = amounts[col].to_numpy()[at[hit]]
+        data[col][hit] = summed[at[hit]]
+        del summed
         if col in REPORTING:  # nothing to convert: 0; an unknown rate stays NaN
             data[col][pd.isna(data[col]) & (data[col.removesuffix("_reporting")] == 0)] = 0.0
+    del at, hit
     # the taxonomy codes as categoricals and their labels (``categorise``) on those columns only
     taxonomy = [c for c in ev if c.startswith(("event_type", "business_line", "cause"))]
-    named = categorise(pd.DataFrame({c: _taxonomy_codes(ev.pop(c), taken) for c in taxonomy}), lang)
+    named = categorise(pd.DataFrame({c: _taxonomy_codes(ev, c, taken) for c in taxonomy}), lang)
     out: dict[str, Any] = {}
     for col in columns:
         if col in data:
-            out[col] = data[col]
+            out[col] = data.pop(col)
         elif col in named:
             out[col] = named[col].array
         elif col == "reporting_currency":
             out[col] = pd.Series(quote, index=pd.RangeIndex(len(rows)))
         elif col in ev:
-            out[col] = _version_column(col, ev.pop(col), taken)
+            out[col] = _version_column(ev, col, taken)
             release_freed()
         else:
             out[col] = np.full(len(rows), np.nan)

@@ -126,7 +126,7 @@ class ReadModel:
                 return wanted.events_sql(pos, head, until, param)
             return wanted.sql(pos, until, param)
 
-        def summed_lines(conn: Connection) -> pd.DataFrame:
+        def summed_lines(conn: Connection) -> dict[str, Any]:
             # summed as soon as read: the lines are freed before the frame is built
             lines = frames.lines(conn, pos, until, exact, where(conn, True))
             fx = q.fx_at(conn, pos) if len(lines) else pd.DataFrame()
