@@ -8,6 +8,7 @@ figure is followed by a cell that checks it (``check(...)``), so a notebook whos
 disagree fails when it runs (``tests/test_notebooks.py`` runs them all).
 """
 
+import re
 from pathlib import Path
 
 import nbformat as nbf
@@ -17,6 +18,7 @@ HERE = Path(__file__).parent
 PARAMETERS = """# Parameters: edit them here, pass them with papermill (-p YEAR 2025), or set the environment
 # (OPRISK_DATABASE_URL, OPRISK_AS_OF, OPRISK_EARLIER_AS_OF, OPRISK_YEAR).
 import os
+
 DATABASE_URL = os.environ.get("OPRISK_DATABASE_URL") or "sqlite:///../demo-out/demo.db"
 AS_OF = os.environ.get("OPRISK_AS_OF") or None                  # knowledge cut-off; None = now
 EARLIER_AS_OF = os.environ.get("OPRISK_EARLIER_AS_OF") or None  # default: the demo's export cut-off
@@ -25,10 +27,11 @@ YEAR = int(os.environ.get("OPRISK_YEAR") or 2025)"""
 SETUP = """%matplotlib inline
 import json
 from pathlib import Path
+
 import matplotlib
 import pandas as pd
-import oprisk
-from oprisk import plots
+
+import oprisk{plots}
 
 matplotlib.rcParams["figure.dpi"] = 72  # figures sized for the notebook, not for print
 pd.set_option("display.float_format", lambda v: f"{v:,.2f}")
@@ -144,9 +147,9 @@ NB02 = [
     ),
     (
         "code",
-        "from click.testing import CliRunner\nfrom oprisk.cli import main as oprisk_cli\n"
+        "from click.testing import CliRunner\n\nfrom oprisk.cli import main as oprisk_cli\n\n"
         "args = ['--db', DATABASE_URL, 'capital', 'sa', '--year', str(YEAR), '--profile', 'basel', '--bi-unit', '1e6', '--json']\n"
-        "cli = json.loads(CliRunner().invoke(oprisk_cli, args + (['--as-of', str(sa.cutoff_position)])).output)\n"
+        "cli = json.loads(CliRunner().invoke(oprisk_cli, [*args, '--as-of', str(sa.cutoff_position)]).output)\n"
         "check('the CLI and this notebook give the same ORC', cli['result']['orc'] == str(sa.orc))",
     ),
     (
@@ -178,7 +181,7 @@ NB02 = [
     ),
     (
         "code",
-        "from decimal import Decimal\nfrom oprisk import capital\n"
+        "from decimal import Decimal\n\nfrom oprisk import capital\n\n"
         "rows = db.capital.loss_data(YEAR, as_of=sa.cutoff_position)\n"
         "def what_if(extra_rows):\n"
         "    data = pd.concat([rows, pd.DataFrame(extra_rows)], ignore_index=True) if extra_rows else rows\n"
@@ -218,7 +221,7 @@ NB03 = [
     ),
     (
         "code",
-        "from oprisk.capital import lda as L\nfrom oprisk.plots import lda as P\nfrom oprisk.services.lda import loss_data\n"
+        "from oprisk.capital import lda as L\nfrom oprisk.plots import lda as P\nfrom oprisk.services.lda import loss_data\n\n"
         "H, UNIT = 20_000, 'ET7'\n"
         "data, left_out = loss_data(db, YEAR, as_of=AS_OF)\ndata = data[data.gross_loss >= H]\n"
         "unit = data[data.event_type_l1 == UNIT]\nx = unit.gross_loss.to_numpy(float)\n"
@@ -253,7 +256,7 @@ NB03 = [
     ("md", "## Frequency and the aggregate loss (EUR)"),
     (
         "code",
-        "from datetime import date\nfreq = L.fit_frequency(list(unit.first_accounted_on), start=date(YEAR - 9, 1, 1), end=date(YEAR, 12, 31))\n"
+        "from datetime import date\n\nfreq = L.fit_frequency(list(unit.first_accounted_on), start=date(YEAR - 9, 1, 1), end=date(YEAR, 12, 31))\n"
         "agg = L.aggregate(freq, fit, 'mc', n_simulations=200_000, random_state=1)\n"
         "fft = L.aggregate(freq, fit, 'fft')\n"
         "pd.DataFrame({'Monte Carlo': [agg.expected_loss, agg.var[0.999], agg.es[0.999]],\n"
@@ -312,7 +315,7 @@ NB04 = [
     ),
     (
         "code",
-        "import tempfile\nout = Path(tempfile.mkdtemp()) / 'exports'\n"
+        "import tempfile\n\nout = Path(tempfile.mkdtemp()) / 'exports'\n"
         "result = db.reports.export('all', str(YEAR), as_of=EARLIER_AS_OF, fmt=['xlsx', 'csv'], out_dir=out, framework='legacy')\n"
         "sorted(p.name for p in out.iterdir())",
     ),
@@ -357,7 +360,7 @@ NB05 = [
     ),
     (
         "code",
-        "from oprisk.capital import icaap as I\nimport numpy as np\n"
+        "import numpy as np\n\nfrom oprisk.capital import icaap as I\n\n"
         "SIMS, SEED, H = 50_000, 2026, 20_000   # simulated years (10^6 for a capital figure), seed, threshold\n"
         "scen = db.scenarios(AS_OF)\next = db.external_losses(AS_OF)\nscores = db.assessments(AS_OF)\n"
         "print(f'{len(scen)} scenarios ({(scen.status == \"approved\").sum()} approved), {len(ext)} external losses, '\n"
@@ -393,9 +396,9 @@ NB05 = [
     ),
     (
         "code",
+        "from oprisk.services.lda import loss_data\n\n"
         "sc = scen.set_index('scenario_id').loc['SC-ET7-PAY']\n"
         "pts = db.scenario_severities(AS_OF).query(\"scenario_id == 'SC-ET7-PAY'\")\n"
-        "from oprisk.services.lda import loss_data\n"
         "data, _ = loss_data(db, YEAR, as_of=AS_OF)\n"
         "n = int(((data.business_line_l1 == 'BL3') & (data.event_type_l1 == 'ET7') & (data.gross_loss >= H)).sum())\n"
         "post = I.poisson_gamma(n, 10, I.gamma_prior(sc.frequency, sc.frequency_low, sc.frequency_high))\n"
@@ -468,7 +471,13 @@ def build() -> None:
         title, *rest = cells
         nb.cells = [nbf.v4.new_markdown_cell(title[1]), nbf.v4.new_code_cell(PARAMETERS)]
         nb.cells[1].metadata["tags"] = ["parameters"]
-        nb.cells.append(nbf.v4.new_code_cell(SETUP))
+        # the plotting helpers are imported where a notebook draws with them
+        uses_plots = any(re.search(r"(?<![\w.])plots\.", src) for kind, src in rest)
+        nb.cells.append(
+            nbf.v4.new_code_cell(
+                SETUP.replace("{plots}", "\nfrom oprisk import plots" * uses_plots)
+            )
+        )
         nb.cells += [
             nbf.v4.new_markdown_cell(src) if kind == "md" else nbf.v4.new_code_cell(src)
             for kind, src in rest
