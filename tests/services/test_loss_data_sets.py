@@ -157,6 +157,50 @@ def test_loss_data_equal_a_per_event_computation(db, year, years, entity) -> Non
     assert frame.attrs["withdrawn_events"] == tuple(sorted(in_window & {"E", "R"}))
 
 
+@pytest.mark.parametrize(
+    ("year", "years", "entity"), [(2024, 10, None), (2024, 10, ENTITY), (2023, 3, None)]
+)
+def test_loss_data_from_an_exports_c17_reads_equal_their_own(db, year, years, entity) -> None:  # type: ignore[no-untyped-def]
+    """An export computes the capital loss data from the events and lines its C 17 tables read
+    (``load(..., capital=True)``, shared within ``sharing()``): the same inputs — NULL text as
+    ``None``, NULL flags false, the same ``Decimal``s, the window's lines in log order — and the
+    same loss data as the capital service's own reads, at the head and at an earlier cut-off."""
+    import pandas as pd
+
+    from oprisk.projections.capital_reads import in_window
+    from oprisk.reports.data import load, resolve_cutoff
+
+    record(db)
+    first, until = date(year - years + 1, 1, 1), date(year, 12, 31)
+    for as_of in (None, db.position() - 3):  # before the withdrawals and links were all made
+        cut = resolve_cutoff(db.reports.uow, as_of)
+        capital = db.capital
+        alone = capital.loss_data(year, as_of=cut.position, years=years, legal_entity=entity)
+        data = load(db.reports.uow, cut, "EUR", capital=True)
+        assert data.capital_inputs is not None
+        read = db.read.loss_inputs(cut.position, first, until)
+        derived = in_window(data.capital_inputs, first, until)
+        pd.testing.assert_frame_equal(derived.events, read.events, check_exact=True)
+        for column in read.events:  # None stays None (assert_frame_equal takes NaN for None)
+            assert derived.events[column].tolist() == read.events[column].tolist(), column
+        pd.testing.assert_frame_equal(derived.lines, read.lines, check_exact=True)
+        assert list(map(str, derived.lines.net_effect)) == list(map(str, read.lines.net_effect))
+        assert derived.awaiting == read.awaiting
+        pd.testing.assert_frame_equal(derived.fx, read.fx)
+        with capital.sharing():
+            capital.share_inputs(cut.position, data.capital_inputs)
+            reads = db.read.loss_inputs
+            db.read.loss_inputs = None  # the shared inputs are used: nothing is read again
+            try:
+                shared = capital.loss_data(
+                    year, as_of=cut.position, years=years, legal_entity=entity
+                )
+            finally:
+                db.read.loss_inputs = reads
+        pd.testing.assert_frame_equal(shared, alone, check_exact=True)
+        assert shared.attrs == alone.attrs
+
+
 def test_a_missing_rate_names_the_pair_the_day_and_the_event(db) -> None:  # type: ignore[no-untyped-def]
     record(db)
     # EUR → USD is the inverse of USD → EUR; GBP → USD is known neither way

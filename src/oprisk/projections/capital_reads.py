@@ -9,7 +9,7 @@ the cut-off applied in the database; amounts stay exact (decimal text → ``Deci
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -110,3 +110,44 @@ def window_lines(conn: Connection, position: int, first: date, until: date) -> p
             ),
         }
     )
+
+
+def inputs_from(
+    versions: pd.DataFrame, ledger: pd.DataFrame, fx: pd.DataFrame, awaiting: set[str]
+) -> LossInputs:
+    """:class:`LossInputs` from frames another reader made at the same cut-off in the same
+    transaction (an export's C 17 data, :func:`oprisk.reports.data.load`): ``versions`` as
+    :func:`~oprisk.projections.queries.versions_at` gives them, with :data:`EVENT_COLUMNS`;
+    ``ledger`` as :func:`~oprisk.projections.queries.ledger_at` gives it, every line in log
+    order with ``event_id``, ``net_effect``, ``currency`` and ``accounted_on``. The values are
+    those :func:`event_flags` and :func:`window_lines` read (``None`` for NULL text, NULL flags
+    false, ``Decimal`` net effects); all lines are kept: :func:`in_window` takes a window's."""
+    data: dict[str, object] = {}
+    for name in EVENT_COLUMNS:
+        values = versions[name].to_numpy(dtype=object, copy=True)
+        missing = pd.isna(values)
+        if name in _BOOLS:
+            values[missing] = False
+            data[name] = values.astype(bool)
+        else:
+            values[missing] = None
+            data[name] = pd.Series(values, dtype=object)
+    lines = pd.DataFrame(
+        {
+            "event_id": pd.Series(ledger.event_id.to_numpy(dtype=object), dtype=object),
+            "net_effect": pd.Series(ledger.net_effect.to_numpy(dtype=object), dtype=object),
+            "currency": pd.Series(ledger.currency.to_numpy(dtype=object), dtype=object),
+            "accounted_on": day_numbers(ledger.accounted_on.to_numpy(dtype=object)).astype(
+                DATE_DTYPE
+            ),
+        }
+    )
+    return LossInputs(pd.DataFrame(data, columns=EVENT_COLUMNS), lines, fx, set(awaiting))
+
+
+def in_window(inputs: LossInputs, first: date, until: date) -> LossInputs:
+    """``inputs`` with only the lines accounted in ``first … until`` (as :func:`window_lines`
+    reads them)."""
+    on = inputs.lines.accounted_on.to_numpy()
+    keep = (on >= np.datetime64(first)) & (on <= np.datetime64(until))
+    return replace(inputs, lines=inputs.lines[keep].reset_index(drop=True))

@@ -22,6 +22,7 @@ import pandas as pd
 from oprisk.errors import MissingInputError
 from oprisk.projections import queries as q
 from oprisk.projections.approval import awaiting_approval
+from oprisk.projections.capital_reads import EVENT_COLUMNS, LossInputs, inputs_from
 
 from .table import Cutoff
 
@@ -84,6 +85,8 @@ class LossData:
     lines: tuple[Line, ...]  # in-scope lines only, in log order
     #: what the templates derive from the lines, per period (see :func:`.c17.groups`)
     views: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    #: the capital loss data's inputs from the same reads (``load(..., capital=True)``)
+    capital_inputs: LossInputs | None = field(default=None, compare=False, repr=False)
 
     def root(self, group_id: str) -> Member:
         return self.members[group_id]
@@ -95,15 +98,29 @@ def resolve_cutoff(uow: Transactions, as_of: Any) -> Cutoff:
 
 
 def load(
-    uow: Transactions, cutoff: Cutoff, currency: str, *, include_credit_boundary: bool = False
+    uow: Transactions,
+    cutoff: Cutoff,
+    currency: str,
+    *,
+    include_credit_boundary: bool = False,
+    capital: bool = False,
 ) -> LossData:
-    """Everything the C 17 builders need, as known at ``cutoff.position``."""
+    """Everything the C 17 builders need, as known at ``cutoff.position``; with ``capital``,
+    also what the capital loss data are computed from (``capital_inputs``), taken from the same
+    reads (a few more columns) instead of reading the events and lines a second time."""
+    member_columns = [*MEMBER_COLUMNS, *(c for c in EVENT_COLUMNS if c not in MEMBER_COLUMNS)]
+    line_columns = [*LINE_COLUMNS, "position", "net_effect"]
     with uow.reading() as conn:
         head = uow.store.head(conn)
-        versions = q.versions_at(conn, cutoff.position, head, MEMBER_COLUMNS)
-        ledger = q.ledger_at(conn, cutoff.position, columns=[*LINE_COLUMNS, "position"])
+        versions = q.versions_at(
+            conn, cutoff.position, head, member_columns if capital else MEMBER_COLUMNS
+        )
+        ledger = q.ledger_at(
+            conn, cutoff.position, columns=line_columns if capital else line_columns[:-1]
+        )
         fx = q.fx_at(conn, cutoff.position)
         waiting = awaiting_approval(conn, cutoff.position, head)
+    shared = inputs_from(versions, ledger, fx, waiting) if capital else None
     rows = {str(r["event_id"]): r for r in _records(versions)}
     del versions  # the frame and the rows as dicts are done with once the members are made
     members = {eid: _member(eid, rows, include_credit_boundary) for eid in sorted(rows)}
@@ -138,7 +155,7 @@ def load(
                 received=bool(r["received"]),
             )
         )
-    return LossData(cutoff, currency, members, tuple(lines))
+    return LossData(cutoff, currency, members, tuple(lines), capital_inputs=shared)
 
 
 def _records(frame: pd.DataFrame, chunk: int = 50_000) -> Iterator[dict[str, Any]]:

@@ -19,6 +19,7 @@ import pandas as pd
 
 from oprisk.capital.results import CONTEXT
 from oprisk.errors import MissingInputError
+from oprisk.projections.capital_reads import LossInputs, in_window
 from oprisk.projections.queries import rates_on
 
 from .gather import Cutoff, plains
@@ -50,11 +51,22 @@ FLAGS = ("excluded", "credit_boundary", "gain")
 
 
 def loss_rows(
-    queries: Queries, cut: Cutoff, year: int, years: int, legal_entity: str | None, currency: str
+    queries: Queries,
+    cut: Cutoff,
+    year: int,
+    years: int,
+    legal_entity: str | None,
+    currency: str,
+    read: LossInputs | None = None,
 ) -> tuple[pd.DataFrame, tuple[str, ...], tuple[str, ...]]:
-    """Net loss per (event, accounting year) in the window, in ``currency``, at the cut-off."""
+    """Net loss per (event, accounting year) in the window, in ``currency``, at the cut-off;
+    from ``read`` (every line, read at the cut-off by someone else) if given, else read here."""
     first, until = date(year - years + 1, 1, 1), date(year, 12, 31)
-    inputs = queries.loss_inputs(cut.position, first, until)
+    inputs = (
+        in_window(read, first, until)
+        if read is not None
+        else queries.loss_inputs(cut.position, first, until)
+    )
     events, lines = inputs.events, inputs.lines
     notes: list[str] = []
     status = events.status.to_numpy(dtype=object)

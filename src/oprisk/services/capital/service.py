@@ -45,6 +45,7 @@ from .run import CapitalRun
 
 if TYPE_CHECKING:
     from oprisk.ports import AsOf, Queries, Transactions
+    from oprisk.projections.capital_reads import LossInputs
 
 R = TypeVar("R", bound=CapitalResult)
 
@@ -74,6 +75,13 @@ class CapitalService:
         finally:
             self._shared = outer
 
+    def share_inputs(self, position: int, inputs: LossInputs) -> None:
+        """Within :meth:`sharing`, compute the loss data at log position ``position`` from
+        ``inputs`` (every line, read at that position by the caller, e.g. an export's C 17 data)
+        instead of reading them again."""
+        if self._shared is not None:
+            self._shared[("inputs", position)] = inputs
+
     def _loss_rows(
         self, cut: Cutoff, year: int, years: int, legal_entity: str | None, cur: str
     ) -> tuple[pd.DataFrame, tuple[str, ...], tuple[str, ...]]:
@@ -81,7 +89,8 @@ class CapitalService:
             return loss_rows(self.queries, cut, year, years, legal_entity, cur)
         key = (cut.position, year, years, legal_entity, cur)
         if key not in self._shared:
-            self._shared[key] = loss_rows(self.queries, cut, year, years, legal_entity, cur)
+            read = self._shared.get(("inputs", cut.position))
+            self._shared[key] = loss_rows(self.queries, cut, year, years, legal_entity, cur, read)
         frame, withdrawn, notes = self._shared[key]
         return frame.copy(), withdrawn, notes
 
