@@ -26,6 +26,8 @@ from oprisk.store import signing
 from oprisk.store.chain import head_at
 from oprisk.store.schema import events
 
+from .table import Cutoff
+
 if TYPE_CHECKING:
     from oprisk.ports import Transactions
 
@@ -109,6 +111,44 @@ def unlisted(out_dir: Path, manifest: dict[str, Any]) -> list[str]:
     """Entries of an export folder that its manifest does not list."""
     listed = set(manifest["files"]) | {NAME}
     return sorted(p.name for p in Path(out_dir).iterdir() if p.name not in listed)
+
+
+def folder_problems(out_dir: Path, manifest: dict[str, Any]) -> list[str]:
+    """What in ``out_dir`` disagrees with ``manifest``: files it does not list, files it lists
+    that are missing or whose bytes changed."""
+    problems = [
+        f"{name}: in {out_dir} but not in the manifest" for name in unlisted(out_dir, manifest)
+    ]
+    for name, digest in sorted(manifest["files"].items()):
+        path = out_dir / name
+        if not path.is_file():
+            problems.append(f"{name}: missing from {out_dir}")
+        elif file_sha256(path) != digest:
+            problems.append(
+                f"{name}: its bytes differ from the SHA-256 recorded in the manifest (changed since export)"
+            )
+    return problems
+
+
+def log_problems(uow: Transactions, manifest: dict[str, Any]) -> list[str]:
+    """Whether the log still holds, up to the export's cut-off, what the export read: the same
+    position, recorded at the same time, with the same digest (and checkpoint)."""
+    cut = manifest["knowledge_cutoff"]
+    position, time = uow.cutoff(int(cut["position"]))
+    if position != cut["position"]:
+        return [
+            f"the log ends at position {position}, before the export's cut-off {cut['position']}"
+        ]
+    if Cutoff(position, time).time_iso != cut["time"]:
+        return [
+            f"position {position} was recorded at {Cutoff(position, time).time_iso}, "
+            f"the manifest says {cut['time']}: this is not the database the export was made from"
+        ]
+    if log_digest(uow, position) != manifest["inputs"]["log_digest_sha256"] or (
+        "checkpoint" in manifest and checkpoint(uow, position) != manifest["checkpoint"]
+    ):
+        return [f"the event log up to position {position} differs from the one the export read"]
+    return []
 
 
 def dumps(manifest: dict[str, Any]) -> bytes:

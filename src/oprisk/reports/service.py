@@ -405,33 +405,9 @@ class Reports:
         out = Path(out_dir)
         m = mf.read(out)
         problems, notes = mf.signature_problems(m, public_key)
-        problems += [f"{name}: in {out} but not in the manifest" for name in mf.unlisted(out, m)]
+        problems += mf.folder_problems(out, m) + mf.log_problems(self.uow, m)
         files: dict[str, str] = m["files"]
-        for name, digest in sorted(files.items()):
-            path = out / name
-            if not path.is_file():
-                problems.append(f"{name}: missing from {out}")
-            elif mf.file_sha256(path) != digest:
-                problems.append(
-                    f"{name}: its bytes differ from the SHA-256 recorded in the manifest (changed since export)"
-                )
         cut = m["knowledge_cutoff"]
-        position, time = self.uow.cutoff(int(cut["position"]))
-        if position != cut["position"]:
-            problems.append(
-                f"the log ends at position {position}, before the export's cut-off {cut['position']}"
-            )
-        elif Cutoff(position, time).time_iso != cut["time"]:
-            problems.append(
-                f"position {position} was recorded at {Cutoff(position, time).time_iso}, "
-                f"the manifest says {cut['time']}: this is not the database the export was made from"
-            )
-        elif mf.log_digest(self.uow, position) != m["inputs"]["log_digest_sha256"] or (
-            "checkpoint" in m and mf.checkpoint(self.uow, position) != m["checkpoint"]
-        ):
-            problems.append(
-                f"the event log up to position {position} differs from the one the export read"
-            )
         if m.get("oprisk_version") != __version__:
             notes.append(
                 f"exported with oprisk {m.get('oprisk_version')}, re-run with {__version__}"
