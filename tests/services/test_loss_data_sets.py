@@ -167,7 +167,7 @@ def test_loss_data_from_an_exports_c17_reads_equal_their_own(db, year, years, en
     same loss data as the capital service's own reads, at the head and at an earlier cut-off."""
     import pandas as pd
 
-    from oprisk.projections.capital_reads import in_window
+    from oprisk.projections.capital_reads import LossInputs, in_window
     from oprisk.reports.data import load, resolve_cutoff
 
     record(db)
@@ -176,10 +176,11 @@ def test_loss_data_from_an_exports_c17_reads_equal_their_own(db, year, years, en
         cut = resolve_cutoff(db.reports.uow, as_of)
         capital = db.capital
         alone = capital.loss_data(year, as_of=cut.position, years=years, legal_entity=entity)
-        data = load(db.reports.uow, cut, "EUR", capital=True)
-        assert data.capital_inputs is not None
+        handed: dict[int, LossInputs] = {}
+        load(db.reports.uow, cut, "EUR", share=handed.__setitem__)
+        assert list(handed) == [cut.position]
         read = db.read.loss_inputs(cut.position, first, until)
-        derived = in_window(data.capital_inputs, first, until)
+        derived = in_window(handed[cut.position], first, until)
         pd.testing.assert_frame_equal(derived.events, read.events, check_exact=True)
         for column in read.events:  # None stays None (assert_frame_equal takes NaN for None)
             assert derived.events[column].tolist() == read.events[column].tolist(), column
@@ -188,7 +189,7 @@ def test_loss_data_from_an_exports_c17_reads_equal_their_own(db, year, years, en
         assert derived.awaiting == read.awaiting
         pd.testing.assert_frame_equal(derived.fx, read.fx)
         with capital.sharing():
-            capital.share_inputs(cut.position, data.capital_inputs)
+            capital.share_inputs(cut.position, handed[cut.position])
             reads = db.read.loss_inputs
             db.read.loss_inputs = None  # the shared inputs are used: nothing is read again
             try:

@@ -51,9 +51,10 @@ RELEASE_EVERY = 4
 
 def _copied(conn: Connection, sql: str, params: Sequence[Any], types: dict[str, Any]) -> pa.Table:
     """PostgreSQL: the query's rows through ``COPY (…) TO STDOUT`` in CSV, parsed by pyarrow into
-    typed columns (no Python object per value), block by block. In PostgreSQL's CSV a NULL is an unquoted empty
-    field and an empty string a quoted one, which is how pyarrow is told to read them; the query
-    runs on the transaction's connection, so it sees the same snapshot as the other reads."""
+    typed columns (no Python object per value), block by block. In PostgreSQL's CSV a NULL is an
+    unquoted empty field and an empty string a quoted one, which is how pyarrow is told to read
+    them; the query runs on the transaction's connection, so it sees the same snapshot as the
+    other reads."""
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     # the CSV goes to a temporary file, not to memory: a BytesIO of it grows by reallocation to
     # up to twice the text, alive beside the columns parsed from it

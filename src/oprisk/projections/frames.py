@@ -129,9 +129,9 @@ _VERSION_TYPES = {
 
 def _version_column(ev: dict[str, pa.ChunkedArray], name: str, rows: pa.Array | None) -> Any:
     """The version rows' column ``name``, taken out of ``ev``, its ``rows`` taken (all of them
-    if ``None``), as the frame holds it: text as pandas' string dtype (``object`` holding ``None`` when the column
-    read is NULL throughout), dates as ``datetime64`` (NaT when unknown), flags and versions as
-    numpy arrays."""
+    if ``None``), as the frame holds it: text as pandas' string dtype (``object`` holding
+    ``None`` when the column read is NULL throughout), dates as ``datetime64`` (NaT when
+    unknown), flags and versions as numpy arrays."""
     col = ev.pop(name)
     if not len(col):  # nothing read: as pandas makes an empty column
         return pd.Series([], dtype=DATE_DTYPE if name in _DATES else object)

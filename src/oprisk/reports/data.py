@@ -11,7 +11,7 @@ gain or boundary flag on the root applies to the whole group.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -85,8 +85,6 @@ class LossData:
     lines: tuple[Line, ...]  # in-scope lines only, in log order
     #: what the templates derive from the lines, per period (see :func:`.c17.groups`)
     views: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
-    #: the capital loss data's inputs from the same reads (``load(..., capital=True)``)
-    capital_inputs: LossInputs | None = field(default=None, compare=False, repr=False)
 
     def root(self, group_id: str) -> Member:
         return self.members[group_id]
@@ -103,24 +101,25 @@ def load(
     currency: str,
     *,
     include_credit_boundary: bool = False,
-    capital: bool = False,
+    share: Callable[[int, LossInputs], None] | None = None,
 ) -> LossData:
-    """Everything the C 17 builders need, as known at ``cutoff.position``; with ``capital``,
-    also what the capital loss data are computed from (``capital_inputs``), taken from the same
-    reads (a few more columns) instead of reading the events and lines a second time."""
-    member_columns = [*MEMBER_COLUMNS, *(c for c in EVENT_COLUMNS if c not in MEMBER_COLUMNS)]
-    line_columns = [*LINE_COLUMNS, "position", "net_effect"]
+    """Everything the C 17 builders need, as known at ``cutoff.position``. ``share`` (e.g.
+    :meth:`~oprisk.services.capital.CapitalService.share_inputs`) is handed what the capital loss
+    data are computed from, taken from the same reads (a few more columns), so that they do not
+    read the events and lines a second time."""
+    extra = [c for c in EVENT_COLUMNS if c not in MEMBER_COLUMNS] if share else []
     with uow.reading() as conn:
         head = uow.store.head(conn)
-        versions = q.versions_at(
-            conn, cutoff.position, head, member_columns if capital else MEMBER_COLUMNS
-        )
+        versions = q.versions_at(conn, cutoff.position, head, [*MEMBER_COLUMNS, *extra])
         ledger = q.ledger_at(
-            conn, cutoff.position, columns=line_columns if capital else line_columns[:-1]
+            conn,
+            cutoff.position,
+            columns=[*LINE_COLUMNS, "position", *(["net_effect"] if share else [])],
         )
         fx = q.fx_at(conn, cutoff.position)
         waiting = awaiting_approval(conn, cutoff.position, head)
-    shared = inputs_from(versions, ledger, fx, waiting) if capital else None
+    if share is not None:
+        share(cutoff.position, inputs_from(versions, ledger, fx, waiting))
     rows = {str(r["event_id"]): r for r in _records(versions)}
     del versions  # the frame and the rows as dicts are done with once the members are made
     members = {eid: _member(eid, rows, include_credit_boundary) for eid in sorted(rows)}
@@ -155,7 +154,7 @@ def load(
                 received=bool(r["received"]),
             )
         )
-    return LossData(cutoff, currency, members, tuple(lines), capital_inputs=shared)
+    return LossData(cutoff, currency, members, tuple(lines))
 
 
 def _records(frame: pd.DataFrame, chunk: int = 50_000) -> Iterator[dict[str, Any]]:

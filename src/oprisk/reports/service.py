@@ -191,24 +191,21 @@ class Reports:
         crr3 = None
         c16_first = fw == "4.2" and any(n.startswith("c16") for n in names)
 
-        def read_losses(capital: bool) -> Any:
+        def read_losses(share: bool) -> Any:
             bar.set_description("export: read the losses")
-            data = load(
+            return load(
                 self.uow,
                 cut,
                 prm.currency,
                 include_credit_boundary=prm.include_credit_boundary,
-                capital=capital,
+                share=self.capital.share_inputs if share else None,
             )
-            if data.capital_inputs is not None:  # the capital loss data come from the same reads
-                self.capital.share_inputs(cut.position, data.capital_inputs)
-            return data
 
         data = None
         # read first when C 17 is surely exported (a default 4.2 export drops it when C 16's
         # run finds Art 316 does not ask for it), so that C 16 and OR1-OR3 share its reads
         if any(n.startswith("c17") for n in names) and not (default and c16_first):
-            data = read_losses(capital=any(n.startswith(("c16", "or")) for n in names))
+            data = read_losses(share=any(n.startswith(("c16", "or")) for n in names))
         if c16_first:
             bar.set_description("export: c16 (EBA 4.2)")
             c16s, run = self._guard(
@@ -229,7 +226,7 @@ class Reports:
                 t for t in c16s if any(t.code in EBA_TABLES[n] for n in names if n in EBA_TABLES)
             ]
         if data is None and any(n.startswith("c17") for n in names):
-            data = read_losses(capital=False)  # C 16's run has read the capital loss data
+            data = read_losses(share=False)  # C 16's run has read the capital loss data
         bar.update()
         for name in names:
             bar.set_description(f"export: {name}")
