@@ -80,3 +80,25 @@ def test_a_session_over_tcp(server: tuple[str, dict[str, str]]) -> None:
         assert verify["ok"] is True and verify["events"] == 3 + 4  # three principals, four facts
         r = http.get("/v1/verify")
         assert r.status_code == 401 and r.headers["content-type"] == "application/problem+json"
+
+
+def test_serve_freezes_what_is_alive_before_it_serves(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Objects alive once the app is built (modules, the app) are frozen before uvicorn runs, so
+    that Python's full collections during serving do not walk them (docs/http.md)."""
+    import gc
+
+    import uvicorn
+
+    seen: dict[str, int] = {}
+
+    def run(app, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        seen["frozen"] = gc.get_freeze_count()
+
+    monkeypatch.setattr(uvicorn, "run", run)
+    gc.unfreeze()
+    try:
+        out = CliRunner().invoke(main, ["--db", f"sqlite:///{tmp_path / 'o.db'}", "serve"])
+    finally:
+        gc.unfreeze()
+    assert out.exit_code == 0, out.output
+    assert seen["frozen"] > 10_000  # the modules and the app, not a handful of objects
